@@ -1,0 +1,186 @@
+//! `kqlite`: parse arguments, call the library, map failures to exit codes
+//! (0 success, 1 query or data error, 2 usage error). A closed output pipe is success.
+
+mod args;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use kqlite::Engine;
+
+use args::{Args, Command};
+
+/// Why kqlite stopped early.
+enum Failure {
+    /// Already reported to the user.
+    Query,
+    Usage(String),
+    Io(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => return report(Failure::Io(e)),
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => report(failure),
+    }
+}
+
+fn report(failure: Failure) -> ExitCode {
+    match failure {
+        Failure::Query => ExitCode::from(1),
+        Failure::Usage(message) => {
+            eprintln!("error: {message}\n\nFor more information, try '--help'.");
+            ExitCode::from(2)
+        }
+        Failure::Io(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Failure::Io(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Failure> {
+    if let Some(Command::Generate { out, seed, scale }) = &args.command {
+        return generate(out, *seed, *scale);
+    }
+    let engine = open_engine(&args).await?;
+    let text = query_text(&args)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for (offset, query) in queries(&args, &text) {
+        run_one(&engine, query, offset, &text, &args, &mut out).await?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+async fn open_engine(args: &Args) -> Result<Engine, Failure> {
+    let mut engine = Engine::new();
+    if let Some(now) = &args.now {
+        engine.set_now(Some(parse_now(now).map_err(Failure::Usage)?));
+    }
+    for dir in &args.data {
+        if !dir.is_dir() {
+            return Err(Failure::Usage(format!(
+                "--data {}: not a folder",
+                dir.display()
+            )));
+        }
+        if let Err(e) = engine.attach(dir).await {
+            eprintln!("error: {e}");
+            return Err(Failure::Query);
+        }
+    }
+    Ok(engine)
+}
+
+/// The query text: the argument, the file, or standard input when it is not a terminal.
+fn query_text(args: &Args) -> Result<String, Failure> {
+    if let Some(query) = &args.query {
+        return Ok(query.clone());
+    }
+    if let Some(path) = &args.file {
+        let bytes =
+            std::fs::read(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+        return String::from_utf8(bytes).map_err(|e| {
+            Failure::Usage(format!(
+                "{}: not UTF-8 text (byte {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        });
+    }
+    if io::stdin().is_terminal() {
+        return Err(Failure::Usage(
+            "no query given: pass a KQL query or -f FILE.kql".into(),
+        ));
+    }
+    let mut text = String::new();
+    io::stdin().read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// A file holds queries separated by blank lines; an argument is one query.
+fn queries<'t>(args: &Args, text: &'t str) -> Vec<(usize, &'t str)> {
+    if args.file.is_some() {
+        kqlite_parser::split_queries(text)
+    } else {
+        vec![(0, text)]
+    }
+}
+
+async fn run_one(
+    engine: &Engine,
+    query: &str,
+    offset: usize,
+    whole: &str,
+    args: &Args,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let outcome = if args.explain {
+        engine
+            .explain(query)
+            .await
+            .map(|plan| out.write_all(plan.as_bytes()))
+    } else {
+        engine.run(query).await.map(|results| {
+            results
+                .iter()
+                .try_for_each(|r| kqlite::output::print(r, args.format.into(), out))
+        })
+    };
+    match outcome {
+        Ok(written) => Ok(written?),
+        Err(error) => {
+            let _ = out.flush();
+            let prefix = &whole[..offset];
+            // Keep line numbers true to the whole file.
+            let padded = format!("{}{query}", "\n".repeat(prefix.matches('\n').count()));
+            eprint!(
+                "{}",
+                error.render(if offset == 0 { query } else { &padded })
+            );
+            if error.is_internal() {
+                eprintln!("note: this is a bug in kqlite; please report it with the query");
+            }
+            Err(Failure::Query)
+        }
+    }
+}
+
+fn generate(out: &std::path::Path, seed: u64, scale: usize) -> Result<(), Failure> {
+    match kqlite_tables::generate::write_sample(out, seed, scale) {
+        Ok(summary) => {
+            println!("{summary:?}");
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(Failure::Query)
+        }
+    }
+}
+
+/// `--now`: any form `datetime(...)` accepts.
+fn parse_now(text: &str) -> Result<i64, String> {
+    let literal = format!("datetime({text})");
+    match kqlite_parser::parse_expr(&literal).map(|e| e.node) {
+        Ok(kqlite_parser::ExprKind::Literal(kqlite_parser::Literal::Datetime(nanos))) => Ok(nanos),
+        _ => Err(format!(
+            "--now {text}: expected a time such as 2025-10-01 or 2025-10-01T12:00:00Z"
+        )),
+    }
+}

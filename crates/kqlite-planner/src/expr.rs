@@ -1,0 +1,234 @@
+//! Lowering scalar expressions against the input's schema.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::DFSchema;
+use datafusion::functions::expr_fn::regexp_like;
+use datafusion::logical_expr::{binary_expr, lit, Expr, ExprSchemable, Operator, ScalarUDF};
+use kqlite_parser::{ast, BinaryOp, ExprKind, ListOp, Span, UnaryOp};
+
+use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::kernels::{InCi, MatchOp, StringMatch};
+use crate::literals::scalar_of;
+use crate::names::resolve_column;
+use crate::planner::{Binding, Planner};
+
+impl Planner<'_> {
+    pub(crate) fn scalar(&mut self, expr: &ast::Expr, schema: &DFSchema) -> PlanResult<Expr> {
+        let span = expr.span;
+        match &expr.node {
+            ExprKind::Literal(literal) => Ok(lit(scalar_of(literal))),
+            ExprKind::Name(name) => self.name(name, schema, span),
+            ExprKind::Call { name, args } => self.call(name, args, schema, span),
+            ExprKind::Unary { op, operand } => {
+                let operand = self.scalar(operand, schema)?;
+                Ok(match op {
+                    UnaryOp::Neg => Expr::Negative(Box::new(operand)),
+                    UnaryOp::Plus => operand,
+                })
+            }
+            ExprKind::Binary { op, left, right } => self.binary(*op, left, right, schema, span),
+            ExprKind::List { op, left, items } => self.list(*op, left, items, schema),
+            ExprKind::Between {
+                negated,
+                value,
+                low,
+                high,
+            } => {
+                let value = self.scalar(value, schema)?;
+                let low = self.scalar(low, schema)?;
+                let high = self.scalar(high, schema)?;
+                let high = self.range_end(&low, high, schema, span)?;
+                Ok(Expr::Between(datafusion::logical_expr::Between::new(
+                    Box::new(value),
+                    *negated,
+                    Box::new(low),
+                    Box::new(high),
+                )))
+            }
+            ExprKind::Assign { .. } => Err(PlanError::user(
+                span,
+                "a named expression (x = ...) is not allowed here",
+            )),
+            ExprKind::Star => Err(PlanError::user(span, "'*' is not allowed here")),
+            ExprKind::Member { .. } | ExprKind::Index { .. } => {
+                Err(PlanError::not_supported(span, "dynamic property access"))
+            }
+            ExprKind::Pipe { .. } | ExprKind::Source(_) => Err(PlanError::not_supported(
+                span,
+                "a tabular expression used as a scalar",
+            )),
+        }
+    }
+
+    fn name(&mut self, name: &str, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
+        if let Some(column) = crate::names::find_column(schema, name) {
+            return Ok(Expr::Column(column));
+        }
+        match self.lookup(name).cloned() {
+            Some(Binding::Scalar(value)) => self.scalar(&value, schema),
+            Some(Binding::Tabular(_)) => Err(PlanError::not_supported(
+                span,
+                format!("the tabular value '{name}' used as a scalar"),
+            )),
+            None if name == "null" => Ok(lit(datafusion::common::ScalarValue::Null)),
+            None => resolve_column(schema, name, span).map(Expr::Column),
+        }
+    }
+
+    /// `x between (start .. 1d)`: a timespan end counts from a datetime start.
+    fn range_end(&self, low: &Expr, high: Expr, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
+        let low_type = low.get_type(schema).at(span)?;
+        let high_type = high.get_type(schema).at(span)?;
+        if matches!(low_type, DataType::Timestamp(..)) && matches!(high_type, DataType::Duration(_))
+        {
+            return Ok(binary_expr(low.clone(), Operator::Plus, high));
+        }
+        Ok(high)
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        schema: &DFSchema,
+        span: Span,
+    ) -> PlanResult<Expr> {
+        let l = self.scalar(left, schema)?;
+        let r = self.scalar(right, schema)?;
+        if let Some((match_op, case_sensitive, negated)) = string_predicate(op) {
+            let l = self.as_string(l, schema, left.span)?;
+            let r = self.as_string(r, schema, right.span)?;
+            let call = string_match(match_op, case_sensitive, false, vec![l, r]);
+            return Ok(if negated {
+                Expr::Not(Box::new(call))
+            } else {
+                call
+            });
+        }
+        let sql_op = match op {
+            BinaryOp::Or => Operator::Or,
+            BinaryOp::And => Operator::And,
+            BinaryOp::Eq => Operator::Eq,
+            BinaryOp::NotEq => Operator::NotEq,
+            BinaryOp::Lt => Operator::Lt,
+            BinaryOp::LtEq => Operator::LtEq,
+            BinaryOp::Gt => Operator::Gt,
+            BinaryOp::GtEq => Operator::GtEq,
+            BinaryOp::Add => Operator::Plus,
+            BinaryOp::Sub => Operator::Minus,
+            BinaryOp::Mul => Operator::Multiply,
+            BinaryOp::Div => Operator::Divide,
+            BinaryOp::Mod => Operator::Modulo,
+            BinaryOp::MatchesRegex => return Ok(regexp_like(l, r, None)),
+            other => {
+                return Err(PlanError::not_supported(
+                    span,
+                    format!("the operator '{}'", other.spelling()),
+                ))
+            }
+        };
+        let expr = binary_expr(l, sql_op, r);
+        // Inside summarize, operands may name aggregate outputs that the input lacks.
+        if self.aggregate_sink.is_none() {
+            expr.get_type(schema).at(span)?;
+        }
+        Ok(expr)
+    }
+
+    fn list(
+        &mut self,
+        op: ListOp,
+        left: &ast::Expr,
+        items: &[ast::Expr],
+        schema: &DFSchema,
+    ) -> PlanResult<Expr> {
+        let value = self.scalar(left, schema)?;
+        let mut list = Vec::with_capacity(items.len());
+        for item in items {
+            if matches!(item.node, ExprKind::Pipe { .. } | ExprKind::Source(_)) {
+                return Err(PlanError::not_supported(
+                    item.span,
+                    format!("'{}' over a tabular expression", op.spelling()),
+                ));
+            }
+            list.push(self.scalar(item, schema)?);
+        }
+        Ok(match op {
+            ListOp::In => value.in_list(list, false),
+            ListOp::NotIn => value.in_list(list, true),
+            ListOp::InCi | ListOp::NotInCi => {
+                let value = self.as_string(value, schema, left.span)?;
+                let mut args = vec![value];
+                args.extend(list);
+                let call = ScalarUDF::new_from_impl(InCi::default()).call(args);
+                if op == ListOp::NotInCi {
+                    Expr::Not(Box::new(call))
+                } else {
+                    call
+                }
+            }
+            ListOp::HasAny | ListOp::HasAll => {
+                let value = self.as_string(value, schema, left.span)?;
+                let mut args = vec![value];
+                args.extend(list);
+                string_match(MatchOp::Has, false, op == ListOp::HasAll, args)
+            }
+        })
+    }
+
+    /// Non-string operands of string operators are compared as their text.
+    pub(crate) fn as_string(&self, expr: Expr, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
+        match expr.get_type(schema).at(span)? {
+            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => Ok(expr),
+            DataType::Dictionary(_, value) if value.is_string() => Ok(expr),
+            _ => Ok(crate::functions::to_string(expr, schema, span)?),
+        }
+    }
+}
+
+/// The string operators and their kernel: (operation, case-sensitive, negated).
+fn string_predicate(op: BinaryOp) -> Option<(MatchOp, bool, bool)> {
+    use BinaryOp::*;
+    use MatchOp as M;
+    Some(match op {
+        EqCi => (M::Equals, false, false),
+        NotEqCi => (M::Equals, false, true),
+        Has => (M::Has, false, false),
+        NotHas => (M::Has, false, true),
+        HasCs => (M::Has, true, false),
+        NotHasCs => (M::Has, true, true),
+        HasPrefix => (M::HasPrefix, false, false),
+        NotHasPrefix => (M::HasPrefix, false, true),
+        HasPrefixCs => (M::HasPrefix, true, false),
+        NotHasPrefixCs => (M::HasPrefix, true, true),
+        HasSuffix => (M::HasSuffix, false, false),
+        NotHasSuffix => (M::HasSuffix, false, true),
+        HasSuffixCs => (M::HasSuffix, true, false),
+        NotHasSuffixCs => (M::HasSuffix, true, true),
+        Contains => (M::Contains, false, false),
+        NotContains => (M::Contains, false, true),
+        ContainsCs => (M::Contains, true, false),
+        NotContainsCs => (M::Contains, true, true),
+        StartsWith => (M::StartsWith, false, false),
+        NotStartsWith => (M::StartsWith, false, true),
+        StartsWithCs => (M::StartsWith, true, false),
+        NotStartsWithCs => (M::StartsWith, true, true),
+        EndsWith => (M::EndsWith, false, false),
+        NotEndsWith => (M::EndsWith, false, true),
+        EndsWithCs => (M::EndsWith, true, false),
+        NotEndsWithCs => (M::EndsWith, true, true),
+        _ => return None,
+    })
+}
+
+pub(crate) fn string_match(op: MatchOp, case_sensitive: bool, all: bool, args: Vec<Expr>) -> Expr {
+    Arc::new(ScalarUDF::new_from_impl(StringMatch::new(
+        op,
+        case_sensitive,
+        all,
+    )))
+    .call(args)
+}

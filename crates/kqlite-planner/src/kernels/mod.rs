@@ -1,0 +1,10 @@
+//! Vectorised kernels for KQL's string operators, as DataFusion scalar UDFs. They read whole
+//! Arrow string arrays (`Utf8`, `LargeUtf8`, `Utf8View`, dictionaries of those) and never build
+//! a lowercase copy of a column: case-insensitive comparison folds ASCII bytes on the fly.
+
+mod in_ci;
+mod string_match;
+mod strings;
+
+pub use in_ci::InCi;
+pub use string_match::{MatchOp, StringMatch};

@@ -1,0 +1,300 @@
+//! `has`, `contains`, `startswith`, `endswith`, `=~` and their `_cs`, `has_any`, `has_all` forms.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{exec_err, Result, ScalarValue};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+
+use super::strings::{eq_ignore_case, eval_strings, is_term_byte};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatchOp {
+    Equals,
+    Has,
+    HasPrefix,
+    HasSuffix,
+    Contains,
+    StartsWith,
+    EndsWith,
+}
+
+/// `kql_<op>[_cs][_all](haystack, needle, ...)`: true when any needle (or, with `all`, every
+/// needle) matches. Needles are usually literals; column needles take a slower row-wise path.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct StringMatch {
+    op: MatchOp,
+    case_sensitive: bool,
+    all: bool,
+    name: String,
+    signature: Signature,
+}
+
+impl StringMatch {
+    pub fn new(op: MatchOp, case_sensitive: bool, all: bool) -> Self {
+        let name = format!(
+            "kql_{}{}{}",
+            format!("{op:?}").to_lowercase(),
+            if case_sensitive { "_cs" } else { "" },
+            if all { "_all" } else { "" }
+        );
+        let signature = Signature::variadic_any(Volatility::Immutable);
+        StringMatch {
+            op,
+            case_sensitive,
+            all,
+            name,
+            signature,
+        }
+    }
+}
+
+impl ScalarUDFImpl for StringMatch {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let mut values = args.args.into_iter();
+        let Some(haystack) = values.next() else {
+            return exec_err!("{} needs a string and a pattern", self.name);
+        };
+        let haystack = haystack.into_array(rows)?;
+        let needles: Vec<ColumnarValue> = values.collect();
+        let result = match literal_needles(&needles) {
+            Some(needles) => {
+                let matcher = Matcher::new(self.op, self.case_sensitive, self.all, needles);
+                eval_strings(&haystack, &|hay| matcher.matches(hay))?
+            }
+            None => self.row_wise(&haystack, &needles, rows)?,
+        };
+        Ok(ColumnarValue::Array(std::sync::Arc::new(result)))
+    }
+}
+
+impl StringMatch {
+    /// Needles that vary per row: compare each row with its own needles.
+    fn row_wise(
+        &self,
+        haystack: &datafusion::arrow::array::ArrayRef,
+        needles: &[ColumnarValue],
+        rows: usize,
+    ) -> Result<datafusion::arrow::array::BooleanArray> {
+        let arrays = needles
+            .iter()
+            .map(|n| n.clone().into_array(rows))
+            .collect::<Result<Vec<_>>>()?;
+        // Rows are visited in order only for plain string arrays.
+        let haystack = datafusion::arrow::compute::cast(haystack, &DataType::Utf8View)?;
+        let row = std::cell::Cell::new(0usize);
+        eval_strings(&haystack, &|hay| {
+            let i = row.get();
+            row.set(i + 1);
+            let mut each = arrays.iter().map(|a| {
+                let needle = ScalarValue::try_from_array(a, i).ok();
+                let needle = needle.as_ref().and_then(scalar_str).unwrap_or("");
+                matches_one(self.op, self.case_sensitive, hay, needle)
+            });
+            if self.all {
+                each.all(|m| m)
+            } else {
+                each.any(|m| m)
+            }
+        })
+    }
+}
+
+fn literal_needles(needles: &[ColumnarValue]) -> Option<Vec<String>> {
+    needles
+        .iter()
+        .map(|n| match n {
+            ColumnarValue::Scalar(s) => Some(scalar_str(s).unwrap_or("").to_string()),
+            ColumnarValue::Array(_) => None,
+        })
+        .collect()
+}
+
+fn scalar_str(value: &ScalarValue) -> Option<&str> {
+    match value {
+        ScalarValue::Utf8(s) | ScalarValue::LargeUtf8(s) | ScalarValue::Utf8View(s) => s.as_deref(),
+        ScalarValue::Dictionary(_, inner) => scalar_str(inner),
+        _ => None,
+    }
+}
+
+/// A compiled set of literal needles.
+struct Matcher {
+    op: MatchOp,
+    case_sensitive: bool,
+    all: bool,
+    needles: Vec<String>,
+    /// Multi-pattern searcher for substring and term operators (ASCII case folding).
+    searcher: Option<AhoCorasick>,
+}
+
+impl Matcher {
+    fn new(op: MatchOp, case_sensitive: bool, all: bool, needles: Vec<String>) -> Self {
+        let substring_op = !matches!(
+            op,
+            MatchOp::Equals | MatchOp::StartsWith | MatchOp::EndsWith
+        );
+        let foldable = case_sensitive || needles.iter().all(|n| n.is_ascii());
+        let searcher = (substring_op && foldable && !all && !needles.is_empty())
+            .then(|| {
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(!case_sensitive)
+                    .match_kind(MatchKind::Standard)
+                    .build(&needles)
+                    .ok()
+            })
+            .flatten();
+        Matcher {
+            op,
+            case_sensitive,
+            all,
+            needles,
+            searcher,
+        }
+    }
+
+    fn matches(&self, hay: &str) -> bool {
+        if let Some(searcher) = &self.searcher {
+            return self.search(searcher, hay);
+        }
+        let mut each = self
+            .needles
+            .iter()
+            .map(|n| matches_one(self.op, self.case_sensitive, hay, n));
+        if self.all {
+            each.all(|m| m)
+        } else {
+            each.any(|m| m)
+        }
+    }
+
+    fn search(&self, searcher: &AhoCorasick, hay: &str) -> bool {
+        if self.op == MatchOp::Contains {
+            return searcher.is_match(hay);
+        }
+        searcher.find_overlapping_iter(hay).any(|m| {
+            let needle = &self.needles[m.pattern().as_usize()];
+            term_bounded(self.op, hay.as_bytes(), needle.as_bytes(), m.start())
+        })
+    }
+}
+
+/// Whether the occurrence of `needle` at `start` stands on the term boundaries `op` requires.
+fn term_bounded(op: MatchOp, hay: &[u8], needle: &[u8], start: usize) -> bool {
+    let end = start + needle.len();
+    let left = op == MatchOp::HasSuffix
+        || !needle.first().is_some_and(|b| is_term_byte(*b))
+        || start == 0
+        || !is_term_byte(hay[start - 1]);
+    let right = op == MatchOp::HasPrefix
+        || !needle.last().is_some_and(|b| is_term_byte(*b))
+        || end == hay.len()
+        || !is_term_byte(hay[end]);
+    left && right
+}
+
+/// The reference semantics for one needle; the searcher above is a faster path to the same.
+pub(crate) fn matches_one(op: MatchOp, case_sensitive: bool, hay: &str, needle: &str) -> bool {
+    if !case_sensitive && !(hay.is_ascii() && needle.is_ascii()) {
+        let (hay, needle) = (hay.to_lowercase(), needle.to_lowercase());
+        return matches_one(op, true, &hay, &needle);
+    }
+    let eq = |a: &[u8], b: &[u8]| {
+        if case_sensitive {
+            a == b
+        } else {
+            a.eq_ignore_ascii_case(b)
+        }
+    };
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    match op {
+        MatchOp::Equals if case_sensitive => hay == needle,
+        MatchOp::Equals => eq_ignore_case(hay, needle),
+        MatchOp::StartsWith => h.len() >= n.len() && eq(&h[..n.len()], n),
+        MatchOp::EndsWith => h.len() >= n.len() && eq(&h[h.len() - n.len()..], n),
+        MatchOp::Contains => n.is_empty() || occurrences(h, n, &eq).next().is_some(),
+        MatchOp::Has | MatchOp::HasPrefix | MatchOp::HasSuffix => {
+            occurrences(h, n, &eq).any(|start| term_bounded(op, h, n, start))
+        }
+    }
+}
+
+fn occurrences<'a>(
+    hay: &'a [u8],
+    needle: &'a [u8],
+    eq: &'a dyn Fn(&[u8], &[u8]) -> bool,
+) -> impl Iterator<Item = usize> + 'a {
+    let last = hay.len().checked_sub(needle.len());
+    (0..=last.unwrap_or(0))
+        .filter(move |_| last.is_some())
+        .filter(move |&i| eq(&hay[i..i + needle.len()], needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(hay: &str, needle: &str) -> bool {
+        let fast = Matcher::new(MatchOp::Has, false, false, vec![needle.to_string()]).matches(hay);
+        assert_eq!(
+            fast,
+            matches_one(MatchOp::Has, false, hay, needle),
+            "{hay} has {needle}"
+        );
+        fast
+    }
+
+    #[test]
+    fn has_matches_whole_terms_only() {
+        assert!(!has(r"E:\exfil\x", "exfi"));
+        assert!(has(r"E:\exfil\x", "EXFIL"));
+        assert!(has("mail.google.com", "google"));
+        assert!(has("mail.google.com", "mail.google"));
+        assert!(!has("mail.googlemail.com", "google"));
+        assert!(has("user_name", "name"), "underscore separates terms");
+        assert!(has("Kusto: ad67d136-c1db", "c1db"));
+    }
+
+    #[test]
+    fn prefix_and_suffix_terms() {
+        assert!(matches_one(
+            MatchOp::HasPrefix,
+            false,
+            "North America",
+            "amer"
+        ));
+        assert!(!matches_one(
+            MatchOp::HasPrefix,
+            false,
+            "North America",
+            "merica"
+        ));
+        assert!(matches_one(
+            MatchOp::HasSuffix,
+            false,
+            "North America",
+            "rica"
+        ));
+    }
+
+    #[test]
+    fn case_rules() {
+        assert!(matches_one(MatchOp::Contains, false, "FabriKam", "BRik"));
+        assert!(!matches_one(MatchOp::Contains, true, "FabriKam", "BRik"));
+        assert!(matches_one(MatchOp::EndsWith, false, "Fabrikam", "KAM"));
+        assert!(matches_one(MatchOp::Equals, false, "ÄBC", "äbc"));
+        assert!(!matches_one(MatchOp::StartsWith, false, "ab", "abc"));
+    }
+}

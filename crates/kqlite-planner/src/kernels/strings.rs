@@ -1,0 +1,50 @@
+//! Evaluating a predicate over any Arrow string array.
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArrayType};
+use datafusion::arrow::buffer::BooleanBuffer;
+use datafusion::arrow::compute::take;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{exec_err, Result};
+
+/// Applies `predicate` to every value; nulls stay null. Dictionaries are evaluated once per
+/// distinct value.
+pub(crate) fn eval_strings(
+    array: &ArrayRef,
+    predicate: &dyn Fn(&str) -> bool,
+) -> Result<BooleanArray> {
+    match array.data_type() {
+        DataType::Utf8 => Ok(eval_typed(array.as_string::<i32>(), predicate)),
+        DataType::LargeUtf8 => Ok(eval_typed(array.as_string::<i64>(), predicate)),
+        DataType::Utf8View => Ok(eval_typed(array.as_string_view(), predicate)),
+        DataType::Dictionary(_, _) => {
+            let dictionary = array.as_any_dictionary();
+            let values = eval_strings(dictionary.values(), predicate)?;
+            let taken = take(&values, dictionary.keys(), None)?;
+            Ok(taken.as_boolean().clone())
+        }
+        other => exec_err!("expected a string column, found {other}"),
+    }
+}
+
+fn eval_typed<'a, A>(array: A, predicate: &dyn Fn(&str) -> bool) -> BooleanArray
+where
+    A: StringArrayType<'a> + Array,
+{
+    let values = BooleanBuffer::collect_bool(array.len(), |i| predicate(array.value(i)));
+    BooleanArray::new(values, array.logical_nulls())
+}
+
+/// Kusto terms are maximal runs of alphanumeric characters; non-ASCII letters count too.
+pub(crate) fn is_term_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+/// Case-insensitive equality without allocating: ASCII folds bytewise, the rest by Unicode.
+pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}

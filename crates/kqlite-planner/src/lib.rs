@@ -1,0 +1,46 @@
+//! kqlite's planner: lowers the KQL syntax tree onto DataFusion logical plans with Kusto's
+//! semantics. It knows nothing of files: tables come from a [`Catalog`].
+
+mod aggregates;
+mod error;
+mod expr;
+mod functions;
+mod kernels;
+mod literals;
+mod names;
+mod operators;
+mod planner;
+
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
+use datafusion::logical_expr::LogicalPlan;
+use kqlite_parser::Query;
+
+pub use error::{ErrorKind, PlanError, PlanResult};
+
+/// Where the planner finds tables.
+pub trait Catalog {
+    fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>>;
+    fn table_names(&self) -> Vec<String>;
+    /// Columns of `table` holding `dynamic` values (JSON text): unlike strings, they keep nulls.
+    fn dynamic_columns(&self, _table: &str) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Settings that change what a query means.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// The query clock read by `now()` and `ago()`, in nanoseconds since the Unix epoch (UTC).
+    pub now: i64,
+}
+
+/// Plans every tabular statement of `query`, in order.
+pub fn plan_query(
+    query: &Query,
+    catalog: &dyn Catalog,
+    options: &PlanOptions,
+) -> PlanResult<Vec<LogicalPlan>> {
+    planner::Planner::new(catalog, options).plan(query)
+}

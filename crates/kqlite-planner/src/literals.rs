@@ -1,0 +1,109 @@
+//! KQL literals as DataFusion scalars.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::common::ScalarValue;
+use kqlite_parser::{Dynamic, Literal, ScalarType};
+
+/// The time zone every `datetime` carries.
+pub(crate) const UTC: &str = "UTC";
+
+pub(crate) fn datetime_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Nanosecond, Some(Arc::from(UTC)))
+}
+
+pub(crate) fn datetime(nanos: Option<i64>) -> ScalarValue {
+    ScalarValue::TimestampNanosecond(nanos, Some(Arc::from(UTC)))
+}
+
+pub(crate) fn timespan(nanos: Option<i64>) -> ScalarValue {
+    ScalarValue::DurationNanosecond(nanos)
+}
+
+pub(crate) fn string(text: &str) -> ScalarValue {
+    ScalarValue::Utf8(Some(text.to_string()))
+}
+
+pub(crate) fn scalar_of(literal: &Literal) -> ScalarValue {
+    match literal {
+        Literal::Long(v) => ScalarValue::Int64(Some(*v)),
+        Literal::Int(v) => ScalarValue::Int32(Some(*v)),
+        Literal::Real(v) => ScalarValue::Float64(Some(*v)),
+        Literal::Bool(v) => ScalarValue::Boolean(Some(*v)),
+        Literal::String(s) | Literal::Guid(s) => string(s),
+        Literal::Datetime(v) => datetime(Some(*v)),
+        Literal::Timespan(v) => timespan(Some(*v)),
+        Literal::Null(ty) => typed_null(*ty),
+        Literal::Dynamic(value) => string(&dynamic_json(value)),
+    }
+}
+
+pub(crate) fn arrow_type(ty: ScalarType) -> DataType {
+    match ty {
+        ScalarType::Bool => DataType::Boolean,
+        ScalarType::Int => DataType::Int32,
+        ScalarType::Long => DataType::Int64,
+        ScalarType::Real | ScalarType::Decimal => DataType::Float64,
+        ScalarType::String | ScalarType::Guid | ScalarType::Dynamic => DataType::Utf8,
+        ScalarType::Datetime => datetime_type(),
+        ScalarType::Timespan => DataType::Duration(TimeUnit::Nanosecond),
+    }
+}
+
+fn typed_null(ty: ScalarType) -> ScalarValue {
+    match ty {
+        ScalarType::String => string(""),
+        ScalarType::Datetime => datetime(None),
+        other => ScalarValue::try_from(&arrow_type(other)).unwrap_or(ScalarValue::Null),
+    }
+}
+
+/// Dynamic values are carried as JSON text.
+pub(crate) fn dynamic_json(value: &Dynamic) -> String {
+    match value {
+        Dynamic::Null => "null".to_string(),
+        Dynamic::Value(literal) => literal_json(literal),
+        Dynamic::Array(items) => {
+            let items: Vec<String> = items.iter().map(dynamic_json).collect();
+            format!("[{}]", items.join(","))
+        }
+        Dynamic::Object(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{}:{}", json_string(k), dynamic_json(v)))
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+    }
+}
+
+fn literal_json(literal: &Literal) -> String {
+    match literal {
+        Literal::Long(v) => v.to_string(),
+        Literal::Int(v) => v.to_string(),
+        Literal::Real(v) => v.to_string(),
+        Literal::Bool(v) => v.to_string(),
+        Literal::String(s) | Literal::Guid(s) => json_string(s),
+        Literal::Dynamic(d) => dynamic_json(d),
+        other => json_string(&scalar_of(other).to_string()),
+    }
+}
+
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

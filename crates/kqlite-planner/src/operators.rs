@@ -1,0 +1,436 @@
+//! One lowering function per tabular operator, dispatched from [`Planner::operator`].
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::DFSchema;
+use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::logical_expr::{
+    lit, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, SortExpr,
+};
+use kqlite_parser::{
+    ast, ExprKind, Literal, NullsOrder, OperatorKind, SortKey, SortOrder, Span, Summarize,
+};
+
+use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::names::{column_names, fresh_column_name, resolve_column};
+use crate::planner::{column, Planner};
+
+impl Planner<'_> {
+    pub(crate) fn operator(
+        &mut self,
+        plan: LogicalPlan,
+        op: &ast::Operator,
+    ) -> PlanResult<LogicalPlan> {
+        let span = op.span;
+        match &op.node {
+            OperatorKind::Where(predicate) => self.where_(plan, predicate),
+            OperatorKind::Project(items) => self.project_items(plan, items, span),
+            OperatorKind::Extend(items) => self.extend(plan, items, span),
+            OperatorKind::ProjectAway(items) => self.project_away(plan, items, span),
+            OperatorKind::ProjectKeep(items) => self.project_keep(plan, items, span),
+            OperatorKind::ProjectRename(items) => self.project_rename(plan, items, span),
+            OperatorKind::ProjectReorder(keys) => self.project_reorder(plan, keys, span),
+            OperatorKind::Summarize(summarize) => self.summarize(plan, summarize, span),
+            OperatorKind::Take(n) => self.take(plan, n),
+            OperatorKind::Sort(keys) => self.sort(plan, keys, span),
+            OperatorKind::Top { count, by } => self.top(plan, count, by, span),
+            OperatorKind::Count => self.count(plan, span),
+            OperatorKind::Distinct(items) => self.distinct(plan, items, span),
+            OperatorKind::Render { .. } | OperatorKind::As(_) => Ok(plan),
+            OperatorKind::Serialize(items) if items.is_empty() => Ok(plan),
+            other => Err(PlanError::not_supported(span, operator_name(other))),
+        }
+    }
+
+    fn where_(&mut self, plan: LogicalPlan, predicate: &ast::Expr) -> PlanResult<LogicalPlan> {
+        let span = predicate.span;
+        let condition = self.scalar(predicate, plan.schema())?;
+        let found = condition.get_type(plan.schema()).at(span)?;
+        if found != DataType::Boolean && found != DataType::Null {
+            return Err(PlanError::user(
+                span,
+                format!("where needs a bool predicate, found {found}"),
+            ));
+        }
+        build(LogicalPlanBuilder::from(plan).filter(condition), span)
+    }
+
+    /// `project` (and `print`): each item named by Kusto's rules.
+    pub(crate) fn project_items(
+        &mut self,
+        plan: LogicalPlan,
+        items: &[ast::Expr],
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let schema = plan.schema().clone();
+        let mut exprs = Vec::with_capacity(items.len());
+        let mut names: Vec<String> = Vec::new();
+        for item in items {
+            let (name, value) = split_name(item);
+            let lowered = self.scalar(value, &schema)?;
+            let name = name.unwrap_or_else(|| fresh_column_name(&names));
+            if names.contains(&name) {
+                return Err(PlanError::user(
+                    item.span,
+                    format!("the column '{name}' is produced twice"),
+                ));
+            }
+            names.push(name.clone());
+            exprs.push(lowered.alias(name));
+        }
+        build(LogicalPlanBuilder::from(plan).project(exprs), span)
+    }
+
+    /// `extend`: items are added in turn, so later ones may use earlier ones; an existing name
+    /// is replaced in place.
+    fn extend(
+        &mut self,
+        mut plan: LogicalPlan,
+        items: &[ast::Expr],
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        for item in items {
+            let schema = plan.schema().clone();
+            let (name, value) = split_name(item);
+            let lowered = self.scalar(value, &schema)?;
+            let existing = column_names(&schema);
+            let name = name.unwrap_or_else(|| fresh_column_name(&existing));
+            let mut exprs: Vec<Expr> = schema
+                .iter()
+                .map(|(q, f)| Expr::Column((q, f).into()))
+                .collect();
+            match existing.iter().position(|n| *n == name) {
+                Some(i) => exprs[i] = lowered.alias(name),
+                None => exprs.push(lowered.alias(name)),
+            }
+            plan = build(LogicalPlanBuilder::from(plan).project(exprs), span)?;
+        }
+        Ok(plan)
+    }
+
+    fn project_away(
+        &mut self,
+        plan: LogicalPlan,
+        items: &[ast::Expr],
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let removed = matching_columns(plan.schema(), items)?;
+        let kept: Vec<Expr> = plan
+            .schema()
+            .iter()
+            .filter(|(_, f)| !removed.contains(f.name()))
+            .map(|(q, f)| Expr::Column((q, f).into()))
+            .collect();
+        build(LogicalPlanBuilder::from(plan).project(kept), span)
+    }
+
+    fn project_keep(
+        &mut self,
+        plan: LogicalPlan,
+        items: &[ast::Expr],
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let keep = matching_columns(plan.schema(), items)?;
+        let kept: Vec<Expr> = plan
+            .schema()
+            .iter()
+            .filter(|(_, f)| keep.contains(f.name()))
+            .map(|(q, f)| Expr::Column((q, f).into()))
+            .collect();
+        build(LogicalPlanBuilder::from(plan).project(kept), span)
+    }
+
+    fn project_rename(
+        &mut self,
+        plan: LogicalPlan,
+        items: &[ast::Expr],
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let schema = plan.schema().clone();
+        let mut renames = Vec::new();
+        for item in items {
+            let ExprKind::Assign { name, value } = &item.node else {
+                return Err(PlanError::user(
+                    item.span,
+                    "project-rename needs NewName = OldName",
+                ));
+            };
+            let ExprKind::Name(old) = &value.node else {
+                return Err(PlanError::user(
+                    value.span,
+                    "project-rename renames a column: NewName = OldName",
+                ));
+            };
+            resolve_column(&schema, old, value.span)?;
+            renames.push((old.clone(), name.node.clone()));
+        }
+        let exprs: Vec<Expr> = schema
+            .iter()
+            .map(|(q, f)| {
+                let column = Expr::Column((q, f).into());
+                match renames.iter().find(|(old, _)| old == f.name()) {
+                    Some((_, new)) => column.alias(new),
+                    None => column,
+                }
+            })
+            .collect();
+        build(LogicalPlanBuilder::from(plan).project(exprs), span)
+    }
+
+    fn project_reorder(
+        &mut self,
+        plan: LogicalPlan,
+        keys: &[SortKey],
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let items: Vec<ast::Expr> = keys.iter().map(|k| k.expr.clone()).collect();
+        let mut first = Vec::new();
+        for item in &items {
+            for name in matching_columns(plan.schema(), std::slice::from_ref(item))? {
+                if !first.contains(&name) {
+                    first.push(name);
+                }
+            }
+        }
+        let names = column_names(plan.schema());
+        let ordered = first
+            .iter()
+            .cloned()
+            .chain(names.into_iter().filter(|n| !first.contains(n)));
+        let exprs: Vec<Expr> = ordered
+            .map(|n| Expr::Column(resolve_column(plan.schema(), &n, span).expect("listed")))
+            .collect();
+        build(LogicalPlanBuilder::from(plan).project(exprs), span)
+    }
+
+    fn summarize(
+        &mut self,
+        plan: LogicalPlan,
+        summarize: &Summarize,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let schema = plan.schema().clone();
+        let mut names: Vec<String> = Vec::new();
+        let mut groups = Vec::new();
+        for key in &summarize.by {
+            let (name, value) = split_name(key);
+            let name = name
+                .or_else(|| binned_column(value))
+                .unwrap_or_else(|| fresh_column_name(&names));
+            groups.push(self.scalar(value, &schema)?.alias(&name));
+            names.push(name);
+        }
+        self.aggregate_sink = Some(Vec::new());
+        let mut outputs = Vec::new();
+        for item in &summarize.aggregates {
+            let (name, value) = split_name(item);
+            let lowered = self.scalar(value, &schema);
+            let lowered = match lowered {
+                Ok(e) => e,
+                Err(e) => {
+                    self.aggregate_sink = None;
+                    return Err(e);
+                }
+            };
+            let name = name
+                .or_else(|| crate::aggregates::default_name(value))
+                .unwrap_or_else(|| fresh_column_name(&names));
+            if names.contains(&name) {
+                self.aggregate_sink = None;
+                return Err(PlanError::user(
+                    item.span,
+                    format!("the column '{name}' is produced twice"),
+                ));
+            }
+            names.push(name.clone());
+            outputs.push(lowered.alias(name));
+        }
+        let aggregates = self.aggregate_sink.take().unwrap_or_default();
+        let grouped = build(
+            LogicalPlanBuilder::from(plan).aggregate(groups, aggregates),
+            span,
+        )?;
+        let key_columns = summarize.by.iter().zip(&names).map(|(_, n)| column(n));
+        let exprs: Vec<Expr> = key_columns.chain(outputs).collect();
+        build(LogicalPlanBuilder::from(grouped).project(exprs), span)
+    }
+
+    fn take(&mut self, plan: LogicalPlan, n: &ast::Expr) -> PlanResult<LogicalPlan> {
+        let rows = self.row_count(n)?;
+        build(LogicalPlanBuilder::from(plan).limit(0, Some(rows)), n.span)
+    }
+
+    /// A row count: a non-negative integer constant (or a `let` naming one).
+    fn row_count(&mut self, n: &ast::Expr) -> PlanResult<usize> {
+        let mut expr = n;
+        let resolved;
+        if let ExprKind::Name(name) = &n.node {
+            if let Some(crate::planner::Binding::Scalar(value)) = self.lookup(name) {
+                resolved = value.clone();
+                expr = &resolved;
+            }
+        }
+        match &expr.node {
+            ExprKind::Literal(Literal::Long(v)) if *v >= 0 => Ok(*v as usize),
+            ExprKind::Literal(Literal::Int(v)) if *v >= 0 => Ok(*v as usize),
+            _ => Err(PlanError::user(
+                n.span,
+                "expected a non-negative integer constant",
+            )),
+        }
+    }
+
+    fn sort(&mut self, plan: LogicalPlan, keys: &[SortKey], span: Span) -> PlanResult<LogicalPlan> {
+        let sorts = self.sort_exprs(plan.schema(), keys)?;
+        build(LogicalPlanBuilder::from(plan).sort(sorts), span)
+    }
+
+    /// Kusto sorts descending by default; nulls come last when descending, first when ascending.
+    fn sort_exprs(&mut self, schema: &DFSchema, keys: &[SortKey]) -> PlanResult<Vec<SortExpr>> {
+        let schema = schema.clone();
+        keys.iter()
+            .map(|key| {
+                let asc = key.order == Some(SortOrder::Asc);
+                let nulls_first = match key.nulls {
+                    Some(n) => n == NullsOrder::First,
+                    None => asc,
+                };
+                Ok(self.scalar(&key.expr, &schema)?.sort(asc, nulls_first))
+            })
+            .collect()
+    }
+
+    fn top(
+        &mut self,
+        plan: LogicalPlan,
+        n: &ast::Expr,
+        by: &SortKey,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let rows = self.row_count(n)?;
+        let sorts = self.sort_exprs(plan.schema(), std::slice::from_ref(by))?;
+        build(
+            LogicalPlanBuilder::from(plan).sort_with_limit(sorts, Some(rows)),
+            span,
+        )
+    }
+
+    fn count(&mut self, plan: LogicalPlan, span: Span) -> PlanResult<LogicalPlan> {
+        let total = count(lit(1i64)).alias("Count");
+        build(
+            LogicalPlanBuilder::from(plan).aggregate(Vec::<Expr>::new(), vec![total]),
+            span,
+        )
+    }
+
+    fn distinct(
+        &mut self,
+        plan: LogicalPlan,
+        items: &[ast::Expr],
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let all = items.iter().any(|i| matches!(i.node, ExprKind::Star));
+        let projected = if all {
+            plan
+        } else {
+            self.project_items(plan, items, span)?
+        };
+        build(LogicalPlanBuilder::from(projected).distinct(), span)
+    }
+}
+
+fn build(
+    builder: datafusion::common::Result<LogicalPlanBuilder>,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
+    builder.and_then(|b| b.build()).at(span)
+}
+
+/// `Name = expr` gives its name; a bare column keeps its own.
+fn split_name(item: &ast::Expr) -> (Option<String>, &ast::Expr) {
+    match &item.node {
+        ExprKind::Assign { name, value } => (Some(name.node.clone()), value),
+        ExprKind::Name(name) => (Some(name.clone()), item),
+        _ => (binned_column(item), item),
+    }
+}
+
+/// `bin(Timestamp, 1h)` keeps the name `Timestamp`.
+fn binned_column(item: &ast::Expr) -> Option<String> {
+    let ExprKind::Call { name, args } = &item.node else {
+        return None;
+    };
+    if !matches!(name.node.as_str(), "bin" | "floor") {
+        return None;
+    }
+    match args.first().map(|a| &a.node) {
+        Some(ExprKind::Name(column)) => Some(column.clone()),
+        _ => None,
+    }
+}
+
+/// Column names matched by a list of names and `Prefix*` wildcards; unknown plain names are errors.
+fn matching_columns(schema: &DFSchema, items: &[ast::Expr]) -> PlanResult<Vec<String>> {
+    let names = column_names(schema);
+    let mut matched = Vec::new();
+    for item in items {
+        let ExprKind::Name(pattern) = &item.node else {
+            return Err(PlanError::user(
+                item.span,
+                "expected a column name or wildcard",
+            ));
+        };
+        if pattern.contains('*') {
+            matched.extend(names.iter().filter(|n| wildcard_match(pattern, n)).cloned());
+        } else {
+            resolve_column(schema, pattern, item.span)?;
+            matched.push(pattern.clone());
+        }
+    }
+    Ok(matched)
+}
+
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn operator_name(op: &OperatorKind) -> &'static str {
+    match op {
+        OperatorKind::Join(_) => "join",
+        OperatorKind::Lookup(_) => "lookup",
+        OperatorKind::Union(_) => "union",
+        OperatorKind::MvExpand(_) => "mv-expand",
+        OperatorKind::Parse(p) if p.only_matching => "parse-where",
+        OperatorKind::Parse(_) => "parse",
+        OperatorKind::Serialize(_) => "serialize with columns",
+        OperatorKind::Getschema => "getschema",
+        OperatorKind::Invoke(_) => "invoke",
+        OperatorKind::Evaluate { .. } => "evaluate",
+        OperatorKind::Sample(_) => "sample",
+        _ => "this operator",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("Account*", "AccountUpn"));
+        assert!(wildcard_match("*Id", "AlertId"));
+        assert!(wildcard_match("A*t*d", "AlertId"));
+        assert!(!wildcard_match("Account*", "DeviceName"));
+    }
+}

@@ -1,0 +1,280 @@
+//! The planner's state (the catalog, the query clock, `let` bindings) and the tabular dispatch.
+
+use std::collections::HashMap;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::catalog::default_table_source::provider_as_source;
+use datafusion::common::ScalarValue;
+use datafusion::functions::expr_fn::coalesce;
+use datafusion::logical_expr::cast;
+use datafusion::logical_expr::{col, lit, Expr, LogicalPlan, LogicalPlanBuilder};
+use kqlite_parser::{ast, ExprKind, Query, ScalarType, Source, Span, Statement};
+
+use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::names::unknown_name;
+use crate::{Catalog, PlanOptions};
+
+#[derive(Clone)]
+pub(crate) enum Binding {
+    Scalar(ast::Expr),
+    Tabular(LogicalPlan),
+}
+
+pub(crate) struct Planner<'a> {
+    pub(crate) catalog: &'a dyn Catalog,
+    pub(crate) now: i64,
+    lets: HashMap<String, Binding>,
+    /// While lowering `summarize` aggregates: the aggregate expressions found so far.
+    pub(crate) aggregate_sink: Option<Vec<Expr>>,
+}
+
+impl<'a> Planner<'a> {
+    pub(crate) fn new(catalog: &'a dyn Catalog, options: &PlanOptions) -> Self {
+        Planner {
+            catalog,
+            now: options.now,
+            lets: HashMap::new(),
+            aggregate_sink: None,
+        }
+    }
+
+    pub(crate) fn plan(&mut self, query: &Query) -> PlanResult<Vec<LogicalPlan>> {
+        let mut plans = Vec::new();
+        for statement in &query.statements {
+            match &statement.node {
+                Statement::Let { name, value } => self.bind(name, value)?,
+                Statement::Tabular(expr) => plans.push(self.tabular(expr)?),
+                Statement::Set { .. } => {} // Request options do not change results here.
+                Statement::LetFunction { .. } => {
+                    return Err(PlanError::not_supported(
+                        statement.span,
+                        "user-defined functions",
+                    ))
+                }
+                Statement::DeclareParameters(_) => {
+                    return Err(PlanError::not_supported(statement.span, "query parameters"))
+                }
+            }
+        }
+        if plans.is_empty() {
+            let end = query.statements.last().map_or(Span::default(), |s| s.span);
+            return Err(PlanError::user(
+                end,
+                "the query has no tabular expression to run",
+            ));
+        }
+        Ok(plans)
+    }
+
+    fn bind(&mut self, name: &ast::Ident, value: &ast::Expr) -> PlanResult<()> {
+        let binding = if self.is_tabular(value) {
+            Binding::Tabular(self.tabular(value)?)
+        } else {
+            Binding::Scalar(value.clone())
+        };
+        self.lets.insert(name.node.clone(), binding);
+        Ok(())
+    }
+
+    pub(crate) fn lookup(&self, name: &str) -> Option<&Binding> {
+        self.lets.get(name)
+    }
+
+    /// Whether `expr` denotes a table rather than a scalar.
+    fn is_tabular(&self, expr: &ast::Expr) -> bool {
+        match &expr.node {
+            ExprKind::Pipe { .. } | ExprKind::Source(_) => true,
+            ExprKind::Name(name) => match self.lets.get(name) {
+                Some(binding) => matches!(binding, Binding::Tabular(_)),
+                None => self.catalog.table(name).is_some(),
+            },
+            ExprKind::Call { name, args } => {
+                matches!(name.node.as_str(), "materialize" | "view")
+                    || (name.node == "table" && !args.is_empty())
+            }
+            _ => false,
+        }
+    }
+
+    /// Lowers a tabular expression.
+    pub(crate) fn tabular(&mut self, expr: &ast::Expr) -> PlanResult<LogicalPlan> {
+        match &expr.node {
+            ExprKind::Name(name) => self.named_table(name, expr.span),
+            ExprKind::Pipe { input, ops } => {
+                let mut plan = self.tabular(input)?;
+                for op in ops {
+                    plan = self.operator(plan, op)?;
+                }
+                Ok(plan)
+            }
+            ExprKind::Call { name, args } if name.node == "materialize" && args.len() == 1 => {
+                self.tabular(&args[0])
+            }
+            ExprKind::Source(source) => self.source(source, expr.span),
+            _ => Err(PlanError::user(
+                expr.span,
+                "expected a tabular expression (a table or a pipe)",
+            )),
+        }
+    }
+
+    fn source(&mut self, source: &Source, span: Span) -> PlanResult<LogicalPlan> {
+        match source {
+            Source::Print(items) => {
+                let empty = LogicalPlanBuilder::empty(true).build().at(span)?;
+                self.project_items(empty, &print_names(items), span)
+            }
+            Source::Union(_) => Err(PlanError::not_supported(span, "union")),
+            Source::Datatable { columns, values } => self.datatable(columns, values, span),
+            Source::Range { .. } => Err(PlanError::not_supported(span, "range")),
+            Source::ExternalData { .. } => Err(PlanError::not_supported(span, "externaldata")),
+        }
+    }
+
+    /// `datatable(Name:type, ...) [v, v, ...]`: constants laid out row by row.
+    fn datatable(
+        &mut self,
+        columns: &[(ast::Ident, ast::Ident)],
+        values: &[ast::Expr],
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        if columns.is_empty() || values.len() % columns.len() != 0 {
+            return Err(PlanError::user(
+                span,
+                format!(
+                    "datatable has {} values, not a multiple of its {} columns",
+                    values.len(),
+                    columns.len()
+                ),
+            ));
+        }
+        let mut types = Vec::with_capacity(columns.len());
+        for (_, ty) in columns {
+            let Some(scalar_type) = ScalarType::from_name(&ty.node) else {
+                return Err(PlanError::user(
+                    ty.span,
+                    format!("unknown type '{}'", ty.node),
+                ));
+            };
+            types.push(crate::literals::arrow_type(scalar_type));
+        }
+        let empty = datafusion::common::DFSchema::empty();
+        let mut rows = Vec::with_capacity(values.len() / columns.len());
+        for chunk in values.chunks(columns.len()) {
+            let mut row = Vec::with_capacity(chunk.len());
+            for (value, ty) in chunk.iter().zip(&types) {
+                row.push(cast(self.scalar(value, &empty)?, ty.clone()));
+            }
+            rows.push(row);
+        }
+        if rows.is_empty() {
+            let fields: Vec<_> = columns
+                .iter()
+                .zip(&types)
+                .map(|((name, _), ty)| Field::new(&name.node, ty.clone(), true))
+                .collect();
+            let schema = datafusion::common::DFSchema::try_from(Schema::new(fields)).at(span)?;
+            let plan = LogicalPlan::EmptyRelation(datafusion::logical_expr::EmptyRelation {
+                produce_one_row: false,
+                schema: std::sync::Arc::new(schema),
+            });
+            return Ok(plan);
+        }
+        let values_plan = LogicalPlanBuilder::values(rows)
+            .and_then(|b| b.build())
+            .at(span)?;
+        let named: Vec<Expr> = values_plan
+            .schema()
+            .iter()
+            .zip(columns)
+            .map(|((q, f), (name, _))| Expr::Column((q, f).into()).alias(&name.node))
+            .collect();
+        LogicalPlanBuilder::from(values_plan)
+            .project(named)
+            .and_then(|b| b.build())
+            .at(span)
+    }
+
+    fn named_table(&mut self, name: &str, span: Span) -> PlanResult<LogicalPlan> {
+        if let Some(Binding::Tabular(plan)) = self.lets.get(name) {
+            return Ok(plan.clone());
+        }
+        let Some(provider) = self.catalog.table(name) else {
+            let mut known = self.catalog.table_names();
+            known.extend(
+                self.lets
+                    .iter()
+                    .filter(|(_, b)| matches!(b, Binding::Tabular(_)))
+                    .map(|(n, _)| n.clone()),
+            );
+            known.sort();
+            return Err(unknown_name("table", name, &known, span));
+        };
+        let scan = LogicalPlanBuilder::scan(name, provider_as_source(provider), None)
+            .and_then(|b| b.build())
+            .at(span)?;
+        self.never_null_strings(scan, name, span)
+    }
+
+    /// Kusto strings are never null: a missing string reads as empty. `dynamic` columns
+    /// (JSON text) keep their nulls.
+    fn never_null_strings(
+        &self,
+        scan: LogicalPlan,
+        table: &str,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let dynamic = self.catalog.dynamic_columns(table);
+        let columns: Vec<Expr> = scan
+            .schema()
+            .iter()
+            .map(|(qualifier, field)| {
+                let column = Expr::Column((qualifier, field).into());
+                match empty_string(field.data_type()) {
+                    Some(empty) if field.is_nullable() && !dynamic.contains(field.name()) => {
+                        coalesce(vec![column, lit(empty)]).alias(field.name())
+                    }
+                    _ => column,
+                }
+            })
+            .collect();
+        LogicalPlanBuilder::from(scan)
+            .project(columns)
+            .and_then(|b| b.build())
+            .at(span)
+    }
+}
+
+/// The empty value of a string type, or None for other types.
+pub(crate) fn empty_string(data_type: &DataType) -> Option<ScalarValue> {
+    match data_type {
+        DataType::Utf8 => Some(ScalarValue::Utf8(Some(String::new()))),
+        DataType::Utf8View => Some(ScalarValue::Utf8View(Some(String::new()))),
+        DataType::LargeUtf8 => Some(ScalarValue::LargeUtf8(Some(String::new()))),
+        _ => None,
+    }
+}
+
+/// A column reference by its (unqualified) output name.
+pub(crate) fn column(name: &str) -> Expr {
+    col(datafusion::common::Column::from_name(name))
+}
+
+/// `print` names unnamed columns `print_0`, `print_1`...
+fn print_names(items: &[ast::Expr]) -> Vec<ast::Expr> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match &item.node {
+            ExprKind::Assign { .. } => item.clone(),
+            _ => ast::Spanned::new(
+                ExprKind::Assign {
+                    name: ast::Spanned::new(format!("print_{i}"), item.span),
+                    value: Box::new(item.clone()),
+                },
+                item.span,
+            ),
+        })
+        .collect()
+}

@@ -1,0 +1,116 @@
+//! The one error type of this crate. Every variant carries the data a caller
+//! needs to explain the problem; `Display` renders it in one line.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::error::DataFusionError;
+
+#[derive(Debug)]
+pub enum TableError {
+    /// Reading or listing `path` failed.
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `path` is not a readable Parquet file (bad magic, truncated footer, ...).
+    InvalidParquet { path: PathBuf, detail: String },
+    /// A documented column in `path` has a type that cannot be read as the
+    /// documented type; or an extra column disagrees with an earlier file.
+    IncompatibleColumn {
+        path: PathBuf,
+        table: String,
+        column: String,
+        /// What the table needs, e.g. `datetime (Timestamp(ns, "UTC"))`.
+        expected: String,
+        found: DataType,
+        /// Optional advice, e.g. how to store the column instead.
+        hint: Option<String>,
+    },
+    /// No registry table has Parquet files under `dir`.
+    NoTables {
+        dir: PathBuf,
+        /// A few of the folder names that would have been recognised.
+        expected: Vec<&'static str>,
+        /// Entries of `dir` that are not registry tables.
+        unknown: Vec<String>,
+    },
+    /// Writing sample data to `path` failed.
+    Write { path: PathBuf, detail: String },
+    /// DataFusion refused the table (registration or planning).
+    DataFusion(DataFusionError),
+}
+
+impl fmt::Display for TableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            TableError::InvalidParquet { path, detail } => {
+                write!(f, "{}: not a valid Parquet file: {detail}", path.display())
+            }
+            TableError::IncompatibleColumn {
+                path,
+                table,
+                column,
+                expected,
+                found,
+                hint,
+            } => {
+                let path = path.display();
+                write!(f, "{path}: column {table}.{column} has type {found}, ")?;
+                write!(f, "which cannot be read as {expected}")?;
+                hint.iter().try_for_each(|h| write!(f, " ({h})"))
+            }
+            TableError::NoTables {
+                dir,
+                expected,
+                unknown,
+            } => {
+                write!(f, "{}: no Defender tables found; ", dir.display())?;
+                write!(f, "expected <Table>/**/*.parquet or <Table>.parquet ")?;
+                write!(f, "with <Table> one of {}, ...", expected.join(", "))?;
+                if unknown.is_empty() {
+                    return Ok(());
+                }
+                write!(f, "; not recognised: {}", unknown.join(", "))
+            }
+            TableError::Write { path, detail } => {
+                write!(f, "{}: cannot write: {detail}", path.display())
+            }
+            TableError::DataFusion(e) => write!(f, "DataFusion: {e}"),
+        }
+    }
+}
+
+impl TableError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> TableError {
+        TableError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn write(path: impl Into<PathBuf>, detail: impl fmt::Display) -> TableError {
+        TableError::Write {
+            path: path.into(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl std::error::Error for TableError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TableError::Io { source, .. } => Some(source),
+            TableError::DataFusion(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<DataFusionError> for TableError {
+    fn from(e: DataFusionError) -> TableError {
+        TableError::DataFusion(e)
+    }
+}

@@ -1,0 +1,191 @@
+//! The registry of Microsoft Defender XDR advanced-hunting tables.
+//!
+//! The documented column lists are embedded in the binary
+//! (`schemas/defender-all-tables.json`) and parsed once, on first use.
+//! Each documented type is normalised to a Kusto type ([`KustoType`]) and
+//! mapped to one Arrow type, which is the type every reader must produce.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use serde::Deserialize;
+
+const SCHEMAS_JSON: &str = include_str!("../schemas/defender-all-tables.json");
+
+/// Extra names under which a documented table is also known.
+/// The published table list spells `GraphApiAuditEvents` as `GraphAPIAuditEvents`.
+const ALIASES: &[(&str, &str)] = &[("GraphAPIAuditEvents", "GraphApiAuditEvents")];
+
+/// A Kusto scalar type, as documented for a Defender column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KustoType {
+    String,
+    Guid,
+    Dynamic,
+    Datetime,
+    Int,
+    Long,
+    Bool,
+    Real,
+    Decimal,
+}
+
+impl KustoType {
+    /// Normalises a documented type name (`enum`, `object`, `nullable bool`, ...).
+    pub fn parse(documented: &str) -> Option<KustoType> {
+        let kusto = match documented.trim().to_ascii_lowercase().as_str() {
+            "string" | "enum" => KustoType::String,
+            "guid" => KustoType::Guid,
+            "dynamic" | "object" | "array" => KustoType::Dynamic,
+            "datetime" => KustoType::Datetime,
+            "int" | "integer" => KustoType::Int,
+            "long" => KustoType::Long,
+            "bool" | "boolean" | "nullable bool" => KustoType::Bool,
+            "real" | "double" => KustoType::Real,
+            "decimal" => KustoType::Decimal,
+            _ => return None,
+        };
+        Some(kusto)
+    }
+
+    /// The Kusto name of the type: `string`, `dynamic`, `datetime`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KustoType::String => "string",
+            KustoType::Guid => "guid",
+            KustoType::Dynamic => "dynamic",
+            KustoType::Datetime => "datetime",
+            KustoType::Int => "int",
+            KustoType::Long => "long",
+            KustoType::Bool => "bool",
+            KustoType::Real => "real",
+            KustoType::Decimal => "decimal",
+        }
+    }
+
+    /// The Arrow type a column of this Kusto type has in a registered table.
+    /// `dynamic` values are JSON text.
+    pub fn arrow_type(self) -> DataType {
+        match self {
+            KustoType::String | KustoType::Guid | KustoType::Dynamic => DataType::Utf8View,
+            KustoType::Datetime => datetime_type(),
+            KustoType::Int => DataType::Int32,
+            KustoType::Long => DataType::Int64,
+            KustoType::Bool => DataType::Boolean,
+            KustoType::Real | KustoType::Decimal => DataType::Float64,
+        }
+    }
+}
+
+/// The Arrow type of a Kusto `datetime`: nanoseconds, UTC.
+pub fn datetime_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
+}
+
+/// One documented column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDef {
+    pub name: String,
+    pub kusto: KustoType,
+}
+
+/// One documented table: its columns in documented order and its Arrow schema.
+#[derive(Debug)]
+pub struct TableDef {
+    pub name: String,
+    pub columns: Vec<ColumnDef>,
+    pub schema: SchemaRef,
+}
+
+impl TableDef {
+    fn new(name: String, columns: Vec<ColumnDef>) -> TableDef {
+        let fields: Vec<Field> = columns
+            .iter()
+            .map(|c| Field::new(&c.name, c.kusto.arrow_type(), true))
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        TableDef {
+            name,
+            columns,
+            schema,
+        }
+    }
+
+    /// The documented column named exactly `name`.
+    pub fn column(&self, name: &str) -> Option<&ColumnDef> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Deserialize)]
+struct RawColumn {
+    name: String,
+    #[serde(rename = "type")]
+    kusto: String,
+}
+
+struct Registry {
+    tables: Vec<TableDef>,
+    by_name: HashMap<String, usize>,
+}
+
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| parse_registry(SCHEMAS_JSON))
+}
+
+/// Parses the embedded schema file. The file ships with the crate and a test
+/// parses it, so a failure here is a bug in the crate, not a user error.
+fn parse_registry(json: &str) -> Registry {
+    let raw: BTreeMap<String, Vec<RawColumn>> =
+        serde_json::from_str(json).expect("embedded Defender schema file is valid JSON");
+    let mut tables: Vec<TableDef> = raw.into_iter().map(table_from_raw).collect();
+    for (alias, target) in ALIASES {
+        if let Some(def) = tables.iter().find(|t| t.name == *target) {
+            let aliased = TableDef::new(alias.to_string(), def.columns.clone());
+            tables.push(aliased);
+        }
+    }
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    let by_name = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
+    Registry { tables, by_name }
+}
+
+fn table_from_raw((name, raw): (String, Vec<RawColumn>)) -> TableDef {
+    let columns = raw
+        .into_iter()
+        .map(|c| ColumnDef {
+            kusto: KustoType::parse(&c.kusto)
+                .unwrap_or_else(|| panic!("{name}.{}: unknown type {:?}", c.name, c.kusto)),
+            name: c.name,
+        })
+        .collect();
+    TableDef::new(name, columns)
+}
+
+/// The documented table named exactly `table`.
+pub fn table_def(table: &str) -> Option<&'static TableDef> {
+    let reg = registry();
+    reg.by_name.get(table).map(|&i| &reg.tables[i])
+}
+
+/// All registry table names, sorted (byte order).
+pub fn table_names() -> Vec<&'static str> {
+    registry().tables.iter().map(|t| t.name.as_str()).collect()
+}
+
+/// The Arrow schema of the documented columns of `table` (exact name).
+pub fn defender_schema(table: &str) -> Option<SchemaRef> {
+    table_def(table).map(|t| Arc::clone(&t.schema))
+}
+
+/// The documented Kusto type of `table.column`, normalised
+/// (`string`, `dynamic`, `datetime`, `int`, `long`, `bool`, `real`, `guid`, `decimal`).
+pub fn kusto_type(table: &str, column: &str) -> Option<&'static str> {
+    table_def(table)?.column(column).map(|c| c.kusto.as_str())
+}

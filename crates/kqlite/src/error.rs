@@ -1,0 +1,82 @@
+//! One error type for the whole pipeline; rendered once, by the caller, with the query text.
+
+use std::fmt;
+
+use datafusion::error::DataFusionError;
+use kqlite_parser::ParseError;
+use kqlite_planner::{ErrorKind, PlanError};
+use kqlite_tables::TableError;
+
+use crate::diagnostic;
+
+#[derive(Debug)]
+pub enum Error {
+    Parse(ParseError),
+    Plan(PlanError),
+    Table(TableError),
+    Execution(DataFusionError),
+}
+
+impl Error {
+    /// The error with the query line it points at, for a terminal or a log.
+    pub fn render(&self, text: &str) -> String {
+        match self {
+            Error::Parse(e) => {
+                let notes: Vec<String> = if e.expected.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![format!("expected one of: {}", e.expected.join(", "))]
+                };
+                diagnostic::render(text, e.span, &e.message, &notes)
+            }
+            Error::Plan(e) => {
+                let notes: Vec<String> = e.help.iter().cloned().collect();
+                diagnostic::render(text, e.span, &e.message, &notes)
+            }
+            other => format!("error: {other}\n"),
+        }
+    }
+
+    /// Whether kqlite itself is at fault (a bug to report) rather than the query or the data.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Error::Plan(e) if e.kind == ErrorKind::Internal)
+            || matches!(self, Error::Execution(DataFusionError::Internal(_)))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Parse(e) => write!(f, "{e}"),
+            Error::Plan(e) => write!(f, "{e}"),
+            Error::Table(e) => write!(f, "{e}"),
+            Error::Execution(e) => write!(f, "{}", e.strip_backtrace()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<ParseError> for Error {
+    fn from(e: ParseError) -> Self {
+        Error::Parse(e)
+    }
+}
+
+impl From<PlanError> for Error {
+    fn from(e: PlanError) -> Self {
+        Error::Plan(e)
+    }
+}
+
+impl From<TableError> for Error {
+    fn from(e: TableError) -> Self {
+        Error::Table(e)
+    }
+}
+
+impl From<DataFusionError> for Error {
+    fn from(e: DataFusionError) -> Self {
+        Error::Execution(e)
+    }
+}

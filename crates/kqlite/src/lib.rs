@@ -1,0 +1,154 @@
+//! kqlite as a library: attach Defender exports, run KQL, get Arrow record batches.
+//!
+//! The pipeline is: text --[kqlite-parser]--> AST --[kqlite-planner]--> DataFusion logical
+//! plan --[DataFusion]--> record batches, over tables registered by kqlite-tables.
+
+pub mod diagnostic;
+mod error;
+pub mod output;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::TableProvider;
+use datafusion::dataframe::DataFrame;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use kqlite_planner::{Catalog, PlanOptions};
+
+pub use error::Error;
+pub use kqlite_tables::RegisteredTable;
+
+/// The result of one tabular statement.
+#[derive(Debug)]
+pub struct QueryResult {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryResult {
+    pub fn row_count(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+}
+
+/// A session: the attached tables and the query clock.
+pub struct Engine {
+    ctx: SessionContext,
+    tables: Vec<RegisteredTable>,
+    providers: HashMap<String, Arc<dyn TableProvider>>,
+    now: Option<i64>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Engine {
+    pub fn new() -> Self {
+        let ctx = SessionContext::new_with_config(kqlite_tables::session_config());
+        Engine {
+            ctx,
+            tables: Vec::new(),
+            providers: HashMap::new(),
+            now: None,
+        }
+    }
+
+    /// Registers every Defender table found under `dir`.
+    pub async fn attach(&mut self, dir: &Path) -> Result<Vec<RegisteredTable>, Error> {
+        // Object-store paths may not hold `..`: resolve the folder first.
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let added = kqlite_tables::register_dir(&self.ctx, &dir)?;
+        for table in &added {
+            let reference = datafusion::common::TableReference::bare(table.name.as_str());
+            let provider = self.ctx.table_provider(reference).await?;
+            self.providers.insert(table.name.clone(), provider);
+        }
+        self.tables.extend(added.iter().cloned());
+        Ok(added)
+    }
+
+    pub fn tables(&self) -> &[RegisteredTable] {
+        &self.tables
+    }
+
+    /// Fixes the clock read by `now()` and `ago()` (nanoseconds since the epoch); None follows
+    /// the wall clock.
+    pub fn set_now(&mut self, now: Option<i64>) {
+        self.now = now;
+    }
+
+    /// Parses and plans `text`: one logical plan per tabular statement.
+    pub fn plan(&self, text: &str) -> Result<Vec<LogicalPlan>, Error> {
+        let query = kqlite_parser::parse_query(text)?;
+        let options = PlanOptions {
+            now: self.now.unwrap_or_else(wall_clock),
+        };
+        Ok(kqlite_planner::plan_query(&query, self, &options)?)
+    }
+
+    /// Runs `text` and collects every result.
+    pub async fn run(&self, text: &str) -> Result<Vec<QueryResult>, Error> {
+        let mut results = Vec::new();
+        for plan in self.plan(text)? {
+            let frame = DataFrame::new(self.ctx.state(), plan);
+            let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+            let batches = frame.collect().await?;
+            results.push(QueryResult { schema, batches });
+        }
+        Ok(results)
+    }
+
+    /// The logical and physical plans of each statement, as text.
+    pub async fn explain(&self, text: &str) -> Result<String, Error> {
+        let mut out = String::new();
+        for plan in self.plan(text)? {
+            let state = self.ctx.state();
+            let optimized = state.optimize(&plan)?;
+            let physical = state.create_physical_plan(&plan).await?;
+            let physical = datafusion::physical_plan::displayable(physical.as_ref()).indent(true);
+            out.push_str(&format!("logical plan:\n{}\n", plan.display_indent()));
+            out.push_str(&format!(
+                "optimized logical plan:\n{}\n",
+                optimized.display_indent()
+            ));
+            out.push_str(&format!("physical plan:\n{physical}\n"));
+        }
+        Ok(out)
+    }
+}
+
+impl Catalog for Engine {
+    fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
+        self.providers.get(name).cloned()
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        self.tables.iter().map(|t| t.name.clone()).collect()
+    }
+
+    fn dynamic_columns(&self, table: &str) -> Vec<String> {
+        let Some(schema) = self.providers.get(table).map(|p| p.schema()) else {
+            return Vec::new();
+        };
+        schema
+            .fields()
+            .iter()
+            .filter(|f| kqlite_tables::schema::kusto_type(table, f.name()) == Some("dynamic"))
+            .map(|f| f.name().clone())
+            .collect()
+    }
+}
+
+fn wall_clock() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,170 @@
+//! Result formats. Datetimes print as ISO 8601 UTC with a `Z`, timespans as Kusto's
+//! `[d.]hh:mm:ss[.fffffff]`, nulls as empty fields.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, StringArray};
+use arrow::datatypes::{DataType, DurationNanosecondType, Field, Schema, TimeUnit};
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::FormatOptions;
+
+use crate::QueryResult;
+
+/// How results are written.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for a terminal, with a row count.
+    Table,
+    Csv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+const DATETIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.fZ";
+
+pub fn print(result: &QueryResult, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    let batches = result
+        .batches
+        .iter()
+        .map(kusto_text_columns)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(std::io::Error::other)?;
+    match format {
+        Format::Table => table(&result.schema, &batches, out),
+        Format::Csv => csv(&batches, &result.schema, out),
+        Format::Json => json(&batches, out, true),
+        Format::Ndjson => json(&batches, out, false),
+    }
+}
+
+fn table(schema: &Schema, batches: &[RecordBatch], out: &mut dyn Write) -> std::io::Result<()> {
+    let options = FormatOptions::default()
+        .with_timestamp_tz_format(Some(DATETIME_FORMAT))
+        .with_null("");
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    if batches.is_empty() {
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        writeln!(out, "{}", names.join(" | "))?;
+    } else {
+        let text = arrow::util::pretty::pretty_format_batches_with_options(batches, &options)
+            .map_err(std::io::Error::other)?;
+        writeln!(out, "{text}")?;
+    }
+    writeln!(out, "({rows} row{})", if rows == 1 { "" } else { "s" })
+}
+
+fn csv(batches: &[RecordBatch], schema: &Schema, out: &mut dyn Write) -> std::io::Result<()> {
+    if batches.is_empty() {
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        return writeln!(out, "{}", names.join(","));
+    }
+    let mut writer = arrow::csv::WriterBuilder::new()
+        .with_header(true)
+        .with_timestamp_tz_format(DATETIME_FORMAT.to_string())
+        .with_timestamp_format(DATETIME_FORMAT.to_string())
+        .build(out);
+    for batch in batches {
+        writer.write(batch).map_err(std::io::Error::other)?;
+    }
+    Ok(())
+}
+
+fn json(batches: &[RecordBatch], out: &mut dyn Write, array: bool) -> std::io::Result<()> {
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    let result = if array {
+        let mut writer = arrow::json::ArrayWriter::new(&mut *out);
+        writer.write_batches(&refs).and_then(|_| writer.finish())
+    } else {
+        let mut writer = arrow::json::LineDelimitedWriter::new(&mut *out);
+        writer.write_batches(&refs).and_then(|_| writer.finish())
+    };
+    result.map_err(std::io::Error::other)?;
+    if array {
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Datetimes and timespans as Kusto writes them (JSON would otherwise print raw numbers).
+fn kusto_text_columns(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let schema = batch.schema();
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        let converted = match field.data_type() {
+            DataType::Duration(_) => Some(timespan_text(column)?),
+            DataType::Timestamp(_, _) => Some(datetime_text(column)?),
+            _ => None,
+        };
+        match converted {
+            Some(text) => {
+                fields.push(Arc::new(Field::new(field.name(), DataType::Utf8, true)));
+                columns.push(text);
+            }
+            None => {
+                fields.push(field.clone());
+                columns.push(column.clone());
+            }
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+fn datetime_text(column: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowError> {
+    let utc = DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()));
+    let column = arrow::compute::cast(column, &utc)?;
+    let options = FormatOptions::default().with_timestamp_tz_format(Some(DATETIME_FORMAT));
+    let formatter = arrow::util::display::ArrayFormatter::try_new(column.as_ref(), &options)?;
+    let text: StringArray = (0..column.len())
+        .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
+        .collect();
+    Ok(Arc::new(text))
+}
+
+fn timespan_text(column: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowError> {
+    let nanos = arrow::compute::cast(column, &DataType::Duration(TimeUnit::Nanosecond))?;
+    let nanos = nanos.as_primitive::<DurationNanosecondType>();
+    let text: StringArray = nanos.iter().map(|v| v.map(format_timespan)).collect();
+    Ok(Arc::new(text))
+}
+
+/// Kusto's timespan text: `[-][d.]hh:mm:ss[.fffffff]`.
+pub fn format_timespan(nanos: i64) -> String {
+    let sign = if nanos < 0 { "-" } else { "" };
+    let total = nanos.unsigned_abs();
+    let ticks = (total % 1_000_000_000) / 100;
+    let seconds = total / 1_000_000_000;
+    let (days, hours, minutes, secs) = (
+        seconds / 86_400,
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+    );
+    let mut text = String::from(sign);
+    if days > 0 {
+        text.push_str(&format!("{days}."));
+    }
+    text.push_str(&format!("{hours:02}:{minutes:02}:{secs:02}"));
+    if ticks > 0 {
+        text.push_str(&format!(".{ticks:07}"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_timespan;
+
+    #[test]
+    fn timespans_read_like_kusto() {
+        assert_eq!(format_timespan(90 * 60 * 1_000_000_000), "01:30:00");
+        assert_eq!(
+            format_timespan(86_400_000_000_000 + 1_000_000),
+            "1.00:00:00.0010000"
+        );
+        assert_eq!(format_timespan(-1_000_000_000), "-00:00:01");
+    }
+}
