@@ -11,17 +11,7 @@ fn main() -> ExitCode {
     let scale = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
     match kqlite_tables::generate::write_sample(&out, seed, scale) {
         Ok(summary) => {
-            for table in &summary.tables {
-                println!(
-                    "{:>24} {:>6} rows {:>8} bytes",
-                    table.name, table.rows, table.bytes
-                );
-            }
-            println!(
-                "{} bytes in all; truth: {}",
-                summary.bytes,
-                summary.truth.display()
-            );
+            println!("{summary}");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -213,11 +213,12 @@ fn listing_table(
     Ok(Arc::new(ListingTable::try_new(config)?))
 }
 
-/// A URL for one local file, built directly so that `[`, `*` or `?` in a
-/// path are not taken for a glob.
+/// A URL for one local file. The path is made canonical (object-store paths
+/// may not hold `..`), and the URL is built directly so that `[`, `*` or `?`
+/// in a path are not taken for a glob.
 fn file_url(path: &Path) -> Result<ListingTableUrl, TableError> {
-    let absolute = std::path::absolute(path).map_err(|e| TableError::io(path, e))?;
-    let url = Url::from_file_path(&absolute).map_err(|()| TableError::InvalidParquet {
+    let canonical = std::fs::canonicalize(path).map_err(|e| TableError::io(path, e))?;
+    let url = Url::from_file_path(&canonical).map_err(|()| TableError::InvalidParquet {
         path: path.to_path_buf(),
         detail: "path cannot be expressed as a file URL".to_string(),
     })?;

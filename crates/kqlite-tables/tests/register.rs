@@ -314,6 +314,15 @@ async fn registration_and_queries_leave_the_directory_untouched() {
 }
 
 #[tokio::test]
+async fn odd_paths_work() {
+    let dir = scratch("odd [paths]");
+    alert_info_file(&dir.join("AlertInfo/2025-09 [a*b]/part 0.parquet"), 2);
+    let ctx = context();
+    register_dir(&ctx, &dir.join("AlertInfo/..")).unwrap();
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 2);
+}
+
+#[tokio::test]
 async fn filters_and_projections_reach_the_parquet_scan() {
     let dir = scratch("pushdown");
     alert_info_file(&dir.join("AlertInfo/part-0.parquet"), 3);

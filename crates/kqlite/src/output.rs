@@ -25,7 +25,43 @@ pub enum Format {
 
 const DATETIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.fZ";
 
+/// Writes `result` in `format`. Write errors keep their kind (a closed pipe stays `BrokenPipe`).
 pub fn print(result: &QueryResult, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut tracked = Tracked {
+        inner: out,
+        failure: None,
+    };
+    let written = print_to(result, format, &mut tracked);
+    match (written, tracked.failure) {
+        (Err(_), Some(kind)) => Err(std::io::Error::from(kind)),
+        (written, _) => written,
+    }
+}
+
+/// Remembers the kind of the first write failure, which Arrow's writers turn into text.
+struct Tracked<'a> {
+    inner: &'a mut dyn Write,
+    failure: Option<std::io::ErrorKind>,
+}
+
+impl Write for Tracked<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(buf);
+        if let Err(e) = &written {
+            self.failure.get_or_insert(e.kind());
+        }
+        written
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let flushed = self.inner.flush();
+        if let Err(e) = &flushed {
+            self.failure.get_or_insert(e.kind());
+        }
+        flushed
+    }
+}
+
+fn print_to(result: &QueryResult, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
     let batches = result
         .batches
         .iter()

@@ -108,10 +108,7 @@ fn behaviour(rng: &mut Rng, id: &str, group: &Group<'_>, anomalous: bool) -> Row
     };
     row.insert("Categories", s(json!([category]).to_string()));
     row.insert("ActionCategory", s(category));
-    row.insert(
-        "Description",
-        s(format!("{count} {} by {upn}", describe(group.kind.1))),
-    );
+    row.insert("Description", s(describe(group.kind.1, count, upn)));
     row.insert("ServiceSource", s("Microsoft Insider Risk Management"));
     row.insert("DetectionSource", s("Insider risk management"));
     row.insert("ActivityCount", int(count as i64));
@@ -124,13 +121,15 @@ fn behaviour(rng: &mut Rng, id: &str, group: &Group<'_>, anomalous: bool) -> Row
     row
 }
 
-fn describe(kind: &str) -> &'static str {
-    match kind {
-        "FilesUploadedToCloud" => "files uploaded to cloud services",
-        "FilesCopiedToRemovableMedia" => "files copied to removable media",
-        "FilesPrinted" => "files printed",
-        _ => "sensitivity labels downgraded",
-    }
+fn describe(kind: &str, count: usize, upn: &str) -> String {
+    let (one, many, done) = match kind {
+        "FilesUploadedToCloud" => ("file", "files", "uploaded to cloud services"),
+        "FilesCopiedToRemovableMedia" => ("file", "files", "copied to removable media"),
+        "FilesPrinted" => ("file", "files", "printed"),
+        _ => ("sensitivity label", "sensitivity labels", "downgraded"),
+    };
+    let noun = if count == 1 { one } else { many };
+    format!("{count} {noun} {done} by {upn}")
 }
 
 /// The dynamic columns: per-value counts over the group's events.

@@ -45,6 +45,25 @@ pub struct GenerateSummary {
     pub bytes: u64,
 }
 
+impl std::fmt::Display for GenerateSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for t in &self.tables {
+            let path = t.path.display();
+            writeln!(
+                f,
+                "{:<22} {:>7} rows {:>9} bytes  {path}",
+                t.name, t.rows, t.bytes
+            )?;
+        }
+        let truth = self.truth.display();
+        write!(
+            f,
+            "seed {} scale {}: {} bytes; stories in {truth}",
+            self.seed, self.scale, self.bytes
+        )
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct GeneratedTable {
     pub name: String,

@@ -85,9 +85,16 @@ fn user(rng: &mut Rng, i: usize, &(first, last, department): &(&str, &str, &'sta
         aad_device_id: rng.guid(),
         ip: format!("10.20.{}.{}", 1 + i / 8, 10 + rng.below(200)),
         utc_offset: *rng.pick(&[-7, -5, -5, 0, 1, 1, 2]),
-        weight: (60 / (i as u32 % 12 + 1)).max(3),
+        weight: activity_weight(i),
         upn,
     }
+}
+
+/// Zipf-like activity over a fixed shuffle of the users, so that the story
+/// actors (the first users) are neither the busiest nor the quietest.
+fn activity_weight(i: usize) -> u32 {
+    let rank = (i * 7 + 5) % PEOPLE.len();
+    (60 / (rank as u32 + 1)).max(2)
 }
 
 fn capitalise(word: &str) -> String {
@@ -114,17 +121,22 @@ pub(crate) fn at(day: i64, hour: i64, minute: i64, second: i64) -> i64 {
     (MONTH_START_S + day * 86_400 + hour * 3_600 + minute * 60 + second) * NS
 }
 
-/// A time on `day` in the user's working hours (now and then late evening),
-/// clamped to the sample month.
+/// A time on `day` in the user's local working hours (now and then late
+/// evening), kept inside the sample month.
 pub(crate) fn working_time(rng: &mut Rng, user: &User, day: i64) -> i64 {
     let local_hour = if rng.chance(0.06) {
         rng.range(19, 23)
     } else {
         rng.range(8, 17)
     };
-    let utc_hour = (local_hour - user.utc_offset).clamp(0, 23);
-    let ns = at(day, utc_hour, rng.range(0, 59), rng.range(0, 59));
-    ns + rng.range(0, 999) * 1_000_000
+    let ns = at(
+        day,
+        local_hour - user.utc_offset,
+        rng.range(0, 59),
+        rng.range(0, 59),
+    );
+    let ns = ns + rng.range(0, 999) * 1_000_000;
+    ns.clamp(at(0, 0, 0, 0), at(DAYS - 1, 23, 59, 59))
 }
 
 /// A day for ordinary activity: mostly weekdays, never after `last_day`.

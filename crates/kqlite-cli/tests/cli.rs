@@ -1,0 +1,197 @@
+//! The `kqlite` binary as a user runs it: outputs, exit codes and error messages.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample")
+}
+
+fn kqlite(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kqlite"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("kqlite runs")
+}
+
+fn with_sample(args: &[&str]) -> Output {
+    let data = sample();
+    let mut all = vec!["--data", data.to_str().unwrap(), "--now", "2025-10-01"];
+    all.extend_from_slice(args);
+    kqlite(&all)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_hunt_prints_csv() {
+    let output = with_sample(&[
+        "--format",
+        "csv",
+        "DataSecurityEvents | where ActionType == 'FileUploadedToCloud' and ObjectName endswith '.zip' \
+         | where Timestamp > ago(7d) | summarize Files = count() by AccountUpn | top 1 by Files",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "AccountUpn,Files\nmegan.bowen@contoso.com,46\n"
+    );
+}
+
+#[test]
+fn table_output_counts_rows() {
+    let output = with_sample(&["AlertInfo | take 2 | project AlertId"]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).ends_with("(2 rows)\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn json_and_ndjson() {
+    let json = with_sample(&["--format", "json", "print a = 1, b = 'x'"]);
+    assert_eq!(stdout(&json).trim(), r#"[{"a":1,"b":"x"}]"#);
+    let ndjson = with_sample(&["--format", "ndjson", "datatable(a:long) [1, 2]"]);
+    assert_eq!(stdout(&ndjson), "{\"a\":1}\n{\"a\":2}\n");
+}
+
+#[test]
+fn a_syntax_error_points_at_line_and_column() {
+    let output = with_sample(&["DataSecurityEvents\n| where ActionType == "]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("--> 2:"), "{err}");
+    assert!(err.contains("expected"), "{err}");
+    assert!(err.contains('^'), "{err}");
+}
+
+#[test]
+fn an_unknown_table_lists_the_tables() {
+    let output = with_sample(&["DataSecurityEvent | take 1"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("unknown table 'DataSecurityEvent'"), "{err}");
+    assert!(err.contains("did you mean 'DataSecurityEvents'"), "{err}");
+    assert!(err.contains("AlertInfo"), "{err}");
+}
+
+#[test]
+fn unsupported_kql_says_so() {
+    let output = with_sample(&["AlertInfo | join kind=inner (AlertEvidence) on AlertId"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("not supported yet: join"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(kqlite(&["--no-such-flag"]).status.code(), Some(2));
+    let missing = kqlite(&["--data", "/no/such/folder", "print 1"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/no/such/folder"));
+    assert_eq!(
+        kqlite(&["--now", "yesterday", "print 1"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_query_file_runs_each_query_and_reports_file_lines() {
+    let dir = std::env::temp_dir().join(format!("kqlite-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hunts.kql");
+    std::fs::write(
+        &file,
+        "// first\nprint a = 1\n\nprint b = 2\n\n\nprint c = nope\n",
+    )
+    .unwrap();
+    let output = with_sample(&["--format", "csv", "-f", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "a\n1\nb\n2\n");
+    assert!(stderr(&output).contains("--> 7:"), "{}", stderr(&output));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn explain_prints_the_plans() {
+    let output = with_sample(&[
+        "--explain",
+        "DataSecurityEvents | where AccountUpn has 'megan' | count",
+    ]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(
+        text.contains("logical plan:") && text.contains("physical plan:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("projection=[AccountUpn]"),
+        "the scan reads one column: {text}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let data = sample();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kqlite"))
+        .args([
+            "--data",
+            data.to_str().unwrap(),
+            "--format",
+            "csv",
+            "DataSecurityEvents",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+}
+
+#[test]
+fn queries_never_write_to_the_data() {
+    let listing = |dir: &Path| -> Vec<(PathBuf, std::time::SystemTime, u64)> {
+        let mut files = Vec::new();
+        for table in std::fs::read_dir(dir).unwrap() {
+            let path = table.unwrap().path();
+            let entries: Vec<PathBuf> = if path.is_dir() {
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .collect()
+            } else {
+                vec![path]
+            };
+            for file in entries {
+                let meta = std::fs::metadata(&file).unwrap();
+                files.push((file, meta.modified().unwrap(), meta.len()));
+            }
+        }
+        files.sort();
+        files
+    };
+    let before = listing(&sample());
+    assert!(
+        with_sample(&["DataSecurityEvents | summarize count() by AccountUpn"])
+            .status
+            .success()
+    );
+    assert_eq!(before, listing(&sample()));
+}
