@@ -95,6 +95,26 @@ pub enum ParamType {
 
 pub type Expr = Spanned<ExprKind>;
 
+impl Expr {
+    /// `(a, b) = f(x)` as its names and value; `None` for anything else (a plain
+    /// `a = f(x)` included).
+    pub fn tuple_assign(&self) -> Option<(Vec<&Ident>, &Expr)> {
+        let ExprKind::Assign { name, value } = &self.node else {
+            return None;
+        };
+        if !matches!(value.node, ExprKind::Assign { .. }) {
+            return None;
+        }
+        let mut names = vec![name];
+        let mut value: &Expr = value;
+        while let ExprKind::Assign { name, value: inner } = &value.node {
+            names.push(name);
+            value = inner;
+        }
+        Some((names, value))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Literal(Literal),
@@ -107,7 +127,9 @@ pub enum ExprKind {
         name: Ident,
         args: Vec<Expr>,
     },
-    /// `name = expr`, inside argument lists and column lists.
+    /// `name = expr`, inside argument lists and column lists. A tuple assignment
+    /// `(a, b) = f(x)` is an `Assign` whose value is an `Assign`: `a`, then `b`, then `f(x)`
+    /// (no other syntax nests assignments); see [`Expr::tuple_assign`].
     Assign {
         name: Ident,
         value: Box<Expr>,
@@ -449,13 +471,153 @@ pub enum OperatorKind {
     },
     /// `invoke f(args)`
     Invoke(Expr),
-    /// `evaluate plugin(args)`
+    /// `evaluate plugin(args) [: (Col:type, ...)]`
     Evaluate {
         options: Vec<Expr>,
         plugin: Expr,
+        /// The declared output schema after `:`, if any.
+        schema: Option<Vec<(Ident, Ident)>>,
     },
     /// `sample N`
     Sample(Expr),
+    /// `sample-distinct N of Col`
+    SampleDistinct {
+        count: Expr,
+        column: Expr,
+    },
+    /// `make-series ... on Axis [from a] [to b] step s [by ...]`
+    MakeSeries(MakeSeries),
+    /// `mv-apply Col [to typeof(T)], ... [limit N] on (subquery)`
+    MvApply(MvApply),
+    /// `top-nested N of Col by Agg, top-nested ...`: one entry per level.
+    TopNested(Vec<TopNestedLevel>),
+    /// `search [kind=...] predicate`. The source form `search in (T1, T2) P` parses as
+    /// `union T1, T2 | search P`, and `search P` at the start of a query as `union * | search P`.
+    Search(Search),
+    /// `find [withsource=C] where P [project ...]`; the source form `find in (T1, T2) ...`
+    /// parses as `union T1, T2 | find ...` (as `search` does).
+    Find(Find),
+    /// `scan [with_match_id=Id] [declare (...)] with (step ...; ...)`
+    Scan(Scan),
+    /// `partition [hints] by Col (subquery)`
+    Partition(Partition),
+    /// `fork [name =] (subquery) ...`
+    Fork(Vec<ForkBranch>),
+    /// `facet by Col, ... [with (subquery)]`
+    Facet {
+        columns: Vec<Expr>,
+        with: Vec<Operator>,
+    },
+    /// `top-hitters N of Col [by Expr]`
+    TopHitters {
+        count: Expr,
+        column: Expr,
+        by: Option<Expr>,
+    },
+    /// `reduce [kind=source] by Expr [with threshold=..., characters=...]`
+    Reduce {
+        options: Vec<Expr>,
+        by: Expr,
+        with: Vec<Expr>,
+    },
+    /// `consume [decodeblocks=true]`
+    Consume(Vec<Expr>),
+}
+
+/// `make-series [options] [Name =] Agg [default = v], ... on Axis [from a] [to b] step s [by keys]`.
+/// The deprecated `on Axis in range(a, b, s)` parses as `from a to b step s`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MakeSeries {
+    /// `kind=nonempty` and hints, as `Assign` expressions.
+    pub options: Vec<Expr>,
+    pub aggregates: Vec<SeriesAggregate>,
+    pub on: Expr,
+    pub from: Option<Expr>,
+    pub to: Option<Expr>,
+    pub step: Expr,
+    pub by: Vec<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesAggregate {
+    /// `Name = agg(...)` or `agg(...)`.
+    pub expr: Expr,
+    /// `default = value`
+    pub default: Option<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MvApply {
+    /// `with_itemindex=Idx`, `kind=`, hints, as `Assign` expressions.
+    pub options: Vec<Expr>,
+    pub columns: Vec<MvExpandColumn>,
+    /// `limit N`
+    pub limit: Option<Expr>,
+    /// The operators applied to each row's expanded sub-table.
+    pub subquery: Vec<Operator>,
+}
+
+/// `top-nested [N] of Expr [with others = v] by Agg [asc|desc]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopNestedLevel {
+    pub count: Option<Expr>,
+    /// `Col` or `Name = expr`.
+    pub of: Expr,
+    pub others: Option<Expr>,
+    /// `[Name =] aggregation`.
+    pub by: Expr,
+    pub order: Option<SortOrder>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Search {
+    /// `kind=case_sensitive` and the like, as `Assign` expressions.
+    pub options: Vec<Expr>,
+    /// Bare string terms match any column; `Col:"x"` parses as `Col has "x"`.
+    pub predicate: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Find {
+    /// `withsource=Col` and the like, as `Assign` expressions.
+    pub options: Vec<Expr>,
+    pub predicate: Expr,
+    /// `project a, b`; empty when absent.
+    pub project: Vec<Expr>,
+    /// `project-smart`
+    pub project_smart: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scan {
+    /// `with_match_id=Id`, `with_step_name=Name`, as `Assign` expressions.
+    pub options: Vec<Expr>,
+    /// `declare (Col:type [= default], ...)`
+    pub declare: Vec<Param>,
+    pub steps: Vec<ScanStep>,
+}
+
+/// `step Name [output=all|last|none]: condition [=> Col = expr, ...]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanStep {
+    pub name: Ident,
+    pub options: Vec<Expr>,
+    pub condition: Expr,
+    pub assignments: Vec<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Partition {
+    /// `hint.strategy=...` and the like, as `Assign` expressions.
+    pub options: Vec<Expr>,
+    pub by: Expr,
+    pub subquery: Vec<Operator>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForkBranch {
+    pub name: Option<Ident>,
+    pub subquery: Vec<Operator>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -6,7 +6,7 @@ use crate::ast::{
     BinaryOp, Expr, ExprKind, ListOp, Literal, Span, Spanned, UnaryOp, BINARY_OPS, LIST_OPS,
 };
 use crate::lexer::{
-    at_punct, closing, cut, delimited, enter, error, expect, failure, ident, is_ident_char,
+    at_punct, closing, closing_paren, cut, delimited, enter, error, expect, failure, ident, is_ident_char,
     is_ident_start, peek_word, pos, punct, skip, span_from, text, try_kw, try_punct, ws, In,
     PResult,
 };
@@ -16,8 +16,13 @@ use crate::{operators, sources};
 /// A tabular or scalar expression: `input | op | op ...`.
 pub(crate) fn pipeline<'a>(i: In<'a>) -> PResult<'a, Expr> {
     let _guard = enter(&i)?;
-    let (mut i, input) = or_expr(i)?;
-    let mut ops = Vec::new();
+    let (mut i, input, mut ops) = match crate::search::source_form(i)? {
+        Some((rest, (input, op))) => (rest, input, vec![op]),
+        None => {
+            let (rest, input) = or_expr(i)?;
+            (rest, input, Vec::new())
+        }
+    };
     while at_punct(&i, "|") {
         let (rest, op) = operators::operator(i)?;
         ops.push(op);
@@ -47,7 +52,8 @@ fn and_expr<'a>(i: In<'a>) -> PResult<'a, Expr> {
     left_assoc(i, cmp_expr, |i| word_op(i, "and", BinaryOp::And))
 }
 
-fn add_expr<'a>(i: In<'a>) -> PResult<'a, Expr> {
+/// `a + b - c`: an operand of a comparison.
+pub(crate) fn add_expr<'a>(i: In<'a>) -> PResult<'a, Expr> {
     left_assoc(i, mul_expr, |i| {
         symbol_op(i, &[("+", BinaryOp::Add), ("-", BinaryOp::Sub)])
     })
@@ -122,10 +128,19 @@ const CMP_SYMBOLS: &[(&str, BinaryOp)] = &[
     (">", BinaryOp::Gt),
 ];
 
+/// Whether a comparison operator starts at `i`, and its span.
+pub(crate) fn at_cmp_operator(i: &In) -> Option<Span> {
+    cmp_operator(i).map(|(_, _, sp)| sp)
+}
+
 /// A comparison operator at `i`: a symbol or a whole word (`has` never matches `hasprefix`).
 fn cmp_operator<'a>(i: &In<'a>) -> Option<(In<'a>, Cmp, Span)> {
     let i = ws(*i);
     let s = text(&i);
+    if s.starts_with(':') && i.extra.search_colon() {
+        let rest = skip(i, 1);
+        return Some((rest, Cmp::Binary(BinaryOp::Has), span_from(pos(&i), &rest)));
+    }
     for (sym, op) in CMP_SYMBOLS {
         if s.starts_with(sym) {
             let rest = skip(i, sym.len());
@@ -348,7 +363,7 @@ fn primary<'a>(i: In<'a>) -> PResult<'a, Expr> {
 fn parenthesised<'a>(i: In<'a>) -> PResult<'a, Expr> {
     let (i, open) = punct(i, "(")?;
     let (i, e) = cut(pipeline(i))?;
-    let (rest, _) = closing(i, "(", ")", open)?;
+    let (rest, _) = closing_paren(i, "(", ")", open)?;
     Ok((rest, e))
 }
 
@@ -434,13 +449,36 @@ pub(crate) fn assign<'a>(i: In<'a>) -> PResult<'a, Expr> {
     ))
 }
 
-/// A column item: `Name = expr` or an expression.
+/// A column item: `Name = expr`, `(A, B) = expr` or an expression.
 pub(crate) fn item<'a>(i: In<'a>) -> PResult<'a, Expr> {
     if at_assign(&i) {
         assign(i)
+    } else if let Some((rest, names)) = tuple_names(i) {
+        tuple_assign(rest, names)
     } else {
         or_expr(i)
     }
+}
+
+/// `(A, B, ...) =` (not `==`): the names, and the input after the `=`.
+fn tuple_names<'a>(i: In<'a>) -> Option<(In<'a>, Vec<crate::ast::Ident>)> {
+    if !at_punct(&i, "(") {
+        return None;
+    }
+    let (rest, (names, _)) = delimited(i, "(", ")", ident).ok()?;
+    let (rest, _) = try_punct(rest, "=")?;
+    (names.len() > 1).then_some((rest, names))
+}
+
+/// The value after `(A, B) =`, nested as `A = B = value` (see [`Expr::tuple_assign`]).
+fn tuple_assign<'a>(i: In<'a>, names: Vec<crate::ast::Ident>) -> PResult<'a, Expr> {
+    let (rest, mut e) = cut(or_expr(i))?;
+    for name in names.into_iter().rev() {
+        let sp = name.span.to(e.span);
+        let value = Box::new(e);
+        e = Spanned::new(ExprKind::Assign { name, value }, sp);
+    }
+    Ok((rest, e))
 }
 
 /// `item (, item)*` — at least one.

@@ -28,6 +28,28 @@ pub(crate) struct Ctx {
     /// The last whitespace run skipped, as (start, length): parsers try several alternatives
     /// at the same place, and each would otherwise rescan it.
     last_blank: Cell<Option<(usize, usize)>>,
+    /// Inside a `search` predicate, where `Col:"text"` means `Col has "text"`.
+    search_colon: Cell<bool>,
+}
+
+impl Ctx {
+    /// Let `:` compare (as `has`) until the guard is dropped.
+    pub(crate) fn allow_search_colon(&self) -> ColonGuard<'_> {
+        ColonGuard(self, self.search_colon.replace(true))
+    }
+
+    pub(crate) fn search_colon(&self) -> bool {
+        self.search_colon.get()
+    }
+}
+
+/// Restores the previous `search_colon` setting when dropped.
+pub(crate) struct ColonGuard<'a>(&'a Ctx, bool);
+
+impl Drop for ColonGuard<'_> {
+    fn drop(&mut self) {
+        self.0.search_colon.set(self.1);
+    }
 }
 
 /// The address of a local: where the native stack currently is.
@@ -250,20 +272,19 @@ pub(crate) fn word<'a>(i: In<'a>) -> PResult<'a, Ident> {
     Ok((rest, Spanned::new(w.to_string(), span_from(pos(&i), &rest))))
 }
 
-/// An identifier: `Name`, `$left`/`$right`, or bracketed `['Name with space']`.
+/// An identifier: `Name`, `$left`/`$right`/`$table`, or bracketed `['Name with space']`.
 pub(crate) fn ident<'a>(i: In<'a>) -> PResult<'a, Ident> {
     let i = ws(i);
     let s = text(&i);
     if s.starts_with('[') {
         return bracket_name(i);
     }
-    for special in ["$left", "$right"] {
-        if s.starts_with(special) && !s[special.len()..].starts_with(is_ident_char) {
-            let rest = skip(i, special.len());
-            return Ok((
-                rest,
-                Spanned::new(special.to_string(), span_from(pos(&i), &rest)),
-            ));
+    if let Some(name) = s.strip_prefix('$') {
+        let len = name.find(|c: char| !is_ident_char(c)).unwrap_or(name.len());
+        if len > 0 && name.starts_with(is_ident_start) {
+            let rest = skip(i, 1 + len);
+            let name = Spanned::new(s[..1 + len].to_string(), span_from(pos(&i), &rest));
+            return Ok((rest, name));
         }
     }
     word(i)
@@ -342,5 +363,29 @@ pub(crate) fn closing<'a>(
         format!("expected ',' or '{close}', found {found}"),
     );
     e.expected = vec!["','".to_string(), format!("'{close}'")];
+    Err(nom::Err::Failure(e))
+}
+
+/// A closing bracket where no comma may come (a parenthesised expression, a sub-query); at
+/// end of input (or `;`) the error points at the opening one.
+pub(crate) fn closing_paren<'a>(
+    i: In<'a>,
+    open: &str,
+    close: &str,
+    open_span: Span,
+) -> PResult<'a, Span> {
+    if let Some(ok) = try_punct(i, close) {
+        return Ok(ok);
+    }
+    let j = ws(i);
+    if text(&j).is_empty() || text(&j).starts_with(';') {
+        return failure(open_span, format!("unclosed '{open}' opened here"));
+    }
+    let found = describe_token(&j);
+    let mut e = PErr::message(
+        token_span(&j),
+        format!("expected '{close}' or an operator, found {found}"),
+    );
+    e.expected = vec![format!("'{close}'")];
     Err(nom::Err::Failure(e))
 }

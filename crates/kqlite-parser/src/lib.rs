@@ -20,10 +20,13 @@
 pub mod ast;
 mod error;
 mod expr;
+mod grouping;
 mod lexer;
 mod literals;
+mod nested;
 mod operators;
 pub mod printer;
+mod search;
 mod sources;
 mod split;
 mod statements;

@@ -7,7 +7,7 @@ use crate::ast::{
 use crate::error::did_you_mean;
 use crate::expr::{column_or_pattern, comma_list, item_list, or_expr, postfix, unary};
 use crate::lexer::{
-    at_kw, cut, delimited, error, expect, failure, ident, kw, pos, punct, skip, span_from, text,
+    at_kw, at_punct, cut, delimited, error, expect, failure, ident, kw, pos, punct, skip, span_from, text,
     token_span, try_kw, try_punct, word, ws, In, PResult,
 };
 use crate::literals::{at_string, string_lit};
@@ -16,61 +16,68 @@ use crate::sources::{at_list_end, options, pattern_list, union_body};
 /// The tabular operators this parser understands.
 pub const OPERATOR_KEYWORDS: &[&str] = &[
     "as",
+    "consume",
     "count",
     "distinct",
     "evaluate",
     "extend",
+    "facet",
     "filter",
+    "find",
+    "fork",
     "getschema",
     "invoke",
     "join",
     "limit",
     "lookup",
+    "make-series",
+    "mv-apply",
     "mv-expand",
     "mvexpand",
     "order",
     "parse",
     "parse-where",
+    "partition",
     "project",
     "project-away",
     "project-keep",
     "project-rename",
     "project-reorder",
+    "reduce",
     "render",
     "sample",
+    "sample-distinct",
+    "scan",
+    "search",
     "serialize",
     "sort",
     "summarize",
     "take",
     "top",
+    "top-hitters",
+    "top-nested",
     "union",
     "where",
 ];
 
 /// Valid KQL operators we do not parse yet: reported as such, not as typos.
 const UNSUPPORTED_OPERATORS: &[&str] = &[
-    "consume",
     "execute-and-cache",
-    "facet",
-    "find",
-    "fork",
     "graph-match",
+    "graph-shortest-paths",
     "make-graph",
-    "make-series",
-    "mv-apply",
-    "partition",
     "project-smart",
-    "reduce",
-    "sample-distinct",
-    "scan",
-    "search",
-    "top-hitters",
-    "top-nested",
+    "macro-expand",
 ];
 
 /// `| operator ...`
 pub(crate) fn operator<'a>(i: In<'a>) -> PResult<'a, Operator> {
     let (i, _) = punct(i, "|")?;
+    bare_operator(i)
+}
+
+/// An operator without its leading `|`: the first one of a sub-query.
+pub(crate) fn bare_operator<'a>(i: In<'a>) -> PResult<'a, Operator> {
     let i = ws(i);
     let start = pos(&i);
     let name = operator_word(text(&i));
@@ -130,11 +137,19 @@ fn dispatch<'a>(name: &str, i: In<'a>, at: crate::ast::Span) -> PResult<'a, Oper
         "invoke" => map(postfix(i), K::Invoke),
         "evaluate" => evaluate(i),
         "sample" => map(or_expr(i), K::Sample),
-        _ => unknown_operator(name, at),
+        "consume" => map(options(i, |_| true), K::Consume),
+        "search" => crate::search::search_op(i),
+        "find" => crate::search::find_op(i),
+        "mv-apply" => crate::nested::mv_apply(i),
+        "partition" => crate::nested::partition(i),
+        "fork" => crate::nested::fork(i),
+        "facet" => crate::nested::facet(i),
+        "scan" => crate::nested::scan(i),
+        _ => crate::grouping::dispatch(name, i).unwrap_or_else(|| unknown_operator(name, at)),
     }
 }
 
-fn map<'a, T>(r: PResult<'a, T>, f: impl FnOnce(T) -> OperatorKind) -> PResult<'a, OperatorKind> {
+pub(crate) fn map<'a, T>(r: PResult<'a, T>, f: impl FnOnce(T) -> OperatorKind) -> PResult<'a, OperatorKind> {
     r.map(|(rest, v)| (rest, f(v)))
 }
 
@@ -193,7 +208,7 @@ fn sort<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
 }
 
 /// `expr [asc|desc] [nulls first|last]`
-fn sort_key<'a>(
+pub(crate) fn sort_key<'a>(
     i: In<'a>,
     expr: fn(In<'a>) -> PResult<'a, crate::ast::Expr>,
 ) -> PResult<'a, SortKey> {
@@ -264,7 +279,7 @@ fn mv_expand<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
     ))
 }
 
-fn mv_expand_column<'a>(i: In<'a>) -> PResult<'a, MvExpandColumn> {
+pub(crate) fn mv_expand_column<'a>(i: In<'a>) -> PResult<'a, MvExpandColumn> {
     let (i, expr) = crate::expr::item(i)?;
     let Some((i, _)) = try_kw(i, "to") else {
         return Ok((
@@ -364,9 +379,40 @@ fn render<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
     Ok((rest, OperatorKind::Render { chart, options }))
 }
 
-/// `evaluate [hint.x=y] plugin(args)`
+/// `evaluate [hint.x=y] plugin(args) [: (Col:type, ...)]`
 fn evaluate<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
     let (i, options) = options(i, |n| n.starts_with("hint."))?;
-    let (rest, plugin) = unary(i)?;
-    Ok((rest, OperatorKind::Evaluate { options, plugin }))
+    let (mut i, plugin) = unary(i)?;
+    let mut schema = None;
+    if let Some((rest, _)) = try_punct(i, ":") {
+        let (rest, cols) = cut(crate::sources::column_decls(rest))?;
+        (i, schema) = (rest, Some(cols));
+    }
+    let kind = OperatorKind::Evaluate {
+        options,
+        plugin,
+        schema,
+    };
+    Ok((i, kind))
+}
+
+/// `op (| op)*` inside brackets: the operators of a sub-query, the first without `|`.
+pub(crate) fn operator_chain<'a>(i: In<'a>) -> PResult<'a, Vec<Operator>> {
+    let (mut i, first) = bare_operator(i)?;
+    let mut ops = vec![first];
+    while at_punct(&i, "|") {
+        let (rest, op) = operator(i)?;
+        ops.push(op);
+        i = rest;
+    }
+    Ok((i, ops))
+}
+
+/// `( op | op ... )`
+pub(crate) fn subquery<'a>(i: In<'a>) -> PResult<'a, Vec<Operator>> {
+    let (i, open) = punct(i, "(")?;
+    let _guard = crate::lexer::enter(&i)?;
+    let (i, ops) = cut(operator_chain(i))?;
+    let (rest, _) = crate::lexer::closing_paren(i, "(", ")", open)?;
+    Ok((rest, ops))
 }

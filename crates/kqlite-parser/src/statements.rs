@@ -100,7 +100,7 @@ fn lambda(i: In) -> PResult<Lambda> {
 }
 
 /// `name:type [= default]`, `T:(*)`, `T:(Col:type, ...)`
-fn param(i: In) -> PResult<Param> {
+pub(crate) fn param(i: In) -> PResult<Param> {
     let (i, name) = ident(i)?;
     let (i, _) = expect(i, ":")?;
     let (i, ty) = cut(param_type(i))?;

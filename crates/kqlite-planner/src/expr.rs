@@ -5,7 +5,9 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::DFSchema;
 use datafusion::functions::expr_fn::regexp_like;
-use datafusion::logical_expr::{binary_expr, lit, Expr, ExprSchemable, Operator, ScalarUDF};
+use datafusion::logical_expr::{
+    col, LogicalPlanBuilder,
+    in_subquery, not_in_subquery, scalar_subquery,binary_expr, lit, Expr, ExprSchemable, Operator, ScalarUDF};
 use kqlite_parser::{ast, BinaryOp, ExprKind, ListOp, Span, UnaryOp};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
@@ -20,7 +22,7 @@ impl Planner<'_> {
         match &expr.node {
             ExprKind::Literal(literal) => Ok(lit(scalar_of(literal))),
             ExprKind::Name(name) => self.name(name, schema, span),
-            ExprKind::Call { name, args } => self.call(name, args, schema, span),
+            ExprKind::Call { name, args } => self.call_any(name, args, schema, span),
             ExprKind::Unary { op, operand } => {
                 let operand = self.scalar(operand, schema)?;
                 Ok(match op {
@@ -62,16 +64,33 @@ impl Planner<'_> {
         }
     }
 
+    /// User functions, table-to-scalar forms and window functions, then the catalogue.
+    fn call_any(&mut self, name: &ast::Ident, args: &[ast::Expr], schema: &DFSchema, span: Span) -> PlanResult<Expr> {
+        if let Some(Binding::Function(_)) = self.binding(&name.node) {
+            return self.call_scalar_function(name, args, schema, span);
+        }
+        if let Some(error) = crate::user_functions::needs_online(&name.node, span) {
+            return Err(error);
+        }
+        match name.node.as_str() {
+            "toscalar" if args.len() == 1 => {
+                let plan = self.tabular(&args[0])?;
+                Ok(scalar_subquery(std::sync::Arc::new(plan)))
+            }
+            "row_number" | "prev" | "next" => self.window_call(&name.node, args, schema, span),
+            _ => self.call(name, args, schema, span),
+        }
+    }
+
     fn name(&mut self, name: &str, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
         if let Some(column) = crate::names::find_column(schema, name) {
             return Ok(Expr::Column(column));
         }
-        match self.lookup(name).cloned() {
+        match self.binding(name).cloned() {
             Some(Binding::Scalar(value)) => self.scalar(&value, schema),
-            Some(Binding::Tabular(_)) => Err(PlanError::not_supported(
-                span,
-                format!("the tabular value '{name}' used as a scalar"),
-            )),
+            Some(Binding::Lowered(value)) => Ok(value),
+            Some(Binding::Tabular(plan)) => Ok(scalar_subquery(std::sync::Arc::new(plan))),
+            Some(Binding::Function(_)) => Err(PlanError::user(span, format!("the function '{name}' needs ()"))),
             None if name == "null" => Ok(lit(datafusion::common::ScalarValue::Null)),
             None => resolve_column(schema, name, span).map(Expr::Column),
         }
@@ -146,15 +165,17 @@ impl Planner<'_> {
         schema: &DFSchema,
     ) -> PlanResult<Expr> {
         let value = self.scalar(left, schema)?;
+        if let [item] = items {
+            if self.is_tabular(item) {
+                return self.list_subquery(op, value, item);
+            }
+        }
         let mut list = Vec::with_capacity(items.len());
         for item in items {
-            if matches!(item.node, ExprKind::Pipe { .. } | ExprKind::Source(_)) {
-                return Err(PlanError::not_supported(
-                    item.span,
-                    format!("'{}' over a tabular expression", op.spelling()),
-                ));
+            match self.constant_array(item) {
+                Some(elements) => list.extend(elements.into_iter().map(lit)),
+                None => list.push(self.scalar(item, schema)?),
             }
-            list.push(self.scalar(item, schema)?);
         }
         Ok(match op {
             ListOp::In => value.in_list(list, false),
@@ -177,6 +198,41 @@ impl Planner<'_> {
                 string_match(MatchOp::Has, false, op == ListOp::HasAll, args)
             }
         })
+    }
+
+    /// `x in (T | project c)`: the first column of a table.
+    fn list_subquery(&mut self, op: ListOp, value: Expr, item: &ast::Expr) -> PlanResult<Expr> {
+        // Its own alias keeps the subquery's column apart from the outer one of the same name.
+        let plan = self.tabular(item)?;
+        let first = plan.schema().field(0).name().clone();
+        let alias = format!("__kql_in_{}", item.span.start);
+        let plan = LogicalPlanBuilder::from(plan)
+            .project(vec![col(datafusion::common::Column::from_name(first)).alias("__kql_in_value")])
+            .and_then(|b| b.alias(alias))
+            .and_then(|b| b.build())
+            .at(item.span)?;
+        let plan = std::sync::Arc::new(plan);
+        match op {
+            ListOp::In => Ok(in_subquery(value, plan)),
+            ListOp::NotIn => Ok(not_in_subquery(value, plan)),
+            _ => Err(PlanError::not_supported(item.span, format!("'{}' over a table", op.spelling()))),
+        }
+    }
+
+    /// A `dynamic([...])` array, written in place or through `let`: its elements.
+    fn constant_array(&self, item: &ast::Expr) -> Option<Vec<datafusion::common::ScalarValue>> {
+        let literal = match &item.node {
+            ExprKind::Literal(literal) => literal,
+            ExprKind::Name(name) => match self.binding(name) {
+                Some(Binding::Scalar(ast::Spanned { node: ExprKind::Literal(literal), .. })) => literal,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let kqlite_parser::Literal::Dynamic(kqlite_parser::Dynamic::Array(elements)) = literal else {
+            return None;
+        };
+        elements.iter().map(crate::literals::dynamic_scalar).collect()
     }
 
     /// Non-string operands of string operators are compared as their text.

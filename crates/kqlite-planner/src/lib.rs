@@ -7,9 +7,15 @@ mod expr;
 mod functions;
 mod kernels;
 mod literals;
+mod join;
+mod mv_expand;
 mod names;
 mod operators;
+mod parse_op;
 mod planner;
+mod union;
+mod user_functions;
+mod window;
 
 use std::sync::Arc;
 

@@ -107,3 +107,12 @@ fn json_string(text: &str) -> String {
     out.push('"');
     out
 }
+
+/// A scalar element of a dynamic array, as its own type (nested values as JSON text).
+pub(crate) fn dynamic_scalar(value: &Dynamic) -> Option<ScalarValue> {
+    match value {
+        Dynamic::Null => None,
+        Dynamic::Value(literal) => Some(scalar_of(literal)),
+        nested => Some(string(&dynamic_json(nested))),
+    }
+}

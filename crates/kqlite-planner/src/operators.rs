@@ -35,8 +35,19 @@ impl Planner<'_> {
             OperatorKind::Top { count, by } => self.top(plan, count, by, span),
             OperatorKind::Count => self.count(plan, span),
             OperatorKind::Distinct(items) => self.distinct(plan, items, span),
-            OperatorKind::Render { .. } | OperatorKind::As(_) => Ok(plan),
-            OperatorKind::Serialize(items) if items.is_empty() => Ok(plan),
+            OperatorKind::Join(join) => self.join(plan, join, span),
+            OperatorKind::Lookup(join) => self.lookup(plan, join, span),
+            OperatorKind::Union(union) => self.union(Some(plan), union, span),
+            OperatorKind::MvExpand(mv) => self.mv_expand(plan, mv, span),
+            OperatorKind::Parse(parse) => self.parse(plan, parse, span),
+            OperatorKind::Serialize(items) => self.extend(plan, items, span),
+            OperatorKind::Getschema => self.getschema(plan, span),
+            OperatorKind::Invoke(call) => self.invoke(plan, call),
+            OperatorKind::As(name) => {
+                self.lets.insert(name.node.clone(), crate::planner::Binding::Tabular(plan.clone()));
+                Ok(plan)
+            }
+            OperatorKind::Render { .. } => Ok(plan),
             other => Err(PlanError::not_supported(span, operator_name(other))),
         }
     }
@@ -77,6 +88,7 @@ impl Planner<'_> {
             names.push(name.clone());
             exprs.push(lowered.alias(name));
         }
+        let (plan, exprs) = crate::window::with_windows(plan, exprs, span)?;
         build(LogicalPlanBuilder::from(plan).project(exprs), span)
     }
 
@@ -102,7 +114,8 @@ impl Planner<'_> {
                 Some(i) => exprs[i] = lowered.alias(name),
                 None => exprs.push(lowered.alias(name)),
             }
-            plan = build(LogicalPlanBuilder::from(plan).project(exprs), span)?;
+            let (windowed, exprs) = crate::window::with_windows(plan, exprs, span)?;
+            plan = build(LogicalPlanBuilder::from(windowed).project(exprs), span)?;
         }
         Ok(plan)
     }
@@ -260,11 +273,11 @@ impl Planner<'_> {
     }
 
     /// A row count: a non-negative integer constant (or a `let` naming one).
-    fn row_count(&mut self, n: &ast::Expr) -> PlanResult<usize> {
+    pub(crate) fn row_count(&mut self, n: &ast::Expr) -> PlanResult<usize> {
         let mut expr = n;
         let resolved;
         if let ExprKind::Name(name) = &n.node {
-            if let Some(crate::planner::Binding::Scalar(value)) = self.lookup(name) {
+            if let Some(crate::planner::Binding::Scalar(value)) = self.binding(name) {
                 resolved = value.clone();
                 expr = &resolved;
             }
@@ -338,6 +351,79 @@ impl Planner<'_> {
     }
 }
 
+impl Planner<'_> {
+    /// `invoke f(args)`: the pipe input is the function's first tabular parameter.
+    fn invoke(&mut self, plan: LogicalPlan, call: &ast::Expr) -> PlanResult<LogicalPlan> {
+        let ExprKind::Call { name, args } = &call.node else {
+            return Err(PlanError::user(call.span, "invoke needs a function call"));
+        };
+        if let Some(error) = crate::user_functions::needs_online(&name.node, call.span) {
+            return Err(error);
+        }
+        self.call_tabular_function(name, args, Some(plan), call.span)
+    }
+
+    /// `getschema`: one row per column.
+    fn getschema(&mut self, plan: LogicalPlan, span: Span) -> PlanResult<LogicalPlan> {
+        let rows: Vec<Vec<Expr>> = plan
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let kusto = kusto_type_name(f.data_type());
+                vec![
+                    lit(f.name().as_str()),
+                    lit(i as i32),
+                    lit(format!("System.{}", system_type(kusto))),
+                    lit(kusto),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            return Err(PlanError::user(span, "getschema of a table with no columns"));
+        }
+        let values = build(LogicalPlanBuilder::values(rows), span)?;
+        let names = ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"];
+        let exprs: Vec<Expr> = values
+            .schema()
+            .iter()
+            .zip(names)
+            .map(|((q, f), n)| Expr::Column((q, f).into()).alias(n))
+            .collect();
+        build(LogicalPlanBuilder::from(values).project(exprs), span)
+    }
+}
+
+/// The Kusto type name of an Arrow type.
+pub(crate) fn kusto_type_name(data_type: &DataType) -> &'static str {
+    match data_type {
+        DataType::Boolean => "bool",
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 => "int",
+        DataType::Int64 | DataType::UInt32 | DataType::UInt64 => "long",
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => "real",
+        DataType::Decimal128(..) | DataType::Decimal256(..) => "decimal",
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => "datetime",
+        DataType::Duration(_) | DataType::Interval(_) => "timespan",
+        DataType::List(_) | DataType::Struct(_) | DataType::Map(..) => "dynamic",
+        _ => "string",
+    }
+}
+
+fn system_type(kusto: &str) -> &'static str {
+    match kusto {
+        "bool" => "Boolean",
+        "int" => "Int32",
+        "long" => "Int64",
+        "real" => "Double",
+        "decimal" => "Data.SqlTypes.SqlDecimal",
+        "datetime" => "DateTime",
+        "timespan" => "TimeSpan",
+        "dynamic" => "Object",
+        _ => "String",
+    }
+}
+
 fn build(
     builder: datafusion::common::Result<LogicalPlanBuilder>,
     span: Span,
@@ -389,7 +475,7 @@ fn matching_columns(schema: &DFSchema, items: &[ast::Expr]) -> PlanResult<Vec<St
     Ok(matched)
 }
 
-fn wildcard_match(pattern: &str, name: &str) -> bool {
+pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     let (first, last) = (parts[0], parts[parts.len() - 1]);
     if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {

@@ -17,14 +17,18 @@ use crate::{Catalog, PlanOptions};
 
 #[derive(Clone)]
 pub(crate) enum Binding {
+    /// A `let` scalar, lowered where it is used.
     Scalar(ast::Expr),
+    /// A function argument, already lowered in the caller's scope.
+    Lowered(Expr),
     Tabular(LogicalPlan),
+    Function(ast::Lambda),
 }
 
 pub(crate) struct Planner<'a> {
     pub(crate) catalog: &'a dyn Catalog,
     pub(crate) now: i64,
-    lets: HashMap<String, Binding>,
+    pub(crate) lets: HashMap<String, Binding>,
     /// While lowering `summarize` aggregates: the aggregate expressions found so far.
     pub(crate) aggregate_sink: Option<Vec<Expr>>,
 }
@@ -42,19 +46,15 @@ impl<'a> Planner<'a> {
     pub(crate) fn plan(&mut self, query: &Query) -> PlanResult<Vec<LogicalPlan>> {
         let mut plans = Vec::new();
         for statement in &query.statements {
+            if self.declare(&statement.node)? {
+                continue;
+            }
             match &statement.node {
-                Statement::Let { name, value } => self.bind(name, value)?,
                 Statement::Tabular(expr) => plans.push(self.tabular(expr)?),
-                Statement::Set { .. } => {} // Request options do not change results here.
-                Statement::LetFunction { .. } => {
-                    return Err(PlanError::not_supported(
-                        statement.span,
-                        "user-defined functions",
-                    ))
-                }
                 Statement::DeclareParameters(_) => {
                     return Err(PlanError::not_supported(statement.span, "query parameters"))
                 }
+                _ => {}
             }
         }
         if plans.is_empty() {
@@ -67,6 +67,19 @@ impl<'a> Planner<'a> {
         Ok(plans)
     }
 
+    /// `let` and `set` statements; false for anything else.
+    pub(crate) fn declare(&mut self, statement: &Statement) -> PlanResult<bool> {
+        match statement {
+            Statement::Let { name, value } => self.bind(name, value)?,
+            Statement::LetFunction { name, function } => {
+                self.lets.insert(name.node.clone(), Binding::Function(function.clone()));
+            }
+            Statement::Set { .. } => {} // Request options do not change results here.
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     fn bind(&mut self, name: &ast::Ident, value: &ast::Expr) -> PlanResult<()> {
         let binding = if self.is_tabular(value) {
             Binding::Tabular(self.tabular(value)?)
@@ -77,22 +90,22 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
-    pub(crate) fn lookup(&self, name: &str) -> Option<&Binding> {
+    pub(crate) fn binding(&self, name: &str) -> Option<&Binding> {
         self.lets.get(name)
     }
 
     /// Whether `expr` denotes a table rather than a scalar.
-    fn is_tabular(&self, expr: &ast::Expr) -> bool {
+    pub(crate) fn is_tabular(&self, expr: &ast::Expr) -> bool {
         match &expr.node {
             ExprKind::Pipe { .. } | ExprKind::Source(_) => true,
             ExprKind::Name(name) => match self.lets.get(name) {
                 Some(binding) => matches!(binding, Binding::Tabular(_)),
                 None => self.catalog.table(name).is_some(),
             },
-            ExprKind::Call { name, args } => {
-                matches!(name.node.as_str(), "materialize" | "view")
-                    || (name.node == "table" && !args.is_empty())
-            }
+            ExprKind::Call { name, .. } => match self.lets.get(&name.node) {
+                Some(Binding::Function(lambda)) => self.returns_table(lambda),
+                _ => matches!(name.node.as_str(), "materialize" | "view"),
+            },
             _ => false,
         }
     }
@@ -111,6 +124,9 @@ impl<'a> Planner<'a> {
             ExprKind::Call { name, args } if name.node == "materialize" && args.len() == 1 => {
                 self.tabular(&args[0])
             }
+            ExprKind::Call { name, args } if matches!(self.lets.get(&name.node), Some(Binding::Function(_))) => {
+                self.call_tabular_function(name, args, None, expr.span)
+            }
             ExprKind::Source(source) => self.source(source, expr.span),
             _ => Err(PlanError::user(
                 expr.span,
@@ -125,7 +141,7 @@ impl<'a> Planner<'a> {
                 let empty = LogicalPlanBuilder::empty(true).build().at(span)?;
                 self.project_items(empty, &print_names(items), span)
             }
-            Source::Union(_) => Err(PlanError::not_supported(span, "union")),
+            Source::Union(union) => self.union(None, union, span),
             Source::Datatable { columns, values } => self.datatable(columns, values, span),
             Source::Range { .. } => Err(PlanError::not_supported(span, "range")),
             Source::ExternalData { .. } => Err(PlanError::not_supported(span, "externaldata")),
@@ -219,31 +235,28 @@ impl<'a> Planner<'a> {
 
     /// Kusto strings are never null: a missing string reads as empty. `dynamic` columns
     /// (JSON text) keep their nulls.
-    fn never_null_strings(
-        &self,
-        scan: LogicalPlan,
-        table: &str,
-        span: Span,
-    ) -> PlanResult<LogicalPlan> {
-        let dynamic = self.catalog.dynamic_columns(table);
-        let columns: Vec<Expr> = scan
-            .schema()
-            .iter()
-            .map(|(qualifier, field)| {
-                let column = Expr::Column((qualifier, field).into());
-                match empty_string(field.data_type()) {
-                    Some(empty) if field.is_nullable() && !dynamic.contains(field.name()) => {
-                        coalesce(vec![column, lit(empty)]).alias(field.name())
-                    }
-                    _ => column,
-                }
-            })
-            .collect();
-        LogicalPlanBuilder::from(scan)
-            .project(columns)
-            .and_then(|b| b.build())
-            .at(span)
+    fn never_null_strings(&self, scan: LogicalPlan, table: &str, span: Span) -> PlanResult<LogicalPlan> {
+        strings_not_null(scan, &self.catalog.dynamic_columns(table), span)
     }
+}
+
+/// Coalesces the nullable string columns of `plan` to "", except the `dynamic` ones.
+pub(crate) fn strings_not_null(plan: LogicalPlan, dynamic: &[String], span: Span) -> PlanResult<LogicalPlan> {
+    let columns: Vec<Expr> = plan
+        .schema()
+        .iter()
+        .map(|(qualifier, field)| {
+            let column = Expr::Column((qualifier, field).into());
+            let is_dynamic = dynamic.iter().any(|d| d == field.name());
+            match empty_string(field.data_type()) {
+                Some(empty) if field.is_nullable() && !is_dynamic => {
+                    coalesce(vec![column, lit(empty)]).alias(field.name())
+                }
+                _ => column,
+            }
+        })
+        .collect();
+    LogicalPlanBuilder::from(plan).project(columns).and_then(|b| b.build()).at(span)
 }
 
 /// The empty value of a string type, or None for other types.

@@ -16,18 +16,9 @@ pub enum TableError {
     },
     /// `path` is not a readable Parquet file (bad magic, truncated footer, ...).
     InvalidParquet { path: PathBuf, detail: String },
-    /// A documented column in `path` has a type that cannot be read as the
+    /// A documented column in a file has a type that cannot be read as the
     /// documented type; or an extra column disagrees with an earlier file.
-    IncompatibleColumn {
-        path: PathBuf,
-        table: String,
-        column: String,
-        /// What the table needs, e.g. `datetime (Timestamp(ns, "UTC"))`.
-        expected: String,
-        found: DataType,
-        /// Optional advice, e.g. how to store the column instead.
-        hint: Option<String>,
-    },
+    IncompatibleColumn(Box<ColumnMismatch>),
     /// No registry table has Parquet files under `dir`.
     NoTables {
         dir: PathBuf,
@@ -39,7 +30,34 @@ pub enum TableError {
     /// Writing sample data to `path` failed.
     Write { path: PathBuf, detail: String },
     /// DataFusion refused the table (registration or planning).
-    DataFusion(DataFusionError),
+    DataFusion(Box<DataFusionError>),
+}
+
+/// A column whose stored type does not fit the table (boxed in [`TableError`]
+/// to keep the error small).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnMismatch {
+    pub path: PathBuf,
+    pub table: String,
+    pub column: String,
+    /// What the table needs, e.g. `datetime (Timestamp(ns, "UTC"))`.
+    pub expected: String,
+    pub found: DataType,
+    /// Optional advice, e.g. how to store the column instead.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for ColumnMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (path, table, column) = (self.path.display(), &self.table, &self.column);
+        write!(
+            f,
+            "{path}: column {table}.{column} has type {}, ",
+            self.found
+        )?;
+        write!(f, "which cannot be read as {}", self.expected)?;
+        self.hint.iter().try_for_each(|h| write!(f, " ({h})"))
+    }
 }
 
 impl fmt::Display for TableError {
@@ -49,19 +67,7 @@ impl fmt::Display for TableError {
             TableError::InvalidParquet { path, detail } => {
                 write!(f, "{}: not a valid Parquet file: {detail}", path.display())
             }
-            TableError::IncompatibleColumn {
-                path,
-                table,
-                column,
-                expected,
-                found,
-                hint,
-            } => {
-                let path = path.display();
-                write!(f, "{path}: column {table}.{column} has type {found}, ")?;
-                write!(f, "which cannot be read as {expected}")?;
-                hint.iter().try_for_each(|h| write!(f, " ({h})"))
-            }
+            TableError::IncompatibleColumn(mismatch) => mismatch.fmt(f),
             TableError::NoTables {
                 dir,
                 expected,
@@ -103,7 +109,7 @@ impl std::error::Error for TableError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             TableError::Io { source, .. } => Some(source),
-            TableError::DataFusion(e) => Some(e),
+            TableError::DataFusion(e) => Some(e.as_ref()),
             _ => None,
         }
     }
@@ -111,6 +117,6 @@ impl std::error::Error for TableError {
 
 impl From<DataFusionError> for TableError {
     fn from(e: DataFusionError) -> TableError {
-        TableError::DataFusion(e)
+        TableError::DataFusion(Box::new(e))
     }
 }

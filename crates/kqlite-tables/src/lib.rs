@@ -24,6 +24,6 @@ pub mod schema;
 mod validate;
 
 pub use config::session_config;
-pub use error::TableError;
+pub use error::{ColumnMismatch, TableError};
 pub use register::{register_dir, unknown_entries, RegisteredTable};
 pub use schema::{defender_schema, kusto_type, table_names, KustoType};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use datafusion::arrow::compute::can_cast_types;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 
-use crate::error::TableError;
+use crate::error::{ColumnMismatch, TableError};
 use crate::schema::{datetime_type, ColumnDef, KustoType, TableDef};
 
 /// What registration learns about one Parquet file from its footer.
@@ -112,14 +112,14 @@ fn check_documented(
         return Ok(());
     }
     let nested = column.kusto == KustoType::Dynamic && found.data_type().is_nested();
-    Err(TableError::IncompatibleColumn {
+    Err(TableError::IncompatibleColumn(Box::new(ColumnMismatch {
         path: file.path.clone(),
         table: def.name.clone(),
         column: column.name.clone(),
         expected: format!("{} ({})", column.kusto.as_str(), column.kusto.arrow_type()),
         found: found.data_type().clone(),
         hint: nested.then(|| NESTED_HINT.to_string()),
-    })
+    })))
 }
 
 fn merge_extra(
@@ -136,7 +136,7 @@ fn merge_extra(
     if extra_compatible(seen.data_type(), found.data_type()) {
         return Ok(());
     }
-    Err(TableError::IncompatibleColumn {
+    Err(TableError::IncompatibleColumn(Box::new(ColumnMismatch {
         path: file.path.clone(),
         table: def.name.clone(),
         column: found.name().clone(),
@@ -146,7 +146,7 @@ fn merge_extra(
         ),
         found: found.data_type().clone(),
         hint: None,
-    })
+    })))
 }
 
 /// Whether a later file's undocumented column can be read as the type taken

@@ -2,6 +2,7 @@
 //! `parse(print(parse(x))) == parse(x)`; pipelines print on one line.
 
 mod ops;
+mod ops_ext;
 
 use crate::ast::{
     BinaryOp, Dynamic, Expr, ExprKind, Literal, Query, UnaryOp, BINARY_OPS, LIST_OPS,
@@ -80,9 +81,13 @@ fn expr(e: &Expr) -> String {
         ExprKind::Name(n) => ident(n),
         ExprKind::Star => "*".to_string(),
         ExprKind::Call { name, args } => call(&name.node, args),
-        ExprKind::Assign { name, value } => {
-            format!("{} = {}", ident(&name.node), expr_at(value, 1))
-        }
+        ExprKind::Assign { name, value } => match e.tuple_assign() {
+            Some((names, value)) => {
+                let names: Vec<String> = names.iter().map(|n| ident(&n.node)).collect();
+                format!("({}) = {}", names.join(", "), expr_at(value, 1))
+            }
+            None => format!("{} = {}", ident(&name.node), expr_at(value, 1)),
+        },
         ExprKind::Unary { op, operand } => unary(*op, operand),
         ExprKind::Binary { op, left, right } => binary(*op, left, right),
         ExprKind::List { op, left, items } => {
@@ -230,7 +235,8 @@ fn is_plain(name: &str) -> bool {
 
 /// A name: bare when safe, else `['...']`.
 pub(crate) fn ident(name: &str) -> String {
-    if name == "$left" || name == "$right" || (is_plain(name) && !is_reserved(name)) {
+    let dollar = name.strip_prefix('$').is_some_and(is_plain);
+    if dollar || (is_plain(name) && !is_reserved(name)) {
         name.to_string()
     } else {
         format!("['{}']", escape(name, '\''))

@@ -2,7 +2,7 @@
 
 use super::{expr_at, ident, item, items, list, pattern_or_expr, string};
 use crate::ast::{
-    Expr, ExprKind, Ident, Join, MvExpand, NullsOrder, OperatorKind, Param, ParamType, Parse,
+    Expr, ExprKind, Ident, Join, MvExpand, MvExpandColumn, NullsOrder, OperatorKind, Param, ParamType, Parse,
     ParsePart, SortKey, SortOrder, Source, Statement, Summarize, Union,
 };
 
@@ -30,7 +30,7 @@ pub(crate) fn statement(s: &Statement) -> String {
     }
 }
 
-fn params(ps: &[Param]) -> String {
+pub(crate) fn params(ps: &[Param]) -> String {
     ps.iter().map(param).collect::<Vec<_>>().join(", ")
 }
 
@@ -88,7 +88,7 @@ pub(crate) fn source(s: &Source) -> String {
 }
 
 /// `kind=inner hint.strategy=broadcast `, each followed by a space.
-fn options(opts: &[Expr]) -> String {
+pub(crate) fn options(opts: &[Expr]) -> String {
     let mut out = String::new();
     for o in opts {
         match &o.node {
@@ -138,8 +138,16 @@ pub fn print_operator(op: &OperatorKind) -> String {
         K::Evaluate {
             options: opts,
             plugin,
-        } => format!("evaluate {}{}", options(opts), expr_at(plugin, 6)),
+            schema,
+        } => {
+            let mut out = format!("evaluate {}{}", options(opts), expr_at(plugin, 6));
+            if let Some(cols) = schema {
+                out += &format!(" : ({})", column_decls(cols));
+            }
+            out
+        }
         K::Sample(e) => format!("sample {}", expr_at(e, 1)),
+        other => super::ops_ext::operator(other),
     }
 }
 
@@ -192,19 +200,23 @@ fn join(keyword: &str, j: &Join) -> String {
 }
 
 fn mv_expand(m: &MvExpand) -> String {
-    let cols: Vec<String> = m
-        .columns
+    let mut out = format!("mv-expand {}", mv_columns(&m.options, &m.columns));
+    if let Some(limit) = &m.limit {
+        out += &format!(" limit {}", expr_at(limit, 1));
+    }
+    out
+}
+
+/// `options Col [to typeof(T)], ...` of `mv-expand` and `mv-apply`.
+pub(crate) fn mv_columns(opts: &[Expr], columns: &[MvExpandColumn]) -> String {
+    let cols: Vec<String> = columns
         .iter()
         .map(|c| match &c.to_type {
             Some(t) => format!("{} to typeof({})", item(&c.expr, 1), t.node),
             None => item(&c.expr, 1),
         })
         .collect();
-    let mut out = format!("mv-expand {}{}", options(&m.options), cols.join(", "));
-    if let Some(limit) = &m.limit {
-        out += &format!(" limit {}", expr_at(limit, 1));
-    }
-    out
+    format!("{}{}", options(opts), cols.join(", "))
 }
 
 fn parse(p: &Parse) -> String {

@@ -3,8 +3,10 @@
 //! a lowercase copy of a column: case-insensitive comparison folds ASCII bytes on the fly.
 
 mod in_ci;
+mod mv_items;
 mod string_match;
 mod strings;
 
 pub use in_ci::InCi;
+pub use mv_items::MvItems;
 pub use string_match::{MatchOp, StringMatch};

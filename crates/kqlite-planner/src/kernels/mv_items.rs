@@ -1,0 +1,87 @@
+//! `kql_mv_items(value, kind)`: the items `mv-expand` makes of a dynamic value (JSON text), as
+//! a list: array elements, bag entries (`{"key": value}`, or `["key", value]` for
+//! `kind=array`), a scalar as itself, null as one null item. Strings come out as plain text,
+//! other items as JSON text.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListBuilder, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::common::{exec_err, Result, ScalarValue};
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use serde_json::Value;
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct MvItems {
+    signature: Signature,
+}
+
+impl Default for MvItems {
+    fn default() -> Self {
+        MvItems { signature: Signature::any(2, Volatility::Immutable) }
+    }
+}
+
+pub fn item_list_type() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
+}
+
+impl ScalarUDFImpl for MvItems {
+    fn name(&self) -> &str {
+        "kql_mv_items"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(item_list_type())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let bag_as_array = matches!(&args.args[1], ColumnarValue::Scalar(ScalarValue::Utf8(Some(k))) if k == "array");
+        let values = args.args[0].clone().into_array(rows)?;
+        let values = datafusion::arrow::compute::cast(&values, &DataType::Utf8)?;
+        let Some(strings) = values.as_string_opt::<i32>() else {
+            return exec_err!("mv-expand needs a dynamic value");
+        };
+        let mut builder = ListBuilder::new(StringBuilder::new());
+        for i in 0..strings.len() {
+            if strings.is_null(i) {
+                builder.values().append_null();
+            } else {
+                append_items(strings.value(i), bag_as_array, builder.values());
+            }
+            builder.append(true);
+        }
+        Ok(ColumnarValue::Array(Arc::new(builder.finish()) as ArrayRef))
+    }
+}
+
+fn append_items(text: &str, bag_as_array: bool, out: &mut StringBuilder) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => items.iter().for_each(|item| append_value(item, out)),
+        Ok(Value::Object(fields)) => {
+            for (key, value) in fields {
+                let entry = if bag_as_array {
+                    Value::Array(vec![Value::String(key), value])
+                } else {
+                    Value::Object([(key, value)].into_iter().collect())
+                };
+                out.append_value(entry.to_string());
+            }
+        }
+        Ok(Value::Null) => out.append_null(),
+        Ok(scalar) => append_value(&scalar, out),
+        // Not JSON: a plain string is a single item.
+        Err(_) => out.append_value(text),
+    }
+}
+
+fn append_value(value: &Value, out: &mut StringBuilder) {
+    match value {
+        Value::Null => out.append_null(),
+        Value::String(s) => out.append_value(s),
+        other => out.append_value(other.to_string()),
+    }
+}

@@ -1,0 +1,106 @@
+//! `mv-expand`: one row per item of dynamic arrays and bags, several columns in parallel.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Column, UnnestOptions};
+use datafusion::functions_nested::expr_fn::{cardinality, range};
+use datafusion::logical_expr::{cast, col, lit, try_cast, Expr, LogicalPlan, LogicalPlanBuilder, ScalarUDF};
+use kqlite_parser::{ExprKind, MvExpand, ScalarType, Span};
+
+use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::join::option_word;
+use crate::kernels::MvItems;
+use crate::literals::arrow_type;
+use crate::names::column_names;
+use crate::planner::Planner;
+
+/// One expanded column: its output name, temporary list column and target type.
+struct Expansion {
+    name: String,
+    list: String,
+    to_type: Option<DataType>,
+}
+
+impl Planner<'_> {
+    pub(crate) fn mv_expand(&mut self, plan: LogicalPlan, mv: &MvExpand, span: Span) -> PlanResult<LogicalPlan> {
+        let schema = plan.schema().clone();
+        let kind = option_word(&mv.options, "bagexpansion").or_else(|| option_word(&mv.options, "kind"));
+        let kind = lit(kind.unwrap_or_else(|| "bag".to_string()));
+        let index_column = option_word(&mv.options, "with_itemindex");
+        let items = Arc::new(ScalarUDF::new_from_impl(MvItems::default()));
+
+        let mut exprs: Vec<Expr> = schema.iter().map(|(q, f)| Expr::Column((q, f).into())).collect();
+        let mut expansions = Vec::new();
+        let mut first_list: Option<Expr> = None;
+        for (i, column) in mv.columns.iter().enumerate() {
+            let (name, value) = match &column.expr.node {
+                ExprKind::Assign { name, value } => (name.node.clone(), value.as_ref()),
+                ExprKind::Name(name) => (name.clone(), &column.expr),
+                _ => return Err(PlanError::user(column.expr.span, "mv-expand needs a column or Name = expression")),
+            };
+            let lowered = self.scalar(value, &schema)?;
+            let list = format!("__kql_mv_{i}");
+            let call = items.call(vec![lowered, kind.clone()]);
+            first_list.get_or_insert_with(|| call.clone());
+            exprs.push(call.alias(&list));
+            let to_type = column.to_type.as_ref().map(|t| target_type(&t.node, t.span)).transpose()?;
+            expansions.push(Expansion { name, list, to_type });
+        }
+        let limit = mv.limit.as_ref().map(|n| self.row_count(n)).transpose()?;
+        let index = (index_column.is_some() || limit.is_some()).then(|| "__kql_mv_index".to_string());
+        if let Some(index) = &index {
+            let first = first_list.clone().expect("mv-expand has a column");
+            let count = cast(cardinality(first), DataType::Int64);
+            exprs.push(range(lit(0i64), count, lit(1i64)).alias(index));
+        }
+        let lists = build(LogicalPlanBuilder::from(plan).project(exprs), span)?;
+        let mut unnest: Vec<Column> = expansions.iter().map(|e| Column::from_name(e.list.clone())).collect();
+        unnest.extend(index.iter().map(|i| Column::from_name(i.clone())));
+        let expanded = build(LogicalPlanBuilder::from(lists).unnest_columns_with_options(unnest, UnnestOptions::default()), span)?;
+        let expanded = match (limit, &index) {
+            (Some(n), Some(index)) => {
+                let keep = col(Column::from_name(index.clone())).lt(lit(n as i64));
+                build(LogicalPlanBuilder::from(expanded).filter(keep), span)?
+            }
+            _ => expanded,
+        };
+        let output = output_columns(&column_names(&schema), &expansions, index.as_deref(), index_column.as_deref());
+        build(LogicalPlanBuilder::from(expanded).project(output), span)
+    }
+}
+
+/// The input's columns with expanded ones in place, then new ones, then the item index.
+fn output_columns(input: &[String], expansions: &[Expansion], index: Option<&str>, index_name: Option<&str>) -> Vec<Expr> {
+    let item = |e: &Expansion| {
+        let value = col(Column::from_name(e.list.clone()));
+        let value = match &e.to_type {
+            Some(t) => try_cast(value, t.clone()),
+            None => value,
+        };
+        value.alias(&e.name)
+    };
+    let mut exprs: Vec<Expr> = input
+        .iter()
+        .map(|name| match expansions.iter().find(|e| &e.name == name) {
+            Some(e) => item(e),
+            None => col(Column::from_name(name.clone())),
+        })
+        .collect();
+    exprs.extend(expansions.iter().filter(|e| !input.contains(&e.name)).map(item));
+    if let (Some(index), Some(name)) = (index, index_name) {
+        exprs.push(col(Column::from_name(index)).alias(name));
+    }
+    exprs
+}
+
+fn target_type(name: &str, span: Span) -> PlanResult<DataType> {
+    match ScalarType::from_name(name) {
+        Some(t) => Ok(arrow_type(t)),
+        None => Err(PlanError::user(span, format!("unknown type '{name}'"))),
+    }
+}
+
+fn build(builder: datafusion::common::Result<LogicalPlanBuilder>, span: Span) -> PlanResult<LogicalPlan> {
+    builder.and_then(|b| b.build()).at(span)
+}

@@ -1,0 +1,97 @@
+//! `union`: by column name, `kind=outer` (all columns, missing ones null) or `kind=inner`
+//! (common columns), `withsource=Column`, and wildcard table names.
+
+use datafusion::logical_expr::{lit, Expr, LogicalPlan, LogicalPlanBuilder};
+use kqlite_parser::{ast, ExprKind, Span, Union};
+
+use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::join::option_word;
+use crate::literals::string;
+use crate::names::column_names;
+use crate::operators::wildcard_match;
+use crate::planner::Planner;
+
+impl Planner<'_> {
+    /// `union T1, T2` as a source, or `T | union T2` with the pipe input first.
+    pub(crate) fn union(&mut self, input: Option<LogicalPlan>, union: &Union, span: Span) -> PlanResult<LogicalPlan> {
+        let source_column = option_word(&union.options, "withsource");
+        let inner = option_word(&union.options, "kind").as_deref() == Some("inner");
+        let mut legs: Vec<(String, LogicalPlan)> = Vec::new();
+        if let Some(plan) = input {
+            legs.push(("union_arg0".to_string(), plan));
+        }
+        for table in &union.tables {
+            for (name, plan) in self.union_leg(table, legs.len())? {
+                legs.push((name, plan));
+            }
+        }
+        if legs.is_empty() {
+            return Err(PlanError::user(span, "union found no tables"));
+        }
+        let common = inner.then(|| common_columns(&legs));
+        let mut result: Option<LogicalPlanBuilder> = None;
+        for (name, plan) in legs {
+            let plan = leg_columns(plan, &name, source_column.as_deref(), common.as_deref(), span)?;
+            result = Some(match result {
+                None => LogicalPlanBuilder::from(plan),
+                Some(builder) => builder.union_by_name(plan).at(span)?,
+            });
+        }
+        let unioned = result.expect("at least one leg").build().at(span)?;
+        crate::planner::strings_not_null(unioned, &[], span)
+    }
+
+    /// One table, a subquery, or every table matching a wildcard.
+    fn union_leg(&mut self, table: &ast::Expr, index: usize) -> PlanResult<Vec<(String, LogicalPlan)>> {
+        match &table.node {
+            ExprKind::Name(pattern) if pattern.contains('*') => {
+                let mut names: Vec<String> = self
+                    .catalog
+                    .table_names()
+                    .into_iter()
+                    .filter(|n| wildcard_match(pattern, n))
+                    .collect();
+                names.sort();
+                names
+                    .into_iter()
+                    .map(|n| {
+                        let plan = self.tabular(&ast::Spanned::new(ExprKind::Name(n.clone()), table.span))?;
+                        Ok((n, plan))
+                    })
+                    .collect()
+            }
+            ExprKind::Name(name) => Ok(vec![(name.clone(), self.tabular(table)?)]),
+            _ => Ok(vec![(format!("union_arg{index}"), self.tabular(table)?)]),
+        }
+    }
+}
+
+fn common_columns(legs: &[(String, LogicalPlan)]) -> Vec<String> {
+    let mut common = column_names(legs[0].1.schema());
+    for (_, plan) in &legs[1..] {
+        let names = column_names(plan.schema());
+        common.retain(|c| names.contains(c));
+    }
+    common
+}
+
+/// The leg's columns for the union: the source name first when asked, then its own (or only the
+/// common ones), unqualified.
+fn leg_columns(
+    plan: LogicalPlan,
+    name: &str,
+    source_column: Option<&str>,
+    only: Option<&[String]>,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
+    let mut exprs: Vec<Expr> = Vec::new();
+    if let Some(column) = source_column {
+        exprs.push(lit(string(name)).alias(column));
+    }
+    for (qualifier, field) in plan.schema().iter() {
+        if only.is_none_or(|names| names.contains(field.name())) {
+            exprs.push(Expr::Column((qualifier, field).into()).alias(field.name()));
+        }
+    }
+    LogicalPlanBuilder::from(plan).project(exprs).and_then(|b| b.build()).at(span)
+}
