@@ -78,6 +78,10 @@ impl Planner<'_> {
                 Ok(scalar_subquery(std::sync::Arc::new(plan)))
             }
             "row_number" | "prev" | "next" => self.window_call(&name.node, args, schema, span),
+            "ingestion_time" => Err(PlanError::not_supported(
+                span,
+                "ingestion_time(): exports do not record when Defender ingested a row; use Timestamp",
+            )),
             _ => self.call(name, args, schema, span),
         }
     }
@@ -92,8 +96,29 @@ impl Planner<'_> {
             Some(Binding::Tabular(plan)) => Ok(scalar_subquery(std::sync::Arc::new(plan))),
             Some(Binding::Function(_)) => Err(PlanError::user(span, format!("the function '{name}' needs ()"))),
             None if name == "null" => Ok(lit(datafusion::common::ScalarValue::Null)),
+            // Defender tables in the unified portal also answer to Sentinel's TimeGenerated.
+            None if name == "TimeGenerated" && crate::names::find_column(schema, "Timestamp").is_some() => {
+                self.name("Timestamp", schema, span)
+            }
             None => resolve_column(schema, name, span).map(Expr::Column),
         }
+    }
+
+    /// Kusto compares a bool with a number as 0/1 (`IsManaged == 1`) and with text.
+    fn bool_operands(&self, op: BinaryOp, l: Expr, r: Expr, schema: &DFSchema, span: Span) -> PlanResult<(Expr, Expr)> {
+        if !matches!(op, BinaryOp::Eq | BinaryOp::NotEq) || self.aggregate_sink.is_some() {
+            return Ok((l, r));
+        }
+        let (lt, rt) = (l.get_type(schema).at(span)?, r.get_type(schema).at(span)?);
+        let as_long = |e: Expr| datafusion::logical_expr::cast(e, DataType::Int64);
+        let as_text = |e: Expr| datafusion::logical_expr::cast(e, DataType::Utf8);
+        Ok(match (&lt, &rt) {
+            (DataType::Boolean, t) if t.is_integer() => (as_long(l), r),
+            (t, DataType::Boolean) if t.is_integer() => (l, as_long(r)),
+            (DataType::Boolean, t) if t.is_string() => (as_text(l), datafusion::functions::expr_fn::lower(r)),
+            (t, DataType::Boolean) if t.is_string() => (datafusion::functions::expr_fn::lower(l), as_text(r)),
+            _ => (l, r),
+        })
     }
 
     /// `x between (start .. 1d)`: a timespan end counts from a datetime start.
@@ -117,6 +142,7 @@ impl Planner<'_> {
     ) -> PlanResult<Expr> {
         let l = self.scalar(left, schema)?;
         let r = self.scalar(right, schema)?;
+        let (l, r) = self.bool_operands(op, l, r, schema, span)?;
         if let Some((match_op, case_sensitive, negated)) = string_predicate(op) {
             let l = self.as_string(l, schema, left.span)?;
             let r = self.as_string(r, schema, right.span)?;
@@ -212,9 +238,12 @@ impl Planner<'_> {
             .and_then(|b| b.build())
             .at(item.span)?;
         let plan = std::sync::Arc::new(plan);
+        let lower = datafusion::functions::expr_fn::lower;
         match op {
             ListOp::In => Ok(in_subquery(value, plan)),
             ListOp::NotIn => Ok(not_in_subquery(value, plan)),
+            ListOp::InCi => Ok(in_subquery(lower(value), lowered_column(plan, item.span)?)),
+            ListOp::NotInCi => Ok(not_in_subquery(lower(value), lowered_column(plan, item.span)?)),
             _ => Err(PlanError::not_supported(item.span, format!("'{}' over a table", op.spelling()))),
         }
     }
@@ -287,4 +316,14 @@ pub(crate) fn string_match(op: MatchOp, case_sensitive: bool, all: bool, args: V
         all,
     )))
     .call(args)
+}
+
+/// The subquery's only column in lower case, for `in~` over a table.
+fn lowered_column(plan: std::sync::Arc<datafusion::logical_expr::LogicalPlan>, span: Span) -> PlanResult<std::sync::Arc<datafusion::logical_expr::LogicalPlan>> {
+    let value = col(datafusion::common::Column::from_name("__kql_in_value"));
+    let lowered = LogicalPlanBuilder::from(std::sync::Arc::unwrap_or_clone(plan))
+        .project(vec![datafusion::functions::expr_fn::lower(value).alias("__kql_in_value")])
+        .and_then(|b| b.build())
+        .at(span)?;
+    Ok(std::sync::Arc::new(lowered))
 }

@@ -13,6 +13,7 @@ mod names;
 mod operators;
 mod parse_op;
 mod planner;
+mod range;
 mod union;
 mod user_functions;
 mod window;

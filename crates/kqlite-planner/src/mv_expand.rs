@@ -37,7 +37,10 @@ impl Planner<'_> {
             let (name, value) = match &column.expr.node {
                 ExprKind::Assign { name, value } => (name.node.clone(), value.as_ref()),
                 ExprKind::Name(name) => (name.clone(), &column.expr),
-                _ => return Err(PlanError::user(column.expr.span, "mv-expand needs a column or Name = expression")),
+                _ => match path_name(&column.expr) {
+                    Some(name) => (name, &column.expr),
+                    None => (crate::names::fresh_column_name(&column_names(&schema)), &column.expr),
+                },
             };
             let lowered = self.scalar(value, &schema)?;
             let list = format!("__kql_mv_{i}");
@@ -103,4 +106,20 @@ fn target_type(name: &str, span: Span) -> PlanResult<DataType> {
 
 fn build(builder: datafusion::common::Result<LogicalPlanBuilder>, span: Span) -> PlanResult<LogicalPlan> {
     builder.and_then(|b| b.build()).at(span)
+}
+
+/// Kusto names an expanded expression after the path it reads: `parse_json(A).b` is `A_b`.
+fn path_name(expr: &kqlite_parser::ast::Expr) -> Option<String> {
+    match &expr.node {
+        ExprKind::Name(name) => Some(name.clone()),
+        ExprKind::Member { target, name } => Some(format!("{}_{}", path_name(target)?, name.node)),
+        ExprKind::Index { target, index } => match &index.node {
+            ExprKind::Literal(kqlite_parser::Literal::String(key)) => Some(format!("{}_{key}", path_name(target)?)),
+            _ => path_name(target),
+        },
+        ExprKind::Call { name, args } if args.len() == 1 && matches!(name.node.as_str(), "parse_json" | "todynamic" | "parsejson") => {
+            path_name(&args[0])
+        }
+        _ => None,
+    }
 }

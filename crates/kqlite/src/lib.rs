@@ -74,6 +74,27 @@ impl Engine {
         Ok(added)
     }
 
+    /// Registers every known Defender table that has no data yet as an empty table, so that
+    /// any hunting query can be planned and run (used to measure coverage).
+    pub fn attach_empty_schemas(&mut self) {
+        for name in kqlite_tables::table_names() {
+            if self.providers.contains_key(name) {
+                continue;
+            }
+            let Some(schema) = kqlite_tables::defender_schema(name) else { continue };
+            if let Ok(table) = datafusion::datasource::MemTable::try_new(schema, vec![vec![]]) {
+                self.providers.insert(name.to_string(), Arc::new(table));
+            }
+        }
+    }
+
+    /// The names of every table a query can read.
+    pub fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.providers.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
     pub fn tables(&self) -> &[RegisteredTable] {
         &self.tables
     }
@@ -130,7 +151,7 @@ impl Catalog for Engine {
     }
 
     fn table_names(&self) -> Vec<String> {
-        self.tables.iter().map(|t| t.name.clone()).collect()
+        Engine::table_names(self)
     }
 
     fn dynamic_columns(&self, table: &str) -> Vec<String> {
