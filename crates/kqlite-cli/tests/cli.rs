@@ -87,10 +87,10 @@ fn an_unknown_table_lists_the_tables() {
 
 #[test]
 fn unsupported_kql_says_so() {
-    let output = with_sample(&["AlertInfo | join kind=inner (AlertEvidence) on AlertId"]);
+    let output = with_sample(&["AlertInfo | evaluate bag_unpack(AttackTechniques)"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("not supported yet: join"),
+        stderr(&output).contains("not supported yet: evaluate"),
         "{}",
         stderr(&output)
     );
