@@ -21,6 +21,7 @@ pub mod ast;
 mod error;
 mod expr;
 mod grouping;
+mod hints;
 mod lexer;
 mod literals;
 mod nested;
@@ -47,7 +48,7 @@ pub fn parse_query(text: &str) -> Result<Query, ParseError> {
     let input = In::new_extra(text, &ctx);
     match statements::query(input) {
         Ok((_, q)) => Ok(q),
-        Err(e) => Err(into_error(e)),
+        Err(e) => Err(hints::improve(into_error(e), text)),
     }
 }
 
@@ -55,7 +56,7 @@ pub fn parse_query(text: &str) -> Result<Query, ParseError> {
 pub fn parse_expr(text: &str) -> Result<Expr, ParseError> {
     let ctx = Ctx::default();
     let input = In::new_extra(text, &ctx);
-    let (rest, e) = expr::pipeline(input).map_err(into_error)?;
+    let (rest, e) = expr::pipeline(input).map_err(|e| hints::improve(into_error(e), text))?;
     if !at_eof(&rest) {
         let message = format!("unexpected {} after the expression", describe_token(&rest));
         return Err(ParseError {

@@ -48,7 +48,10 @@ fn unexpected<'a, O>(i: &In<'a>, in_body: bool) -> PResult<'a, O> {
 fn statement(i: In) -> PResult<Spanned<Statement>> {
     let i = ws(i);
     let start = pos(&i);
-    let (rest, st) = if at_kw(&i, "let") && ident(skip(i, 3)).is_ok() {
+    let (rest, st) = if at_kw(&i, "let") {
+        if ident(skip(i, 3)).is_err() {
+            return let_without_name(skip(i, 3));
+        }
         let_statement(i)?
     } else if at_kw(&i, "set") && ident(skip(i, 3)).is_ok() {
         set_statement(i)?
@@ -59,6 +62,19 @@ fn statement(i: In) -> PResult<Spanned<Statement>> {
         (rest, Statement::Tabular(e))
     };
     Ok((rest, Spanned::new(st, span_from(start, &rest))))
+}
+
+/// `let` not followed by a name; a name that starts with a digit gets a quoting hint.
+fn let_without_name<O>(after: In) -> PResult<O> {
+    let j = ws(after);
+    let sp = token_span(&j);
+    let token = &text(&j)[..sp.end - sp.start];
+    let message = if token.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("a name cannot start with a digit: write ['{token}']")
+    } else {
+        format!("expected a name after 'let', found {}", describe_token(&j))
+    };
+    Err(nom::Err::Failure(PErr::message(sp, message)))
 }
 
 /// `let name = expr` or `let name = [view] (params) { body }`

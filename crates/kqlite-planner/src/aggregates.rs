@@ -1,13 +1,25 @@
 //! Aggregation functions inside `summarize`, and Kusto's default names for their columns.
+//!
+//! An aggregate lowers to a DataFusion aggregate (pushed into the summarize "sink") and a
+//! finishing step over its output: `make_list` and friends aggregate a list and render it as a
+//! dynamic array; counts and sums of empty groups become 0.
+//!
+//! `arg_max`, `arg_min` and `percentiles` make several columns: [`expand_items`] rewrites them
+//! into one item per column before summarize lowers its items.
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::DFSchema;
 use datafusion::functions::expr_fn::coalesce;
-use datafusion::functions_aggregate::expr_fn::{avg, count, count_distinct, max, min, sum};
-use datafusion::logical_expr::{lit, Expr, ExprFunctionExt};
-use kqlite_parser::{ast, ExprKind, Span};
+use datafusion::functions_aggregate::array_agg::array_agg_udaf;
+use datafusion::functions_aggregate::expr_fn::{
+    avg, count, count_distinct, first_value, max, min, stddev, stddev_pop, sum, var_pop, var_sample,
+};
+use datafusion::logical_expr::{cast, lit, Expr, ExprFunctionExt};
+use kqlite_parser::{ast, ExprKind, Literal, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::functions::check_arity;
+use crate::kernels::pack::{pack, PackKind};
 use crate::planner::{column, Planner};
 
 /// Aggregates we lower, with the prefix of their default column name.
@@ -15,17 +27,52 @@ const AGGREGATES: &[(&str, &str)] = &[
     ("count", "count_"),
     ("countif", "countif_"),
     ("dcount", "dcount_"),
+    ("dcountif", "dcountif_"),
+    ("count_distinct", "count_distinct_"),
     ("sum", "sum_"),
+    ("sumif", "sumif_"),
     ("avg", "avg_"),
+    ("avgif", "avgif_"),
     ("min", "min_"),
+    ("minif", "minif_"),
     ("max", "max_"),
+    ("maxif", "maxif_"),
+    ("stdev", "stdev_"),
+    ("stdevif", "stdevif_"),
+    ("stdevp", "stdevp_"),
+    ("variance", "variance_"),
+    ("varianceif", "varianceif_"),
+    ("variancep", "variancep_"),
+    ("make_list", "list_"),
+    ("makelist", "list_"),
+    ("make_list_if", "list_"),
+    ("make_set", "set_"),
+    ("makeset", "set_"),
+    ("make_set_if", "set_"),
+    ("make_bag", "bag_"),
+    ("make_bag_if", "bag_"),
+    ("take_any", "any_"),
+    ("any", "any_"),
+    ("percentile", "percentile_"),
+    ("percentiles", "percentile_"),
+    ("arg_max", "max_"),
+    ("argmax", "max_"),
+    ("arg_min", "min_"),
+    ("argmin", "min_"),
+    (ARG_MAX, ""),
+    (ARG_MIN, ""),
 ];
+
+/// The hidden aggregates `arg_max(T, A)` expands to: A's value on the row that maximises T.
+const ARG_MAX: &str = "__kql_arg_max";
+const ARG_MIN: &str = "__kql_arg_min";
 
 pub(crate) fn is_aggregate(name: &str) -> bool {
     AGGREGATES.iter().any(|(n, _)| *n == name)
 }
 
-/// Kusto's name for an unnamed aggregate column: `count_`, `sum_X`, `dcount_X`.
+/// Kusto's name for an unnamed aggregate column: `count_`, `sum_X`, `set_X`,
+/// `percentile_X_95`.
 pub(crate) fn default_name(call: &ast::Expr) -> Option<String> {
     let ExprKind::Call { name, args } = &call.node else {
         return None;
@@ -34,10 +81,159 @@ pub(crate) fn default_name(call: &ast::Expr) -> Option<String> {
     if matches!(name.node.as_str(), "count" | "countif") {
         return Some(prefix.to_string());
     }
-    match args.first().map(|a| &a.node) {
-        Some(ExprKind::Name(column)) => Some(format!("{prefix}{column}")),
-        _ => Some(prefix.to_string()),
+    let column = match args.first().map(|a| &a.node) {
+        Some(ExprKind::Name(column)) => column.as_str(),
+        _ => return Some(prefix.to_string()),
+    };
+    if matches!(name.node.as_str(), ARG_MAX | ARG_MIN) {
+        return match args.get(1).map(|a| &a.node) {
+            Some(ExprKind::Name(returned)) => Some(returned.clone()),
+            _ => None,
+        };
     }
+    if name.node == "percentile" {
+        let p = args.get(1).map(percent_text).unwrap_or_default();
+        return Some(format!("{prefix}{column}_{p}"));
+    }
+    Some(format!("{prefix}{column}"))
+}
+
+/// A percentile as it appears in a column name: `95`, `99_9`.
+fn percent_text(e: &ast::Expr) -> String {
+    match &e.node {
+        ExprKind::Literal(Literal::Long(v)) => v.to_string(),
+        ExprKind::Literal(Literal::Int(v)) => v.to_string(),
+        ExprKind::Literal(Literal::Real(v)) => v.to_string().replace('.', "_"),
+        _ => String::new(),
+    }
+}
+
+/// Rewrites the summarize items that make several columns into one item per column:
+/// `arg_max(T, A, B)` (or `arg_max(T, *)`: every input column but T and the `by` keys) into
+/// `T = max(T), A = __kql_arg_max(T, A), B = ...`, and `percentiles(X, 50, 95)` into
+/// `percentile(X, 50), percentile(X, 95)`. Other items are kept as they are.
+pub(crate) fn expand_items(
+    items: &[ast::Expr],
+    input: &DFSchema,
+    by: &[ast::Expr],
+) -> Vec<ast::Expr> {
+    let keys: Vec<&str> = by.iter().filter_map(output_name).collect();
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let (given, value) = match &item.node {
+            ExprKind::Assign { name, value } => (Some(name), value.as_ref()),
+            _ => (None, item),
+        };
+        let ExprKind::Call { name, args } = &value.node else {
+            out.push(item.clone());
+            continue;
+        };
+        match name.node.as_str() {
+            "arg_max" | "argmax" | "arg_min" | "argmin" if !args.is_empty() => {
+                let max = name.node.starts_with("arg") && name.node.contains("max");
+                expand_arg(item.span, given, max, args, input, &keys, &mut out);
+            }
+            "percentiles" if args.len() >= 2 => {
+                for p in &args[1..] {
+                    let call =
+                        synthetic_call("percentile", vec![args[0].clone(), p.clone()], p.span);
+                    out.push(call);
+                }
+            }
+            _ => out.push(item.clone()),
+        }
+    }
+    out
+}
+
+fn expand_arg(
+    span: Span,
+    given: Option<&ast::Ident>,
+    max: bool,
+    args: &[ast::Expr],
+    input: &DFSchema,
+    keys: &[&str],
+    out: &mut Vec<ast::Expr>,
+) {
+    let target = &args[0];
+    let target_name = output_name(target);
+    let extreme = synthetic_call(if max { "max" } else { "min" }, vec![target.clone()], span);
+    let first_name = given
+        .map(|g| g.node.clone())
+        .or(target_name.map(str::to_string))
+        .unwrap_or_else(|| format!("{}_{}", if max { "max" } else { "min" }, out.len()));
+    out.push(assign(&first_name, extreme, span));
+    let mut returned = Vec::new();
+    for arg in &args[1..] {
+        match &arg.node {
+            ExprKind::Star => {
+                for field in input.fields() {
+                    let n = field.name().as_str();
+                    if Some(n) != target_name && !keys.contains(&n) && !n.starts_with("__kql") {
+                        returned.push(ast::Spanned::new(ExprKind::Name(n.to_string()), arg.span));
+                    }
+                }
+            }
+            _ => returned.push(arg.clone()),
+        }
+    }
+    let hidden = if max { ARG_MAX } else { ARG_MIN };
+    for (i, value) in returned.into_iter().enumerate() {
+        let (name, value) = match &value.node {
+            ExprKind::Assign { name, value } => (name.node.clone(), value.as_ref().clone()),
+            ExprKind::Name(n) => (n.clone(), value.clone()),
+            _ => (format!("{first_name}{}", i + 1), value.clone()),
+        };
+        let call = synthetic_call(hidden, vec![target.clone(), value], span);
+        let name = unique_name(name, out, keys);
+        out.push(assign(&name, call, span));
+    }
+}
+
+/// `name`, or with the first numeric suffix that no earlier column has (Kusto's `s1`).
+fn unique_name(name: String, earlier: &[ast::Expr], keys: &[&str]) -> String {
+    let taken = |n: &str| keys.contains(&n) || earlier.iter().any(|e| output_name(e) == Some(n));
+    if !taken(&name) {
+        return name;
+    }
+    (1..)
+        .map(|i| format!("{name}{i}"))
+        .find(|n| !taken(n))
+        .expect("some suffix is free")
+}
+
+fn output_name(e: &ast::Expr) -> Option<&str> {
+    match &e.node {
+        ExprKind::Name(n) => Some(n),
+        ExprKind::Assign { name, .. } => Some(&name.node),
+        _ => None,
+    }
+}
+
+fn synthetic_call(name: &str, args: Vec<ast::Expr>, span: Span) -> ast::Expr {
+    let name = ast::Spanned::new(name.to_string(), span);
+    ast::Spanned::new(ExprKind::Call { name, args }, span)
+}
+
+fn assign(name: &str, value: ast::Expr, span: Span) -> ast::Expr {
+    ast::Spanned::new(
+        ExprKind::Assign {
+            name: ast::Spanned::new(name.to_string(), span),
+            value: Box::new(value),
+        },
+        span,
+    )
+}
+
+/// What turns an aggregate's output into the KQL value.
+enum Finish {
+    None,
+    /// Empty groups give 0 (counts, sums, deviations).
+    Zero,
+    /// A list rendered as a dynamic array (or merged bag).
+    Render(PackKind, Option<Expr>),
+    /// The nearest-rank percentile of a list.
+    Percentile(Expr),
 }
 
 impl Planner<'_> {
@@ -59,21 +255,13 @@ impl Planner<'_> {
             ));
         };
         let lowered = self.lower_aggregate(&name.node, args, schema, span);
-        let result = lowered.map(|aggregate| {
+        let result = lowered.map(|(aggregate, finish)| {
             let alias = format!("__kql_agg_{}", sink.len());
             sink.push(aggregate.alias(&alias));
-            column(&alias)
+            finish_aggregate(column(&alias), finish)
         });
         self.aggregate_sink = Some(sink);
-        result.map(|reference| self.aggregate_default(&name.node, reference))
-    }
-
-    /// Kusto's value for an empty group: 0 for counts and sums.
-    fn aggregate_default(&self, name: &str, reference: Expr) -> Expr {
-        match name {
-            "sum" => coalesce(vec![reference, lit(0i64)]),
-            _ => reference,
-        }
+        result
     }
 
     fn lower_aggregate(
@@ -82,41 +270,128 @@ impl Planner<'_> {
         args: &[ast::Expr],
         schema: &DFSchema,
         span: Span,
-    ) -> PlanResult<Expr> {
-        let mut lowered = Vec::with_capacity(args.len());
-        for arg in args {
-            lowered.push(self.scalar(arg, schema)?);
+    ) -> PlanResult<(Expr, Finish)> {
+        let arity = |min: usize, max: usize| check_arity(name, args, min, max, span);
+        if matches!(
+            name,
+            "arg_max" | "argmax" | "arg_min" | "argmin" | "percentiles"
+        ) {
+            return Err(PlanError::not_supported(
+                span,
+                format!("{name}() outside a summarize item of its own"),
+            ));
         }
-        let one = |n: usize| check_arity(name, args, n, n, span);
-        let first = || lowered[0].clone();
+        let mut a = Vec::with_capacity(args.len());
+        for arg in args {
+            if matches!(arg.node, ExprKind::Star) && matches!(name, "count" | "take_any" | "any") {
+                continue;
+            }
+            a.push(self.scalar(arg, schema)?);
+        }
+        let first = || a[0].clone();
+        let filtered = |e: Expr, p: &Expr| e.filter(p.clone()).build().at(span);
+        let list = || array_agg_udaf().call(vec![a[0].clone()]);
+        let limit = |i: usize| a.get(i).map(|e| cast(e.clone(), DataType::Int64));
         Ok(match name {
             "count" => {
-                check_arity(name, args, 0, 1, span)?;
-                count(lit(1i64))
+                arity(0, 1)?;
+                (count(lit(1i64)), Finish::None)
             }
             "countif" => {
-                one(1)?;
-                count(lit(1i64)).filter(first()).build().at(span)?
+                arity(1, 1)?;
+                (filtered(count(lit(1i64)), &a[0])?, Finish::None)
             }
-            "dcount" => {
-                check_arity(name, args, 1, 2, span)?;
-                count_distinct(first())
+            "dcount" | "count_distinct" => {
+                arity(1, 2)?;
+                (count_distinct(first()), Finish::Zero)
             }
-            "sum" => {
-                one(1)?;
-                sum(first())
+            "dcountif" => {
+                arity(2, 3)?;
+                // As a CASE: DataFusion may drop the FILTER of a DISTINCT aggregate.
+                let kept = datafusion::logical_expr::when(a[1].clone(), first())
+                    .end()
+                    .at(span)?;
+                (count_distinct(kept), Finish::Zero)
             }
-            "avg" => {
-                one(1)?;
-                avg(first())
+            "sum" => one(arity(1, 1), sum(first()), Finish::Zero)?,
+            "avg" => one(arity(1, 1), avg(first()), Finish::None)?,
+            "min" => one(arity(1, 1), min(first()), Finish::None)?,
+            "max" => one(arity(1, 1), max(first()), Finish::None)?,
+            "stdev" => one(arity(1, 1), stddev(first()), Finish::Zero)?,
+            "stdevp" => one(arity(1, 1), stddev_pop(first()), Finish::Zero)?,
+            "variance" => one(arity(1, 1), var_sample(first()), Finish::Zero)?,
+            "variancep" => one(arity(1, 1), var_pop(first()), Finish::Zero)?,
+            "sumif" | "avgif" | "minif" | "maxif" | "stdevif" | "varianceif" => {
+                arity(2, 2)?;
+                let base = match name {
+                    "sumif" => sum(first()),
+                    "avgif" => avg(first()),
+                    "minif" => min(first()),
+                    "maxif" => max(first()),
+                    "stdevif" => stddev(first()),
+                    _ => var_sample(first()),
+                };
+                let finish = if matches!(name, "sumif" | "stdevif" | "varianceif") {
+                    Finish::Zero
+                } else {
+                    Finish::None
+                };
+                (filtered(base, &a[1])?, finish)
             }
-            "min" => {
-                one(1)?;
-                min(first())
+            "take_any" | "any" => {
+                arity(1, 1)?;
+                if a.is_empty() {
+                    return Err(PlanError::not_supported(span, format!("{name}(*)")));
+                }
+                (first_value(first(), vec![]), Finish::None)
             }
-            "max" => {
-                one(1)?;
-                max(first())
+            "make_list" | "makelist" => {
+                arity(1, 2)?;
+                (list(), Finish::Render(PackKind::List, limit(1)))
+            }
+            "make_list_if" => {
+                arity(2, 3)?;
+                (
+                    filtered(list(), &a[1])?,
+                    Finish::Render(PackKind::List, limit(2)),
+                )
+            }
+            "make_set" | "makeset" => {
+                arity(1, 2)?;
+                let agg = list().distinct().build().at(span)?;
+                (agg, Finish::Render(PackKind::Set, limit(1)))
+            }
+            "make_set_if" => {
+                arity(2, 3)?;
+                let kept = datafusion::logical_expr::when(a[1].clone(), first())
+                    .end()
+                    .at(span)?;
+                let agg = array_agg_udaf()
+                    .call(vec![kept])
+                    .distinct()
+                    .build()
+                    .at(span)?;
+                (agg, Finish::Render(PackKind::Set, limit(2)))
+            }
+            "make_bag" => {
+                arity(1, 2)?;
+                (list(), Finish::Render(PackKind::MergeBags, None))
+            }
+            "make_bag_if" => {
+                arity(2, 3)?;
+                (
+                    filtered(list(), &a[1])?,
+                    Finish::Render(PackKind::MergeBags, None),
+                )
+            }
+            "percentile" => {
+                arity(2, 2)?;
+                (list(), Finish::Percentile(a[1].clone()))
+            }
+            ARG_MAX | ARG_MIN => {
+                arity(2, 2)?;
+                let order = a[0].clone().sort(name == ARG_MIN, false);
+                (first_value(a[1].clone(), vec![order]), Finish::None)
             }
             other => {
                 return Err(PlanError::not_supported(
@@ -125,5 +400,22 @@ impl Planner<'_> {
                 ))
             }
         })
+    }
+}
+
+fn one(arity: PlanResult<()>, aggregate: Expr, finish: Finish) -> PlanResult<(Expr, Finish)> {
+    arity.map(|_| (aggregate, finish))
+}
+
+fn finish_aggregate(reference: Expr, finish: Finish) -> Expr {
+    match finish {
+        Finish::None => reference,
+        Finish::Zero => coalesce(vec![reference, lit(0i64)]),
+        Finish::Render(kind, limit) => {
+            let mut args = vec![reference];
+            args.extend(limit);
+            pack(kind, args)
+        }
+        Finish::Percentile(p) => crate::kernels::percentile::call(reference, p),
     }
 }

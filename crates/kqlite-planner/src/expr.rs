@@ -54,9 +54,7 @@ impl Planner<'_> {
                 "a named expression (x = ...) is not allowed here",
             )),
             ExprKind::Star => Err(PlanError::user(span, "'*' is not allowed here")),
-            ExprKind::Member { .. } | ExprKind::Index { .. } => {
-                Err(PlanError::not_supported(span, "dynamic property access"))
-            }
+            ExprKind::Member { .. } | ExprKind::Index { .. } => self.dynamic_access(expr, schema),
             ExprKind::Pipe { .. } | ExprKind::Source(_) => Err(PlanError::not_supported(
                 span,
                 "a tabular expression used as a scalar",

@@ -35,7 +35,7 @@ pub(crate) fn scalar_of(literal: &Literal) -> ScalarValue {
         Literal::Datetime(v) => datetime(Some(*v)),
         Literal::Timespan(v) => timespan(Some(*v)),
         Literal::Null(ty) => typed_null(*ty),
-        Literal::Dynamic(value) => string(&dynamic_json(value)),
+        Literal::Dynamic(value) => dynamic_text(value),
     }
 }
 
@@ -56,6 +56,19 @@ fn typed_null(ty: ScalarType) -> ScalarValue {
         ScalarType::String => string(""),
         ScalarType::Datetime => datetime(None),
         other => ScalarValue::try_from(&arrow_type(other)).unwrap_or(ScalarValue::Null),
+    }
+}
+
+/// A dynamic value as carried (see `kernels/json.rs`): null as null, a string as its text,
+/// anything else as JSON text.
+fn dynamic_text(value: &Dynamic) -> ScalarValue {
+    match value {
+        Dynamic::Null => ScalarValue::Utf8(None),
+        Dynamic::Value(literal) => match literal.as_ref() {
+            Literal::String(s) | Literal::Guid(s) => string(s),
+            _ => string(&dynamic_json(value)),
+        },
+        other => string(&dynamic_json(other)),
     }
 }
 

@@ -234,7 +234,8 @@ impl Planner<'_> {
         }
         self.aggregate_sink = Some(Vec::new());
         let mut outputs = Vec::new();
-        for item in &summarize.aggregates {
+        let items = crate::aggregates::expand_items(&summarize.aggregates, &schema, &summarize.by);
+        for item in &items {
             let (name, value) = split_name(item);
             let lowered = self.scalar(value, &schema);
             let lowered = match lowered {
@@ -504,6 +505,19 @@ fn operator_name(op: &OperatorKind) -> &'static str {
         OperatorKind::Invoke(_) => "invoke",
         OperatorKind::Evaluate { .. } => "evaluate",
         OperatorKind::Sample(_) => "sample",
+        OperatorKind::SampleDistinct { .. } => "sample-distinct",
+        OperatorKind::MakeSeries(_) => "make-series",
+        OperatorKind::MvApply(_) => "mv-apply",
+        OperatorKind::TopNested(_) => "top-nested",
+        OperatorKind::Search(_) => "search",
+        OperatorKind::Find(_) => "find",
+        OperatorKind::Scan(_) => "scan",
+        OperatorKind::Partition(_) => "partition",
+        OperatorKind::Fork(_) => "fork",
+        OperatorKind::Facet { .. } => "facet",
+        OperatorKind::TopHitters { .. } => "top-hitters",
+        OperatorKind::Reduce { .. } => "reduce",
+        OperatorKind::Consume(_) => "consume",
         _ => "this operator",
     }
 }

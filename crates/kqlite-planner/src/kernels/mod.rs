@@ -2,10 +2,18 @@
 //! Arrow string arrays (`Utf8`, `LargeUtf8`, `Utf8View`, dictionaries of those) and never build
 //! a lowercase copy of a column: case-insensitive comparison folds ASCII bytes on the fly.
 
+pub mod dynamic;
 mod in_ci;
+pub mod json;
 mod mv_items;
+pub mod pack;
+pub mod parsers;
+pub mod percentile;
+pub mod rowwise;
 mod string_match;
 mod strings;
+pub mod text_fns;
+pub mod time;
 
 pub use in_ci::InCi;
 pub use mv_items::MvItems;

@@ -1,0 +1,207 @@
+//! Date and time functions: the query clock, binning, calendar boundaries and parts,
+//! arithmetic by calendar unit, formatting, and Unix-time conversions.
+
+use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
+use datafusion::common::ScalarValue;
+use datafusion::functions::expr_fn::{date_bin, floor};
+use datafusion::logical_expr::{binary_expr, cast, lit, try_cast, Expr, Operator};
+
+use super::Call;
+use crate::error::{PlanError, PlanResult};
+use crate::kernels::time::{self, TimeOp, Unit};
+use crate::literals::{datetime, datetime_type};
+use crate::planner::Planner;
+
+impl Planner<'_> {
+    pub(super) fn datetime_call(&mut self, c: &Call) -> Option<PlanResult<Expr>> {
+        let kernel = |op: TimeOp| move |args: Vec<Expr>| time::call(op, args);
+        Some(match c.f {
+            "now" => self.now_call(c),
+            "ago" => self
+                .lower_args(c, 1, 1)
+                .map(|a| binary_expr(lit(datetime(Some(self.now))), Operator::Minus, a[0].clone())),
+            "bin" | "floor" if c.args.len() == 2 => {
+                let a = self.lower_args(c, 2, 2);
+                a.and_then(|a| self.bin(a[0].clone(), a[1].clone(), None, c))
+            }
+            "bin_at" => {
+                let a = self.lower_args(c, 3, 3);
+                a.and_then(|a| self.bin(a[0].clone(), a[1].clone(), Some(a[2].clone()), c))
+            }
+            "datetime" | "todatetime" => self
+                .lower_args(c, 1, 1)
+                .map(|a| try_cast(a[0].clone(), datetime_type())),
+            "totimespan" | "time" => self.lower_args(c, 1, 1).map(kernel(TimeOp::ParseSpan)),
+            "startofday" => self
+                .lower_args(c, 1, 2)
+                .map(kernel(TimeOp::StartOf(Unit::Day))),
+            "startofweek" => self
+                .lower_args(c, 1, 2)
+                .map(kernel(TimeOp::StartOf(Unit::Week))),
+            "startofmonth" => self
+                .lower_args(c, 1, 2)
+                .map(kernel(TimeOp::StartOf(Unit::Month))),
+            "startofyear" => self
+                .lower_args(c, 1, 2)
+                .map(kernel(TimeOp::StartOf(Unit::Year))),
+            "endofday" => self
+                .lower_args(c, 1, 2)
+                .map(kernel(TimeOp::EndOf(Unit::Day))),
+            "endofweek" => self
+                .lower_args(c, 1, 2)
+                .map(kernel(TimeOp::EndOf(Unit::Week))),
+            "endofmonth" => self
+                .lower_args(c, 1, 2)
+                .map(kernel(TimeOp::EndOf(Unit::Month))),
+            "endofyear" => self
+                .lower_args(c, 1, 2)
+                .map(kernel(TimeOp::EndOf(Unit::Year))),
+            "dayofweek" => self.lower_args(c, 1, 1).map(kernel(TimeOp::DayOfWeek)),
+            "dayofmonth" => self
+                .lower_args(c, 1, 1)
+                .map(kernel(TimeOp::Part(Unit::Day))),
+            "dayofyear" => self.lower_args(c, 1, 1).map(kernel(TimeOp::DayOfYear)),
+            "hourofday" => self
+                .lower_args(c, 1, 1)
+                .map(kernel(TimeOp::Part(Unit::Hour))),
+            "getmonth" | "monthofyear" => self
+                .lower_args(c, 1, 1)
+                .map(kernel(TimeOp::Part(Unit::Month))),
+            "getyear" => self
+                .lower_args(c, 1, 1)
+                .map(kernel(TimeOp::Part(Unit::Year))),
+            "weekofyear" | "week_of_year" => self
+                .lower_args(c, 1, 1)
+                .map(kernel(TimeOp::Part(Unit::Week))),
+            "datetime_add" => self.unit_call(c, 3, TimeOp::Add),
+            "datetime_diff" => self.unit_call(c, 3, TimeOp::Diff),
+            "datetime_part" => self.part_call(c),
+            "format_datetime" => self.lower_args(c, 2, 2).map(kernel(TimeOp::Format)),
+            "format_timespan" => self.lower_args(c, 2, 2).map(kernel(TimeOp::FormatSpan)),
+            "unixtime_seconds_todatetime" => self.unix_call(c, 1_000_000_000),
+            "unixtime_milliseconds_todatetime" => self.unix_call(c, 1_000_000),
+            "unixtime_microseconds_todatetime" => self.unix_call(c, 1_000),
+            "unixtime_nanoseconds_todatetime" => self.unix_call(c, 1),
+            _ => return None,
+        })
+    }
+
+    fn now_call(&mut self, c: &Call) -> PlanResult<Expr> {
+        let now = lit(datetime(Some(self.now)));
+        let a = self.lower_args(c, 0, 1)?;
+        Ok(match a.into_iter().next() {
+            Some(offset) => binary_expr(now, Operator::Plus, offset),
+            None => now,
+        })
+    }
+
+    /// `f(part, x, y)`: the part is a constant unit name.
+    fn unit_call(&mut self, c: &Call, arity: usize, op: fn(Unit) -> TimeOp) -> PlanResult<Expr> {
+        let a = self.lower_args(c, arity, arity)?;
+        let unit = unit(c, 0)?;
+        Ok(time::call(op(unit), a[1..].to_vec()))
+    }
+
+    fn part_call(&mut self, c: &Call) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 2, 2)?;
+        let op = if c.constant_text(0)?.eq_ignore_ascii_case("dayofyear") {
+            TimeOp::DayOfYear
+        } else {
+            TimeOp::Part(unit(c, 0)?)
+        };
+        Ok(time::call(op, vec![a[1].clone()]))
+    }
+
+    /// `unixtime_*_todatetime(n)`: whole numbers exactly, reals to the nearest nanosecond.
+    fn unix_call(&mut self, c: &Call, nanos: i64) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 1, 1)?;
+        let value = a[0].clone();
+        let scaled = match self.type_of(&value, c.schema, c.span)? {
+            t if t.is_integer() => {
+                binary_expr(cast(value, DataType::Int64), Operator::Multiply, lit(nanos))
+            }
+            _ => cast(
+                datafusion::functions::expr_fn::round(vec![binary_expr(
+                    cast(value, DataType::Float64),
+                    Operator::Multiply,
+                    lit(nanos as f64),
+                )]),
+                DataType::Int64,
+            ),
+        };
+        Ok(cast(scaled, datetime_type()))
+    }
+
+    /// `bin(value, size)` and `bin_at(value, size, origin)`: rounds down to a multiple of
+    /// `size` counted from `origin` (datetimes from the Unix epoch by default).
+    fn bin(&self, value: Expr, size: Expr, origin: Option<Expr>, c: &Call) -> PlanResult<Expr> {
+        match self.type_of(&value, c.schema, c.span)? {
+            DataType::Timestamp(..) => {
+                let size = duration_to_interval(size, c)?;
+                let origin = origin.unwrap_or_else(|| lit(datetime(Some(0))));
+                Ok(date_bin(size, value, cast(origin, datetime_type())))
+            }
+            DataType::Duration(_) => {
+                let ns = |e: Expr| cast(e, DataType::Int64);
+                let origin = origin.map_or(lit(0i64), ns);
+                let binned = numeric_bin(ns(value), ns(size), origin, true);
+                Ok(cast(binned, DataType::Duration(TimeUnit::Nanosecond)))
+            }
+            t if t.is_integer() => {
+                let origin = origin.unwrap_or(lit(0i64));
+                Ok(numeric_bin(value, size, origin, true))
+            }
+            t if t.is_numeric() => Ok(numeric_bin(value, size, origin.unwrap_or(lit(0.0)), false)),
+            other => Err(PlanError::user(
+                c.span,
+                format!(
+                    "{}() needs a number, datetime or timespan, found {other}",
+                    c.f
+                ),
+            )),
+        }
+    }
+}
+
+/// `floor((v - origin) / size) * size + origin`, in integers when `integral`.
+fn numeric_bin(value: Expr, size: Expr, origin: Expr, integral: bool) -> Expr {
+    let real = |e: Expr| cast(e, DataType::Float64);
+    let shifted = binary_expr(real(value), Operator::Minus, real(origin.clone()));
+    let quotient = floor(binary_expr(shifted, Operator::Divide, real(size.clone())));
+    let binned = binary_expr(
+        binary_expr(quotient, Operator::Multiply, real(size)),
+        Operator::Plus,
+        real(origin),
+    );
+    if integral {
+        cast(binned, DataType::Int64)
+    } else {
+        binned
+    }
+}
+
+fn unit(c: &Call, i: usize) -> PlanResult<Unit> {
+    let name = c.constant_text(i)?;
+    Unit::parse(name).ok_or_else(|| {
+        PlanError::user(
+            c.args[i].span,
+            format!("{}(): unknown date part '{name}'", c.f),
+        )
+    })
+}
+
+/// `date_bin` wants an interval; KQL sizes are timespans.
+fn duration_to_interval(size: Expr, c: &Call) -> PlanResult<Expr> {
+    match size {
+        Expr::Literal(ScalarValue::DurationNanosecond(Some(ns)), _) if ns > 0 => Ok(lit(
+            ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 0, ns))),
+        )),
+        _ => Err(PlanError::user(
+            c.span,
+            format!(
+                "{}() on a datetime needs a positive constant timespan such as 1h",
+                c.f
+            ),
+        )),
+    }
+}

@@ -1,0 +1,160 @@
+//! Conversions (`toint`, `tobool`...), conditionals (`iff`, `case`, `coalesce`), null tests,
+//! and arithmetic functions.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::functions::expr_fn::{
+    abs, ceil, coalesce, exp, floor, greatest, isnan, least, ln, log10, log2, nullif, power, round,
+    signum, sqrt,
+};
+use datafusion::logical_expr::{binary_expr, cast, lit, try_cast, when, Expr, Operator};
+use kqlite_parser::{ast, ExprKind, ScalarType};
+
+use super::{is_text, to_string_typed, Call};
+use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::literals::string;
+use crate::planner::Planner;
+
+impl Planner<'_> {
+    pub(super) fn math_call(&mut self, c: &Call) -> Option<PlanResult<Expr>> {
+        let real = |e: Expr| cast(e, DataType::Float64);
+        let one = |planner: &mut Self, f: &dyn Fn(Expr) -> Expr| {
+            planner.lower_args(c, 1, 1).map(|a| f(a[0].clone()))
+        };
+        Some(match c.f {
+            "tostring" => self
+                .lower_args(c, 1, 1)
+                .and_then(|a| self.to_text(a[0].clone(), c)),
+            "toint" => one(self, &|e| try_cast(e, DataType::Int32)),
+            "tolong" => one(self, &|e| try_cast(e, DataType::Int64)),
+            "todouble" | "toreal" | "todecimal" => one(self, &|e| try_cast(e, DataType::Float64)),
+            "tobool" | "toboolean" => self.to_bool(c),
+            "iff" | "iif" => self.lower_args(c, 3, 3).and_then(|a| {
+                when(a[0].clone(), a[1].clone())
+                    .otherwise(a[2].clone())
+                    .at(c.span)
+            }),
+            "case" => self.case(c),
+            "coalesce" => self.coalesce(c),
+            "not" => one(self, &|e| Expr::Not(Box::new(e))),
+            "isnull" => one(self, &|e| e.is_null()),
+            "isnotnull" => one(self, &|e| e.is_not_null()),
+            "abs" => one(self, &abs),
+            "ceiling" => one(self, &ceil),
+            "floor" => one(self, &floor),
+            "round" => self.lower_args(c, 1, 2).map(round),
+            "sign" => one(self, &signum),
+            "sqrt" => one(self, &|e| positive(e.clone(), sqrt(real(e)), true)),
+            "log" => one(self, &|e| positive(e.clone(), ln(real(e)), false)),
+            "log10" => one(self, &|e| positive(e.clone(), log10(real(e)), false)),
+            "log2" => one(self, &|e| positive(e.clone(), log2(real(e)), false)),
+            "exp" => one(self, &|e| exp(real(e))),
+            "exp2" => one(self, &|e| power(lit(2.0), real(e))),
+            "exp10" => one(self, &|e| power(lit(10.0), real(e))),
+            "pow" => self
+                .lower_args(c, 2, 2)
+                .map(|a| power(real(a[0].clone()), real(a[1].clone()))),
+            "isnan" => one(self, &|e| isnan(real(e))),
+            "isinf" => one(self, &|e| {
+                let e = real(e);
+                binary_expr(abs(e), Operator::Eq, lit(f64::INFINITY))
+            }),
+            "isfinite" => one(self, &|e| {
+                let e = real(e);
+                binary_expr(abs(e.clone()), Operator::Lt, lit(f64::INFINITY)).and(e.is_not_null())
+            }),
+            "max_of" => self.lower_args(c, 2, 64).map(greatest),
+            "min_of" => self.lower_args(c, 2, 64).map(least),
+            _ => return None,
+        })
+    }
+
+    fn to_text(&self, e: Expr, c: &Call) -> PlanResult<Expr> {
+        let t = self.type_of(&e, c.schema, c.span)?;
+        Ok(to_string_typed(e, &t))
+    }
+
+    /// `tobool`: text "true"/"false" (any case), numbers non-zero.
+    fn to_bool(&mut self, c: &Call) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 1, 1)?;
+        let e = a[0].clone();
+        let t = self.type_of(&e, c.schema, c.span)?;
+        Ok(if is_text(&t) {
+            let lowered =
+                datafusion::functions::expr_fn::lower(datafusion::functions::expr_fn::btrim(vec![
+                    e,
+                ]));
+            when(lowered.clone().eq(lit("true")), lit(true))
+                .when(lowered.eq(lit("false")), lit(false))
+                .otherwise(lit(datafusion::common::ScalarValue::Boolean(None)))
+                .at(c.span)?
+        } else {
+            try_cast(e, DataType::Boolean)
+        })
+    }
+
+    /// `case(p1, v1, p2, v2, ..., else)`.
+    fn case(&mut self, c: &Call) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 3, usize::MAX)?;
+        if a.len() % 2 == 0 {
+            return Err(PlanError::user(
+                c.span,
+                "case() takes pairs of predicate and value, then an else value",
+            ));
+        }
+        let (pairs, otherwise) = a.split_at(a.len() - 1);
+        let mut builder = when(pairs[0].clone(), pairs[1].clone());
+        for pair in pairs[2..].chunks(2) {
+            builder = builder.when(pair[0].clone(), pair[1].clone());
+        }
+        builder.otherwise(otherwise[0].clone()).at(c.span)
+    }
+
+    /// `coalesce`: the first value not null (for strings, not empty).
+    fn coalesce(&mut self, c: &Call) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 1, 64)?;
+        let t = self.type_of(&a[0], c.schema, c.span)?;
+        if !is_text(&t) {
+            return Ok(coalesce(a));
+        }
+        let mut items: Vec<Expr> = a.into_iter().map(|e| nullif(e, lit(string("")))).collect();
+        items.push(lit(string("")));
+        Ok(coalesce(items))
+    }
+}
+
+/// `f` where `x` is positive (or zero when `zero_ok`), null elsewhere.
+fn positive(x: Expr, f: Expr, zero_ok: bool) -> Expr {
+    let op = if zero_ok {
+        Operator::GtEq
+    } else {
+        Operator::Gt
+    };
+    let ok = binary_expr(cast(x, DataType::Float64), op, lit(0.0));
+    when(ok, f)
+        .otherwise(lit(datafusion::common::ScalarValue::Float64(None)))
+        .expect("a one-branch CASE builds")
+}
+
+/// The `typeof(T)` argument of `extract` or `extract_json`: converts the found text.
+pub(super) fn convert_to(found: Expr, ty: &ast::Expr, c: &Call) -> PlanResult<Expr> {
+    let name = match &ty.node {
+        ExprKind::Call { name, args } if name.node == "typeof" && args.len() == 1 => {
+            match &args[0].node {
+                ExprKind::Name(t) => Some(t.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let Some(scalar_type) = name.as_deref().and_then(ScalarType::from_name) else {
+        return Err(PlanError::user(
+            ty.span,
+            format!("{}() expects typeof(T) here", c.f),
+        ));
+    };
+    let target = crate::literals::arrow_type(scalar_type);
+    if is_text(&target) {
+        return Ok(found);
+    }
+    Ok(try_cast(found, target))
+}

@@ -1,0 +1,134 @@
+//! String functions: case, length, concatenation, regex extraction and replacement, positions,
+//! trimming, encodings, hashes, URL, path and command-line parsing, IPv4 addresses.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::functions::expr_fn::{
+    character_length, concat, concat_ws, lower, md5, octet_length, replace, reverse, sha256, upper,
+};
+use datafusion::logical_expr::{cast, Expr};
+
+use super::{is_empty, Call};
+use crate::error::PlanResult;
+use crate::kernels::rowwise::{self, Ctx, RowFn};
+use crate::kernels::{parsers as p, text_fns as t};
+use crate::planner::Planner;
+
+type Row<'a> = [Option<&'a str>];
+
+impl Planner<'_> {
+    pub(super) fn string_call(&mut self, c: &Call) -> Option<PlanResult<Expr>> {
+        use RowFn::{Bool, Long, Text};
+        Some(match c.f {
+            "tolower" => self.texts(c, 1, 1).map(|a| lower(a[0].clone())),
+            "toupper" => self.texts(c, 1, 1).map(|a| upper(a[0].clone())),
+            "strlen" => self
+                .texts(c, 1, 1)
+                .map(|a| cast(character_length(a[0].clone()), DataType::Int64)),
+            "string_size" => self
+                .texts(c, 1, 1)
+                .map(|a| cast(octet_length(a[0].clone()), DataType::Int64)),
+            "reverse" => self.texts(c, 1, 1).map(|a| reverse(a[0].clone())),
+            "isempty" | "isnotempty" => self.emptiness(c),
+            "strcat" => self.texts(c, 1, 64).map(concat),
+            "strcat_delim" => self.texts(c, 2, 65).map(|mut a| {
+                let delimiter = a.remove(0);
+                concat_ws(delimiter, a)
+            }),
+            "replace_string" => self
+                .texts(c, 3, 3)
+                .map(|a| replace(a[0].clone(), a[1].clone(), a[2].clone())),
+            "replace_regex" => self.row_kernel(c, (3, 3), &[0, 1, 2], Text(t::replace_regex)),
+            // The old `replace(regex, rewrite, text)`.
+            "replace" => self.texts(c, 3, 3).map(|a| {
+                let args = vec![a[2].clone(), a[0].clone(), a[1].clone()];
+                rowwise::call("replace", Text(t::replace_regex), args)
+            }),
+            "extract" => self.extract(c),
+            "extract_all" | "extractall" => {
+                self.row_kernel(c, (2, 3), &[0, 1, 2], Text(t::extract_all))
+            }
+            "substring" => self.row_kernel(c, (2, 3), &[0], Text(t::substring)),
+            "indexof" => self.row_kernel(c, (2, 5), &[0, 1], Long(t::index_or_minus_one)),
+            "trim" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim)),
+            "trim_start" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim_start)),
+            "trim_end" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim_end)),
+            "countof" => self.row_kernel(c, (2, 3), &[0, 1, 2], Long(t::countof)),
+            "base64_encode_tostring" | "base64_encodestring" => {
+                self.row_kernel(c, (1, 1), &[0], Text(t::base64_encode))
+            }
+            "base64_decode_tostring" | "base64_decodestring" => {
+                self.row_kernel(c, (1, 1), &[0], Text(t::base64_decode))
+            }
+            "url_encode" | "url_encode_component" => {
+                self.row_kernel(c, (1, 1), &[0], Text(t::url_encode))
+            }
+            "url_decode" => self.row_kernel(c, (1, 1), &[0], Text(t::url_decode)),
+            "parse_url" | "parseurl" => self.row_kernel(c, (1, 1), &[0], Text(p::parse_url)),
+            "parse_path" => self.row_kernel(c, (1, 1), &[0], Text(p::parse_path)),
+            "parse_command_line" => {
+                self.row_kernel(c, (2, 2), &[0, 1], Text(p::parse_command_line))
+            }
+            "hash_sha256" => self
+                .texts(c, 1, 1)
+                .map(|a| rowwise::call("hash_sha256", Text(copy), vec![sha256(a[0].clone())])),
+            "hash_md5" => self.texts(c, 1, 1).map(|a| md5(a[0].clone())),
+            "hash" | "hash_xxhash64" => self.row_kernel(c, (1, 2), &[0], Long(t::hash)),
+            "parse_ipv4" => self.row_kernel(c, (1, 1), &[0], Long(p::parse_ipv4)),
+            "ipv4_is_private" => self.row_kernel(c, (1, 1), &[0], Bool(p::ipv4_is_private)),
+            "ipv4_is_in_range" => self.row_kernel(c, (2, 2), &[0, 1], Bool(p::ipv4_is_in_range)),
+            "ipv4_is_match" => self.row_kernel(c, (2, 3), &[0, 1], Bool(p::ipv4_is_match)),
+            _ => return None,
+        })
+    }
+
+    /// The arguments as strings.
+    fn texts(&mut self, c: &Call, min: usize, max: usize) -> PlanResult<Vec<Expr>> {
+        let all: Vec<usize> = (0..c.args.len()).collect();
+        self.text_args(c, min, max, &all)
+    }
+
+    fn emptiness(&mut self, c: &Call) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 1, 1)?;
+        let t = self.type_of(&a[0], c.schema, c.span)?;
+        let empty = is_empty(a[0].clone(), &t);
+        Ok(if c.f == "isempty" {
+            empty
+        } else {
+            Expr::Not(Box::new(empty))
+        })
+    }
+
+    /// `extract(regex, group, text [, typeof(T)])`.
+    fn extract(&mut self, c: &Call) -> PlanResult<Expr> {
+        c.arity(3, 4)?;
+        let args = self.text_args(&c.prefix(3), 3, 3, &[0, 2])?;
+        let found = rowwise::call("extract", RowFn::Text(t::extract), args);
+        match c.args.get(3) {
+            Some(ty) => crate::functions::math::convert_to(found, ty, c),
+            None => Ok(found),
+        }
+    }
+}
+
+impl<'a> Call<'a> {
+    /// The same call with only its first `n` arguments.
+    pub(super) fn prefix(&self, n: usize) -> Call<'a> {
+        Call {
+            f: self.f,
+            args: &self.args[..n.min(self.args.len())],
+            schema: self.schema,
+            span: self.span,
+        }
+    }
+}
+
+/// A binary value as hex text comes through `rowwise` unchanged.
+fn copy(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    match row[0] {
+        Some(v) => {
+            out.push_str(v);
+            true
+        }
+        None => false,
+    }
+}

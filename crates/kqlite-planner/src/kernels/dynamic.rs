@@ -1,0 +1,225 @@
+//! Row functions over dynamic values (carried as text, see `json.rs`): property and element
+//! access, `parse_json`, array and bag functions, `split`, `extract_json`.
+
+use super::json::{self, Step};
+use super::rowwise::{long, text, Ctx};
+
+type Row<'a> = [Option<&'a str>];
+
+/// `kql_json_get(value, step, ...)`: text steps are property names, integer steps positions.
+pub fn get(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let Some(mut value) = row[0] else {
+        return false;
+    };
+    for (i, step) in row.iter().enumerate().skip(1) {
+        let Some(step) = step else { return false };
+        let step = if ctx.is_integer(i) {
+            match step.parse::<i64>() {
+                Ok(n) => Step::Index(n),
+                Err(_) => return false,
+            }
+        } else {
+            Step::Key(step)
+        };
+        match json::step(value, step) {
+            Some(inner) => value = inner,
+            None => return false,
+        }
+    }
+    if row.len() == 1 {
+        out.push_str(value);
+        return true;
+    }
+    json::push_value(value, out)
+}
+
+/// `parse_json(text)`: JSON text becomes its value; other text stays a string.
+pub fn parse(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let Some(value) = row[0] else { return false };
+    let trimmed = value.trim();
+    if json::is_valid(trimmed) {
+        return json::push_value(trimmed, out);
+    }
+    out.push_str(value);
+    true
+}
+
+pub fn array_length(_: &mut Ctx, row: &Row) -> Option<i64> {
+    json::elements(row[0]?).map(|items| items.len() as i64)
+}
+
+pub fn bag_keys(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let Some(entries) = row[0].and_then(json::entries) else {
+        return false;
+    };
+    out.push('[');
+    for (i, (key, _)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(key);
+    }
+    out.push(']');
+    true
+}
+
+pub fn bag_has_key(_: &mut Ctx, row: &Row) -> Option<bool> {
+    let key = text(row, 1);
+    Some(json::step(row[0]?, Step::Key(key)).is_some())
+}
+
+/// The position of `value` among the elements, -1 when absent; null for a non-array.
+pub fn array_index_of(_: &mut Ctx, row: &Row) -> Option<i64> {
+    let items = json::elements(row[0]?)?;
+    let wanted = text(row, 1);
+    let mut buffer = String::new();
+    let found = items.iter().position(|item| {
+        buffer.clear();
+        json::push_value(item, &mut buffer) && buffer == wanted
+    });
+    Some(found.map_or(-1, |i| i as i64))
+}
+
+pub fn set_has_element(ctx: &mut Ctx, row: &Row) -> Option<bool> {
+    array_index_of(ctx, row).map(|i| i >= 0)
+}
+
+/// `array_concat(a, b, ...)`: null when any argument is not an array.
+pub fn array_concat(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    out.push('[');
+    let mut first = true;
+    for value in row {
+        let Some(items) = value.and_then(json::elements) else {
+            return false;
+        };
+        for item in items {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            json::push_compact(item, out);
+        }
+    }
+    out.push(']');
+    true
+}
+
+/// `array_slice(a, start, end)`: `end` inclusive; negative positions count from the end.
+pub fn array_slice(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let Some(items) = row[0].and_then(json::elements) else {
+        return false;
+    };
+    let n = items.len() as i64;
+    let at = |i: Option<i64>| i.map(|i| if i < 0 { n + i } else { i });
+    let (Some(start), Some(end)) = (at(long(row, 1)), at(long(row, 2))) else {
+        return false;
+    };
+    let (start, end) = (start.max(0), end.min(n - 1));
+    out.push('[');
+    if start <= end {
+        for (k, item) in items[start as usize..=end as usize].iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            json::push_compact(item, out);
+        }
+    }
+    out.push(']');
+    true
+}
+
+/// `strcat_array(a, delimiter)`: the elements' text joined.
+pub fn strcat_array(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let Some(items) = row[0].and_then(json::elements) else {
+        return true;
+    };
+    let delimiter = text(row, 1);
+    for (k, item) in items.iter().enumerate() {
+        if k > 0 {
+            out.push_str(delimiter);
+        }
+        json::push_value(item, out);
+    }
+    true
+}
+
+/// `split(text, delimiter)`: a string array; with an index, an array of that one element.
+pub fn split(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let (value, delimiter) = (text(row, 0), text(row, 1));
+    let parts: Vec<&str> = if delimiter.is_empty() {
+        vec![value]
+    } else {
+        value.split(delimiter).collect()
+    };
+    let parts = match row.get(2) {
+        Some(_) => match long(row, 2) {
+            Some(i) if i >= 0 && (i as usize) < parts.len() => vec![parts[i as usize]],
+            _ => vec![],
+        },
+        None => parts,
+    };
+    out.push('[');
+    for (k, part) in parts.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        json::push_string(part, out);
+    }
+    out.push(']');
+    true
+}
+
+/// `extract_json(path, json)`: a JSONPath of `$`, `.name`, `['name']` and `[n]` steps.
+pub fn extract_json(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let Some(steps) = json_path(text(row, 0)) else {
+        ctx.error
+            .get_or_insert_with(|| format!("unsupported JSON path {:?}", text(row, 0)));
+        return false;
+    };
+    let Some(mut value) = row[1].map(str::trim) else {
+        return false;
+    };
+    for step in &steps {
+        let step = match step {
+            PathStep::Key(k) => Step::Key(k),
+            PathStep::Index(i) => Step::Index(*i),
+        };
+        match json::step(value, step) {
+            Some(inner) => value = inner,
+            None => return false,
+        }
+    }
+    json::push_value(value, out)
+}
+
+enum PathStep {
+    Key(String),
+    Index(i64),
+}
+
+fn json_path(path: &str) -> Option<Vec<PathStep>> {
+    let mut rest = path.trim().strip_prefix('$')?;
+    let mut steps = Vec::new();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            steps.push(PathStep::Key(r[..end].to_string()));
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            let inside = r[..end].trim();
+            let quoted = inside
+                .strip_prefix('\'')
+                .and_then(|s| s.strip_suffix('\''))
+                .or_else(|| inside.strip_prefix('"').and_then(|s| s.strip_suffix('"')));
+            steps.push(match quoted {
+                Some(key) => PathStep::Key(key.to_string()),
+                None => PathStep::Index(inside.parse().ok()?),
+            });
+            rest = &r[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(steps)
+}

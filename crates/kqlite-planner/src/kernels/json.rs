@@ -1,0 +1,259 @@
+//! Navigating JSON text without building values: a byte scanner that finds where a value ends
+//! (skipping strings and nested brackets), so `x.a.b[0]` touches only the bytes on its path and
+//! allocates nothing.
+//!
+//! A dynamic value is carried as text: null as null, a string as its own (unquoted) text, any
+//! other value (number, bool, array, property bag) as its compact JSON text.
+
+use std::borrow::Cow;
+
+/// A step of a path: a property name or an array position (negative counts from the end).
+#[derive(Clone, Copy, Debug)]
+pub enum Step<'a> {
+    Key(&'a str),
+    Index(i64),
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// `i` at an opening quote: the index after the closing one.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        let k = j + memchr::memchr2(b'"', b'\\', &b[j..])?;
+        if b[k] == b'"' {
+            return Some(k + 1);
+        }
+        j = k + 2;
+        if j > b.len() {
+            return None;
+        }
+    }
+}
+
+/// `i` at the first byte of a value: the index after its last byte.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            None
+        }
+        _ => {
+            let end = b[i..]
+                .iter()
+                .position(|c| matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace())
+                .map_or(b.len(), |p| i + p);
+            (end > i).then_some(end)
+        }
+    }
+}
+
+/// The elements of a JSON array, as text slices; None when `json` is not an array.
+pub fn elements(json: &str) -> Option<Vec<&str>> {
+    let b = json.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut items = Vec::new();
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b']') {
+        return Some(items);
+    }
+    loop {
+        let end = value_end(b, i)?;
+        items.push(&json[i..end]);
+        i = skip_ws(b, end);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b']' => return Some(items),
+            _ => return None,
+        }
+    }
+}
+
+/// The entries of a JSON object as (quoted key, value) slices; None when not an object.
+pub fn entries(json: &str) -> Option<Vec<(&str, &str)>> {
+    let b = json.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut items = Vec::new();
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Some(items);
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(b, i)?;
+        let colon = skip_ws(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(b, colon + 1);
+        let end = value_end(b, start)?;
+        items.push((&json[i..key_end], &json[start..end]));
+        i = skip_ws(b, end);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => return Some(items),
+            _ => return None,
+        }
+    }
+}
+
+/// The content of a quoted JSON string slice.
+pub fn unquote(raw: &str) -> Cow<'_, str> {
+    let inner = &raw[1..raw.len() - 1];
+    if !inner.contains('\\') {
+        return Cow::Borrowed(inner);
+    }
+    match serde_json::from_str::<String>(raw) {
+        Ok(s) => Cow::Owned(s),
+        Err(_) => Cow::Borrowed(inner),
+    }
+}
+
+/// One step into a value; None when it has no such property or element.
+pub fn step<'a>(json: &'a str, step: Step) -> Option<&'a str> {
+    match step {
+        Step::Key(key) => entries(json)?
+            .into_iter()
+            .rev() // the last of duplicate keys wins, as in most JSON readers
+            .find(|(k, _)| unquote(k) == key)
+            .map(|(_, v)| v),
+        Step::Index(i) => {
+            let items = elements(json)?;
+            let i = if i < 0 { items.len() as i64 + i } else { i };
+            items.get(usize::try_from(i).ok()?).copied()
+        }
+    }
+}
+
+/// Appends the carried text of a JSON value slice; false for JSON null.
+pub fn push_value(raw: &str, out: &mut String) -> bool {
+    match raw.as_bytes().first() {
+        Some(b'"') => out.push_str(&unquote(raw)),
+        Some(b'n') if raw == "null" => return false,
+        Some(b'{' | b'[') => push_compact(raw, out),
+        _ => out.push_str(raw),
+    }
+    true
+}
+
+/// Appends JSON text without the whitespace between tokens.
+pub fn push_compact(raw: &str, out: &mut String) {
+    let b = raw.as_bytes();
+    if !b.iter().any(|c| c.is_ascii_whitespace()) {
+        out.push_str(raw);
+        return;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'"' {
+            let end = string_end(b, i).unwrap_or(b.len());
+            out.push_str(&raw[i..end]);
+            i = end;
+            continue;
+        }
+        let next = i + b[i..]
+            .iter()
+            .position(|c| *c == b'"')
+            .unwrap_or(b.len() - i);
+        out.extend(raw[i..next].chars().filter(|c| !c.is_ascii_whitespace()));
+        i = next;
+    }
+}
+
+/// Appends `s` as a quoted JSON string.
+pub fn push_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Whether carried text is an array or a property bag (rather than a string or a number).
+pub fn is_container(text: &str) -> bool {
+    let t = text.trim_start();
+    (t.starts_with('{') || t.starts_with('[')) && is_valid(t)
+}
+
+pub fn is_valid(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// Appends carried text as a JSON value: arrays and bags as themselves, anything else as a
+/// JSON string.
+pub fn push_as_json(text: &str, out: &mut String) {
+    if is_container(text) {
+        push_compact(text.trim(), out);
+    } else {
+        push_string(text, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_into_nested_values() {
+        let j = r#" {"a": {"b": [1, "x", {"c": null}]}, "k\"q": 2} "#;
+        let a = step(j, Step::Key("a")).unwrap();
+        let b = step(a, Step::Key("b")).unwrap();
+        assert_eq!(step(b, Step::Index(1)), Some("\"x\""));
+        assert_eq!(step(b, Step::Index(-1)), Some("{\"c\": null}"));
+        assert_eq!(step(b, Step::Index(3)), None);
+        assert_eq!(step(j, Step::Key("k\"q")), Some("2"));
+        assert_eq!(step(j, Step::Key("zz")), None);
+        assert_eq!(step("\"text\"", Step::Key("a")), None);
+    }
+
+    #[test]
+    fn values_are_carried_as_text() {
+        let mut out = String::new();
+        assert!(push_value("\"a\\nb\"", &mut out));
+        assert_eq!(out, "a\nb");
+        out.clear();
+        push_value("{ \"a\" : [1, 2], \"s\": \"x y\" }", &mut out);
+        assert_eq!(out, r#"{"a":[1,2],"s":"x y"}"#);
+        assert!(!push_value("null", &mut String::new()));
+    }
+}

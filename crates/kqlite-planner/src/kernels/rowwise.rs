@@ -1,0 +1,237 @@
+//! One generic scalar UDF for the text-shaped functions (`extract`, `split`, dynamic access...):
+//! it reads every argument as text once per batch (constants once per batch, columns in place
+//! whatever their string layout), runs a row function, and appends into one output builder.
+//! Regexes are compiled once per distinct pattern per batch.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanBuilder, Int64Builder, StringBuilder,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{exec_err, Result};
+use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+use regex::Regex;
+
+/// What a row function sees besides its arguments: their original types, a regex cache, and
+/// the first error met (reported once the batch is done).
+pub struct Ctx {
+    pub types: Vec<DataType>,
+    regexes: HashMap<String, Regex>,
+    pub error: Option<String>,
+}
+
+impl Ctx {
+    /// The compiled `pattern`, or None (with the error recorded) when it is not a valid regex.
+    pub fn regex(&mut self, pattern: &str) -> Option<&Regex> {
+        if !self.regexes.contains_key(pattern) {
+            match Regex::new(pattern) {
+                Ok(re) => {
+                    self.regexes.insert(pattern.to_string(), re);
+                }
+                Err(e) => {
+                    self.error
+                        .get_or_insert_with(|| format!("invalid regex {pattern:?}: {e}"));
+                    return None;
+                }
+            }
+        }
+        self.regexes.get(pattern)
+    }
+
+    pub fn is_integer(&self, arg: usize) -> bool {
+        self.types.get(arg).is_some_and(|t| t.is_integer())
+    }
+}
+
+type Row<'a> = [Option<&'a str>];
+
+/// A row function and the type it returns. A text function returns false for null.
+#[derive(Clone, Copy, Debug)]
+pub enum RowFn {
+    Text(fn(&mut Ctx, &Row, &mut String) -> bool),
+    Long(fn(&mut Ctx, &Row) -> Option<i64>),
+    Bool(fn(&mut Ctx, &Row) -> Option<bool>),
+}
+
+/// Kernels are equal when their names are: each name stands for one row function.
+#[derive(Debug)]
+pub struct RowKernel {
+    name: String,
+    f: RowFn,
+    signature: Signature,
+}
+
+impl PartialEq for RowKernel {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for RowKernel {}
+
+impl std::hash::Hash for RowKernel {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl RowKernel {
+    pub fn new(name: &str, f: RowFn) -> Self {
+        RowKernel {
+            name: name.to_string(),
+            f,
+            signature: Signature::variadic_any(Volatility::Immutable),
+        }
+    }
+}
+
+/// A call of the row function `f` named `name` (the name shows in plans).
+pub fn call(name: &str, f: RowFn, args: Vec<Expr>) -> Expr {
+    Arc::new(ScalarUDF::new_from_impl(RowKernel::new(name, f))).call(args)
+}
+
+impl ScalarUDFImpl for RowKernel {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(match self.f {
+            RowFn::Text(_) => DataType::Utf8,
+            RowFn::Long(_) => DataType::Int64,
+            RowFn::Bool(_) => DataType::Boolean,
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let types = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        let columns = args
+            .args
+            .into_iter()
+            .map(|a| TextArg::new(a, rows))
+            .collect::<Result<Vec<_>>>()?;
+        let mut ctx = Ctx {
+            types,
+            regexes: HashMap::new(),
+            error: None,
+        };
+        let out = run(self.f, &mut ctx, &columns, rows);
+        if let Some(error) = ctx.error {
+            return exec_err!("{}(): {error}", self.name);
+        }
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+fn run<'c>(f: RowFn, ctx: &mut Ctx, columns: &'c [TextArg], rows: usize) -> ArrayRef {
+    let mut row: Vec<Option<&str>> = Vec::with_capacity(columns.len());
+    let fill = |i: usize, row: &mut Vec<Option<&'c str>>| {
+        row.clear();
+        row.extend(columns.iter().map(|c| c.get(i)));
+    };
+    match f {
+        RowFn::Text(f) => {
+            let mut out = StringBuilder::with_capacity(rows, rows * 8);
+            let mut buffer = String::new();
+            for i in 0..rows {
+                fill(i, &mut row);
+                buffer.clear();
+                if f(ctx, &row, &mut buffer) {
+                    out.append_value(&buffer);
+                } else {
+                    out.append_null();
+                }
+            }
+            Arc::new(out.finish())
+        }
+        RowFn::Long(f) => {
+            let mut out = Int64Builder::with_capacity(rows);
+            for i in 0..rows {
+                fill(i, &mut row);
+                out.append_option(f(ctx, &row));
+            }
+            Arc::new(out.finish())
+        }
+        RowFn::Bool(f) => {
+            let mut out = BooleanBuilder::with_capacity(rows);
+            for i in 0..rows {
+                fill(i, &mut row);
+                out.append_option(f(ctx, &row));
+            }
+            Arc::new(out.finish())
+        }
+    }
+}
+
+/// An argument as text: a column read in place, or a constant repeated.
+struct TextArg {
+    array: ArrayRef,
+    constant: bool,
+}
+
+impl TextArg {
+    fn new(value: ColumnarValue, rows: usize) -> Result<Self> {
+        let (array, constant) = match value {
+            ColumnarValue::Array(a) => (a, false),
+            ColumnarValue::Scalar(s) => (s.to_array_of_size(1)?, true),
+        };
+        let _ = rows;
+        let array = match array.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => array,
+            DataType::Binary | DataType::LargeBinary | DataType::BinaryView => hex(&array)?,
+            _ => cast(&array, &DataType::Utf8)?,
+        };
+        Ok(TextArg { array, constant })
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        let i = if self.constant { 0 } else { i };
+        if self.array.is_null(i) {
+            return None;
+        }
+        Some(match self.array.data_type() {
+            DataType::Utf8 => self.array.as_string::<i32>().value(i),
+            DataType::LargeUtf8 => self.array.as_string::<i64>().value(i),
+            _ => self.array.as_string_view().value(i),
+        })
+    }
+}
+
+/// Binary values (digests) as lowercase hex text.
+fn hex(array: &ArrayRef) -> Result<ArrayRef> {
+    let binary = cast(array, &DataType::Binary)?;
+    let binary = binary.as_binary::<i32>();
+    let mut out = StringBuilder::new();
+    for value in binary {
+        out.append_option(
+            value.map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+        );
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// The argument `i` of a row, "" when null or absent.
+pub fn text<'a>(row: &Row<'a>, i: usize) -> &'a str {
+    row.get(i).copied().flatten().unwrap_or("")
+}
+
+/// The argument `i` as an integer, if present and numeric.
+pub fn long(row: &Row, i: usize) -> Option<i64> {
+    let t = row.get(i).copied().flatten()?.trim();
+    t.parse::<i64>()
+        .ok()
+        .or_else(|| t.parse::<f64>().ok().map(|f| f as i64))
+}

@@ -1,0 +1,515 @@
+//! Calendar kernels over nanosecond timestamps (UTC): `startof*`/`endof*`, `datetime_add`,
+//! `datetime_diff`, `datetime_part`, `format_datetime`, `format_timespan`, `totimespan`.
+//! Parts and formats are constants, read once per batch.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, Timelike};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, DurationNanosecondBuilder, Int64Builder, StringBuilder,
+    TimestampNanosecondBuilder,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{
+    DataType, DurationNanosecondType, Int64Type, TimeUnit, TimestampNanosecondType,
+};
+use datafusion::common::{exec_err, Result, ScalarValue};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+const DAY: i64 = 86_400_000_000_000;
+const TICK: i64 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Unit {
+    Year,
+    Quarter,
+    Month,
+    Week,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    Millisecond,
+    Microsecond,
+    Nanosecond,
+}
+
+impl Unit {
+    pub fn parse(name: &str) -> Option<Unit> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "year" => Unit::Year,
+            "quarter" => Unit::Quarter,
+            "month" => Unit::Month,
+            "week" | "week_of_year" => Unit::Week,
+            "day" => Unit::Day,
+            "hour" => Unit::Hour,
+            "minute" => Unit::Minute,
+            "second" => Unit::Second,
+            "millisecond" => Unit::Millisecond,
+            "microsecond" => Unit::Microsecond,
+            "nanosecond" => Unit::Nanosecond,
+            _ => return None,
+        })
+    }
+
+    fn nanos(self) -> Option<i64> {
+        Some(match self {
+            Unit::Week => 7 * DAY,
+            Unit::Day => DAY,
+            Unit::Hour => 3_600_000_000_000,
+            Unit::Minute => 60_000_000_000,
+            Unit::Second => 1_000_000_000,
+            Unit::Millisecond => 1_000_000,
+            Unit::Microsecond => 1_000,
+            Unit::Nanosecond => 1,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TimeOp {
+    /// `(datetime [, offset])`: the start of the day, week, month or year.
+    StartOf(Unit),
+    EndOf(Unit),
+    /// `(amount, datetime)`.
+    Add(Unit),
+    /// `(datetime1, datetime2)`: boundaries crossed from the second to the first.
+    Diff(Unit),
+    /// `(datetime)`, or `(datetime, "week_of_year")` style parts; `DayOfYear` separately.
+    Part(Unit),
+    DayOfYear,
+    /// `(datetime, format)`.
+    Format,
+    /// `(timespan, format)`.
+    FormatSpan,
+    /// `(text)`.
+    ParseSpan,
+    /// `(timespan)`: Kusto's text of a timespan.
+    SpanText,
+    /// `(datetime)`: days since Sunday, as a timespan.
+    DayOfWeek,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct TimeKernel {
+    op: TimeOp,
+    signature: Signature,
+}
+
+pub fn call(op: TimeOp, args: Vec<Expr>) -> Expr {
+    let udf = TimeKernel {
+        op,
+        signature: Signature::variadic_any(Volatility::Immutable),
+    };
+    Arc::new(ScalarUDF::new_from_impl(udf)).call(args)
+}
+
+impl ScalarUDFImpl for TimeKernel {
+    fn name(&self) -> &str {
+        match self.op {
+            TimeOp::StartOf(_) => "kql_startof",
+            TimeOp::EndOf(_) => "kql_endof",
+            TimeOp::Add(_) => "datetime_add",
+            TimeOp::Diff(_) => "datetime_diff",
+            TimeOp::Part(_) | TimeOp::DayOfYear => "datetime_part",
+            TimeOp::Format => "format_datetime",
+            TimeOp::FormatSpan => "format_timespan",
+            TimeOp::ParseSpan => "totimespan",
+            TimeOp::SpanText => "kql_timespan_text",
+            TimeOp::DayOfWeek => "dayofweek",
+        }
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(match self.op {
+            TimeOp::StartOf(_) | TimeOp::EndOf(_) | TimeOp::Add(_) => {
+                crate::literals::datetime_type()
+            }
+            TimeOp::Diff(_) | TimeOp::Part(_) | TimeOp::DayOfYear => DataType::Int64,
+            TimeOp::Format | TimeOp::FormatSpan | TimeOp::SpanText => DataType::Utf8,
+            TimeOp::ParseSpan | TimeOp::DayOfWeek => DataType::Duration(TimeUnit::Nanosecond),
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let arrays = args
+            .args
+            .iter()
+            .map(|a| a.to_array(rows))
+            .collect::<Result<Vec<_>>>()?;
+        let out: ArrayRef = match self.op {
+            TimeOp::StartOf(u) | TimeOp::EndOf(u) => {
+                let offsets = longs(arrays.get(1), rows)?;
+                let end = matches!(self.op, TimeOp::EndOf(_));
+                map_times(&arrays[0], |t, i| {
+                    boundary(t, u, offsets[i].unwrap_or(0), end)
+                })?
+            }
+            TimeOp::Add(u) => {
+                let amounts = longs(Some(&arrays[0]), rows)?;
+                map_times(&arrays[1], |t, i| add(t, u, amounts[i]?))?
+            }
+            TimeOp::Diff(u) => diff_column(&arrays[0], &arrays[1], u)?,
+            TimeOp::Part(u) => map_longs(&arrays[0], |t| part(t, Some(u)))?,
+            TimeOp::DayOfYear => map_longs(&arrays[0], |t| part(t, None))?,
+            TimeOp::Format | TimeOp::FormatSpan => {
+                let Some(ScalarValue::Utf8(Some(format))) =
+                    args.args.get(1).and_then(|a| match a {
+                        ColumnarValue::Scalar(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                else {
+                    return exec_err!("{}() needs a constant format", self.name());
+                };
+                format_column(&arrays[0], &format, self.op == TimeOp::FormatSpan)?
+            }
+            TimeOp::ParseSpan => parse_spans(&arrays[0])?,
+            TimeOp::SpanText => {
+                let mut out = StringBuilder::new();
+                let mut buffer = String::new();
+                for v in values(&arrays[0])? {
+                    buffer.clear();
+                    v.map(|v| push_timespan(v, &mut buffer));
+                    out.append_option(v.map(|_| buffer.as_str()));
+                }
+                Arc::new(out.finish())
+            }
+            TimeOp::DayOfWeek => {
+                let mut out = DurationNanosecondBuilder::new();
+                for v in values(&arrays[0])? {
+                    let days = v.map(|t| naive(t).weekday().num_days_from_sunday() as i64);
+                    out.append_option(days.map(|d| d * DAY));
+                }
+                Arc::new(out.finish())
+            }
+        };
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+fn nanos_of(array: &ArrayRef) -> Result<ArrayRef> {
+    Ok(match array.data_type() {
+        DataType::Duration(_) => cast(array, &DataType::Duration(TimeUnit::Nanosecond))?,
+        _ => cast(array, &DataType::Timestamp(TimeUnit::Nanosecond, None))?,
+    })
+}
+
+fn values(array: &ArrayRef) -> Result<Vec<Option<i64>>> {
+    let array = nanos_of(array)?;
+    Ok(match array.data_type() {
+        DataType::Duration(_) => array
+            .as_primitive::<DurationNanosecondType>()
+            .iter()
+            .collect(),
+        _ => array
+            .as_primitive::<TimestampNanosecondType>()
+            .iter()
+            .collect(),
+    })
+}
+
+fn longs(array: Option<&ArrayRef>, rows: usize) -> Result<Vec<Option<i64>>> {
+    match array {
+        Some(a) => Ok(cast(a, &DataType::Int64)?
+            .as_primitive::<Int64Type>()
+            .iter()
+            .collect()),
+        None => Ok(vec![None; rows]),
+    }
+}
+
+fn map_times(array: &ArrayRef, f: impl Fn(i64, usize) -> Option<i64>) -> Result<ArrayRef> {
+    let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::literals::UTC);
+    for (i, t) in values(array)?.into_iter().enumerate() {
+        out.append_option(t.and_then(|t| f(t, i)));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn map_longs(array: &ArrayRef, f: impl Fn(i64) -> Option<i64>) -> Result<ArrayRef> {
+    let mut out = Int64Builder::new();
+    for t in values(array)? {
+        out.append_option(t.and_then(&f));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn naive(t: i64) -> NaiveDateTime {
+    DateTime::from_timestamp_nanos(t).naive_utc()
+}
+
+fn nanos(t: NaiveDateTime) -> Option<i64> {
+    t.and_utc().timestamp_nanos_opt()
+}
+
+fn midnight(date: NaiveDate) -> NaiveDateTime {
+    date.and_hms_opt(0, 0, 0).expect("midnight exists")
+}
+
+fn shift_months(t: NaiveDateTime, months: i64) -> Option<NaiveDateTime> {
+    let n = Months::new(u32::try_from(months.unsigned_abs()).ok()?);
+    if months >= 0 {
+        t.checked_add_months(n)
+    } else {
+        t.checked_sub_months(n)
+    }
+}
+
+/// The start of the `unit` holding `t`, moved by `offset` units; the end is one tick before
+/// the next start.
+fn boundary(t: i64, unit: Unit, offset: i64, end: bool) -> Option<i64> {
+    let date = naive(t).date();
+    let offset = offset + i64::from(end);
+    let start = match unit {
+        Unit::Day => nanos(midnight(date))? + offset * DAY,
+        Unit::Week => {
+            let sunday = date.weekday().num_days_from_sunday() as i64;
+            nanos(midnight(date))? - sunday * DAY + offset * 7 * DAY
+        }
+        Unit::Month => nanos(shift_months(midnight(date.with_day(1)?), offset)?)?,
+        Unit::Year => nanos(shift_months(midnight(date.with_ordinal(1)?), 12 * offset)?)?,
+        _ => return None,
+    };
+    Some(if end { start - TICK } else { start })
+}
+
+fn add(t: i64, unit: Unit, amount: i64) -> Option<i64> {
+    match unit {
+        Unit::Year => nanos(shift_months(naive(t), amount.checked_mul(12)?)?),
+        Unit::Quarter => nanos(shift_months(naive(t), amount.checked_mul(3)?)?),
+        Unit::Month => nanos(shift_months(naive(t), amount)?),
+        fixed => t.checked_add(amount.checked_mul(fixed.nanos()?)?),
+    }
+}
+
+fn diff_column(a: &ArrayRef, b: &ArrayRef, unit: Unit) -> Result<ArrayRef> {
+    let (a, b) = (values(a)?, values(b)?);
+    let mut out = Int64Builder::new();
+    for (x, y) in a.into_iter().zip(b) {
+        out.append_option(x.zip(y).and_then(|(x, y)| diff(x, y, unit)));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn diff(a: i64, b: i64, unit: Unit) -> Option<i64> {
+    let (x, y) = (naive(a), naive(b));
+    let months = |t: NaiveDateTime| t.year() as i64 * 12 + t.month0() as i64;
+    Some(match unit {
+        Unit::Year => (x.year() - y.year()) as i64,
+        Unit::Quarter => months(x) / 3 - months(y) / 3,
+        Unit::Month => months(x) - months(y),
+        Unit::Week => {
+            (boundary(a, Unit::Week, 0, false)? - boundary(b, Unit::Week, 0, false)?) / (7 * DAY)
+        }
+        fixed => {
+            let n = fixed.nanos()?;
+            a.div_euclid(n) - b.div_euclid(n)
+        }
+    })
+}
+
+/// A part of `t`; `None` asks for the day of the year.
+fn part(t: i64, unit: Option<Unit>) -> Option<i64> {
+    let d = naive(t);
+    let sub = d.nanosecond() as i64;
+    Some(match unit {
+        None => d.ordinal() as i64,
+        Some(Unit::Year) => d.year() as i64,
+        Some(Unit::Quarter) => d.month0() as i64 / 3 + 1,
+        Some(Unit::Month) => d.month() as i64,
+        Some(Unit::Week) => d.iso_week().week() as i64,
+        Some(Unit::Day) => d.day() as i64,
+        Some(Unit::Hour) => d.hour() as i64,
+        Some(Unit::Minute) => d.minute() as i64,
+        Some(Unit::Second) => d.second() as i64,
+        Some(Unit::Millisecond) => sub / 1_000_000,
+        Some(Unit::Microsecond) => sub / 1_000,
+        Some(Unit::Nanosecond) => sub,
+    })
+}
+
+/// Kusto's JSON form of a datetime: `2025-09-01T10:30:00.0000000Z`.
+pub fn push_datetime(t: i64, out: &mut String) {
+    let d = naive(t);
+    out.push_str(&d.format("%Y-%m-%dT%H:%M:%S").to_string());
+    out.push_str(&format!(".{:07}Z", d.nanosecond() / 100));
+}
+
+/// Kusto's form of a timespan: `[-][d.]hh:mm:ss[.fffffff]`.
+pub fn push_timespan(ns: i64, out: &mut String) {
+    if ns < 0 {
+        out.push('-');
+    }
+    let ns = ns.unsigned_abs();
+    let (days, rest) = (ns / DAY as u64, ns % DAY as u64);
+    if days > 0 {
+        out.push_str(&format!("{days}."));
+    }
+    let secs = rest / 1_000_000_000;
+    out.push_str(&format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    ));
+    let ticks = rest % 1_000_000_000 / 100;
+    if ticks > 0 {
+        out.push_str(&format!(".{ticks:07}"));
+    }
+}
+
+fn format_column(array: &ArrayRef, format: &str, span: bool) -> Result<ArrayRef> {
+    let tokens = tokens(format);
+    let mut out = StringBuilder::new();
+    let mut buffer = String::new();
+    for t in values(array)? {
+        match t {
+            Some(t) => {
+                buffer.clear();
+                for token in &tokens {
+                    if span {
+                        span_token(t, token, &mut buffer);
+                    } else {
+                        datetime_token(naive(t), token, &mut buffer);
+                    }
+                }
+                out.append_value(&buffer);
+            }
+            None => out.append_value(""),
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// A format split into runs of one letter (`yyyy`, `MM`) and literal text.
+fn tokens(format: &str) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    for c in format.chars() {
+        match tokens.last_mut() {
+            Some(last) if last.starts_with(c) && c.is_ascii_alphabetic() => last.push(c),
+            _ => tokens.push(c.to_string()),
+        }
+    }
+    tokens
+}
+
+fn fraction(sub_nanos: u32, token: &str, out: &mut String) {
+    let digits = token.len().min(9);
+    let text = format!("{sub_nanos:09}");
+    let text = &text[..digits];
+    if token.starts_with('F') {
+        let trimmed = text.trim_end_matches('0');
+        if !trimmed.is_empty() {
+            out.push_str(trimmed);
+        } else if out.ends_with('.') {
+            out.pop();
+        }
+    } else {
+        out.push_str(text);
+    }
+}
+
+fn datetime_token(d: NaiveDateTime, token: &str, out: &mut String) {
+    let n = token.len();
+    let pad = |v: u32, out: &mut String| out.push_str(&format!("{v:0n$}"));
+    match token.chars().next().unwrap_or(' ') {
+        'y' if n >= 3 => out.push_str(&format!("{:0n$}", d.year())),
+        'y' => pad(d.year().rem_euclid(100) as u32, out),
+        'M' if n <= 2 => pad(d.month(), out),
+        'd' if n <= 2 => pad(d.day(), out),
+        'H' => pad(d.hour(), out),
+        'h' => pad((d.hour() + 11) % 12 + 1, out),
+        'm' => pad(d.minute(), out),
+        's' => pad(d.second(), out),
+        'f' | 'F' => fraction(d.nanosecond(), token, out),
+        't' => out.push_str(if d.hour() < 12 { "AM" } else { "PM" }),
+        _ => out.push_str(token),
+    }
+}
+
+fn span_token(ns: i64, token: &str, out: &mut String) {
+    let n = token.len();
+    let abs = ns.unsigned_abs();
+    let secs = abs % DAY as u64 / 1_000_000_000;
+    let pad = |v: u64, out: &mut String| out.push_str(&format!("{v:0n$}"));
+    match token.chars().next().unwrap_or(' ') {
+        'd' => pad(abs / DAY as u64, out),
+        'h' | 'H' => pad(secs / 3600, out),
+        'm' => pad(secs / 60 % 60, out),
+        's' => pad(secs % 60, out),
+        'f' | 'F' => fraction((abs % 1_000_000_000) as u32, token, out),
+        _ => out.push_str(token),
+    }
+}
+
+fn parse_spans(array: &ArrayRef) -> Result<ArrayRef> {
+    let mut out = DurationNanosecondBuilder::new();
+    match array.data_type() {
+        DataType::Duration(_) => return Ok(nanos_of(array)?),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => {
+            let text = cast(array, &DataType::Utf8)?;
+            for value in text.as_string::<i32>() {
+                out.append_option(value.and_then(parse_span));
+            }
+        }
+        _ => {
+            for _ in 0..array.len() {
+                out.append_null();
+            }
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// `[-][d.]hh:mm[:ss[.fffffff]]`.
+pub fn parse_span(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (clock, fraction) = text.split_once('.').map_or((text, ""), |(a, b)| (a, b));
+    // A day count comes before the first '.', when that part holds no ':'.
+    let (days, clock, fraction) = if !clock.contains(':') {
+        let (c, f) = fraction.split_once('.').unwrap_or((fraction, ""));
+        (clock.parse::<i64>().ok()?, c, f)
+    } else {
+        (0, clock, fraction)
+    };
+    let parts: Vec<i64> = clock
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let (h, m, s) = match parts[..] {
+        [h, m] => (h, m, 0),
+        [h, m, s] => (h, m, s),
+        _ => return None,
+    };
+    let digits = fraction.len().min(9);
+    let frac = if digits == 0 {
+        0
+    } else {
+        fraction[..digits].parse::<i64>().ok()? * 10i64.pow(9 - digits as u32)
+    };
+    let total = days * DAY + ((h * 60 + m) * 60 + s) * 1_000_000_000 + frac;
+    Some(if negative { -total } else { total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timespans_parse() {
+        assert_eq!(parse_span("1.02:03:04"), Some(DAY + 7_384_000_000_000));
+        assert_eq!(parse_span("00:01:00.5"), Some(60_500_000_000));
+        assert_eq!(parse_span("-01:00"), Some(-3_600_000_000_000));
+        assert_eq!(parse_span("x"), None);
+    }
+}
