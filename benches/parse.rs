@@ -19,7 +19,10 @@ const BUNDLED: &[&str] = &[
 fn corpus() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/queries");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("corpus not found at {}: using the bundled queries", dir.display());
+        eprintln!(
+            "corpus not found at {}: using the bundled queries",
+            dir.display()
+        );
         return BUNDLED.iter().map(|q| q.to_string()).collect();
     };
     let mut paths: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();

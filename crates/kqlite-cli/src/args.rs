@@ -36,12 +36,22 @@ pub struct Args {
     #[arg(long)]
     pub explain: bool,
 
+    /// Fail on any malformed row or value in the data instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+
     /// The KQL query.
     pub query: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Parse every query in the files or folders (recursively `*.kql`) and report failures as
+    /// file:line:col; exit 0 only when all parse.
+    Check {
+        #[arg(required = true, value_name = "FILE_OR_DIR")]
+        paths: Vec<PathBuf>,
+    },
     /// Write a deterministic sample dataset of the insider-risk tables as Parquet.
     Generate {
         /// Output folder.
@@ -52,6 +62,28 @@ pub enum Command {
         /// Size multiplier: 1 is a few thousand rows.
         #[arg(long, default_value_t = 1)]
         scale: usize,
+    },
+    /// Convert exports (Parquet, streaming API JSON lines, Graph JSON, portal CSV) into
+    /// Parquet laid out as DIR/<Table>/date=YYYY-MM-DD/part-*.parquet. Re-runnable.
+    Import {
+        /// Files, folders or glob patterns to read (never modified).
+        #[arg(required = true, value_name = "SOURCE")]
+        sources: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Fail on any malformed row or value (files with problems are not written).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// List the tables found under the export folders, with row counts and sources.
+    Tables {
+        /// A folder (or file) of exports; may be given more than once.
+        #[arg(long, short = 'd', value_name = "DIR", required = true)]
+        data: Vec<PathBuf>,
+        /// Fail on any malformed row or value instead of warning.
+        #[arg(long)]
+        strict: bool,
     },
 }
 

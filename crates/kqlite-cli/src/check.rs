@@ -172,14 +172,26 @@ mod tests {
     #[test]
     fn one_query_with_blank_lines_inside() {
         let (tally, lines) = check("let x = 1;\n\nT\n| where a == x\n\n| take 5\n");
-        assert_eq!(tally, Tally { parsed: 1, failed: 0 });
+        assert_eq!(
+            tally,
+            Tally {
+                parsed: 1,
+                failed: 0
+            }
+        );
         assert!(lines.is_empty());
     }
 
     #[test]
     fn several_queries_report_file_positions() {
         let (tally, lines) = check("T | take 1\n\nU\n| wherre x\n\nV | count\n");
-        assert_eq!(tally, Tally { parsed: 2, failed: 1 });
+        assert_eq!(
+            tally,
+            Tally {
+                parsed: 2,
+                failed: 1
+            }
+        );
         assert_eq!(
             lines,
             ["F:4:3: unknown operator 'wherre'; did you mean 'where'?"]
@@ -195,8 +207,17 @@ mod tests {
         let mut out = Vec::new();
         let tally = check_paths(std::slice::from_ref(&dir), &mut out);
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(tally, Tally { parsed: 0, failed: 1 });
+        assert_eq!(
+            tally,
+            Tally {
+                parsed: 0,
+                failed: 1
+            }
+        );
         let out = String::from_utf8(out).unwrap();
-        assert!(out.ends_with("bad.kql: not UTF-8 text (byte 16)\n"), "{out}");
+        assert!(
+            out.ends_with("bad.kql: not UTF-8 text (byte 16)\n"),
+            "{out}"
+        );
     }
 }

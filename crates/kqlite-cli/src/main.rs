@@ -2,6 +2,10 @@
 //! (0 success, 1 query or data error, 2 usage error). A closed output pipe is success.
 
 mod args;
+mod check;
+mod import;
+mod repl;
+mod tables;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -27,6 +31,9 @@ impl From<io::Error> for Failure {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(Command::Check { paths }) = &args.command {
+        return check::run(paths);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => return report(Failure::Io(e)),
@@ -56,7 +63,26 @@ async fn run(args: Args) -> Result<(), Failure> {
     if let Some(Command::Generate { out, seed, scale }) = &args.command {
         return generate(out, *seed, *scale);
     }
+    if let Some(Command::Import {
+        sources,
+        to,
+        strict,
+    }) = &args.command
+    {
+        return import::run(sources, to, *strict)
+            .then_some(())
+            .ok_or(Failure::Query);
+    }
+    if let Some(Command::Tables { data, strict }) = &args.command {
+        return tables::run(data, *strict)
+            .await
+            .then_some(())
+            .ok_or(Failure::Query);
+    }
     let engine = open_engine(&args).await?;
+    if args.query.is_none() && args.file.is_none() && io::stdin().is_terminal() {
+        return Ok(repl::run(engine, &args).await?);
+    }
     let text = query_text(&args)?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -69,13 +95,14 @@ async fn run(args: Args) -> Result<(), Failure> {
 
 async fn open_engine(args: &Args) -> Result<Engine, Failure> {
     let mut engine = Engine::new();
+    engine.set_strict(args.strict);
     if let Some(now) = &args.now {
         engine.set_now(Some(parse_now(now).map_err(Failure::Usage)?));
     }
     for dir in &args.data {
-        if !dir.is_dir() {
+        if !dir.exists() {
             return Err(Failure::Usage(format!(
-                "--data {}: not a folder",
+                "--data {}: no such folder or file",
                 dir.display()
             )));
         }
@@ -84,6 +111,7 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
             return Err(Failure::Query);
         }
     }
+    tables::print_warnings(&engine);
     Ok(engine)
 }
 
@@ -164,7 +192,7 @@ async fn run_one(
 fn generate(out: &std::path::Path, seed: u64, scale: usize) -> Result<(), Failure> {
     match kqlite_tables::generate::write_sample(out, seed, scale) {
         Ok(summary) => {
-            println!("{summary:?}");
+            println!("{summary}");
             Ok(())
         }
         Err(e) => {
@@ -176,11 +204,18 @@ fn generate(out: &std::path::Path, seed: u64, scale: usize) -> Result<(), Failur
 
 /// `--now`: any form `datetime(...)` accepts.
 fn parse_now(text: &str) -> Result<i64, String> {
+    parse_time(text).ok_or_else(|| {
+        format!("--now {text}: expected a time such as 2025-10-01 or 2025-10-01T12:00:00Z")
+    })
+}
+
+/// A UTC time in any form `datetime(...)` accepts, as nanoseconds since the epoch.
+pub(crate) fn parse_time(text: &str) -> Option<i64> {
     let literal = format!("datetime({text})");
     match kqlite_parser::parse_expr(&literal).map(|e| e.node) {
-        Ok(kqlite_parser::ExprKind::Literal(kqlite_parser::Literal::Datetime(nanos))) => Ok(nanos),
-        _ => Err(format!(
-            "--now {text}: expected a time such as 2025-10-01 or 2025-10-01T12:00:00Z"
-        )),
+        Ok(kqlite_parser::ExprKind::Literal(kqlite_parser::Literal::Datetime(nanos))) => {
+            Some(nanos)
+        }
+        _ => None,
     }
 }

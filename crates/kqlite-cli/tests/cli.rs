@@ -195,3 +195,22 @@ fn queries_never_write_to_the_data() {
     );
     assert_eq!(before, listing(&sample()));
 }
+
+#[test]
+fn check_reports_each_failure_with_file_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("kqlite-check-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    std::fs::write(dir.join("good.kql"), "AlertInfo\n| take 1\n\nprint 1\n").unwrap();
+    std::fs::write(dir.join("nested/bad.kql"), "AlertInfo\n| wherre x == 1\n").unwrap();
+    let output = kqlite(&["check", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output) + &stderr(&output);
+    assert!(
+        text.contains("bad.kql:2:3: unknown operator 'wherre'; did you mean 'where'?"),
+        "{text}"
+    );
+    assert!(text.contains("2 parsed, 1 failed"), "{text}");
+    std::fs::remove_file(dir.join("nested/bad.kql")).unwrap();
+    assert!(kqlite(&["check", dir.to_str().unwrap()]).status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

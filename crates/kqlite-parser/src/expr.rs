@@ -6,9 +6,9 @@ use crate::ast::{
     BinaryOp, Expr, ExprKind, ListOp, Literal, Span, Spanned, UnaryOp, BINARY_OPS, LIST_OPS,
 };
 use crate::lexer::{
-    at_punct, closing, closing_paren, cut, delimited, enter, error, expect, failure, ident, is_ident_char,
-    is_ident_start, peek_word, pos, punct, skip, span_from, text, try_kw, try_punct, ws, In,
-    PResult,
+    at_punct, closing, closing_paren, cut, delimited, enter, error, expect, failure, ident,
+    is_ident_char, is_ident_start, peek_word, pos, punct, skip, span_from, text, try_kw, try_punct,
+    ws, In, PResult,
 };
 use crate::literals::{self, at_string, number, starts_number, string_lit};
 use crate::{operators, sources};

@@ -1,13 +1,9 @@
 //! Aggregating operators beyond `summarize`: `make-series`, `top-nested`, `top-hitters`,
 //! `sample-distinct`, `reduce`.
 
-use crate::ast::{
-    Expr, MakeSeries, OperatorKind, SeriesAggregate, SortOrder, TopNestedLevel,
-};
+use crate::ast::{Expr, MakeSeries, OperatorKind, SeriesAggregate, SortOrder, TopNestedLevel};
 use crate::expr::{comma_list, item, item_list, or_expr};
-use crate::lexer::{
-    at_kw, at_punct, cut, delimited, expect, kw, try_kw, try_punct, In, PResult,
-};
+use crate::lexer::{at_kw, at_punct, cut, delimited, expect, kw, try_kw, try_punct, In, PResult};
 use crate::operators::map;
 use crate::sources::options;
 
@@ -78,7 +74,13 @@ fn optional_clause<'a>(i: In<'a>, word: &str) -> PResult<'a, Option<Expr>> {
 fn series_aggregate<'a>(i: In<'a>) -> PResult<'a, SeriesAggregate> {
     let (i, expr) = item(i)?;
     let Some((after, _)) = try_kw(i, "default") else {
-        return Ok((i, SeriesAggregate { expr, default: None }));
+        return Ok((
+            i,
+            SeriesAggregate {
+                expr,
+                default: None,
+            },
+        ));
     };
     let (after, _) = expect(after, "=")?;
     let (rest, default) = cut(or_expr(after))?;

@@ -45,7 +45,13 @@ fn cause(here: &str, first_on_line: bool) -> Option<String> {
     let word = here.starts_with(|c: char| c.is_alphanumeric() || c == '_');
     let token: String = here
         .chars()
-        .take_while(|c| if word { c.is_alphanumeric() || *c == '_' } else { !c.is_whitespace() })
+        .take_while(|c| {
+            if word {
+                c.is_alphanumeric() || *c == '_'
+            } else {
+                !c.is_whitespace()
+            }
+        })
         .take(40)
         .collect();
     Some(format!(

@@ -120,8 +120,13 @@ pub(crate) fn is_ident_char(c: char) -> bool {
 /// Skip whitespace and `//` comments. Called before every token, so the "nothing to skip"
 /// case returns at once and the last run skipped is remembered.
 pub(crate) fn ws(i: In) -> In {
-    if !text(&i).starts_with(|c: char| is_space(c) || c == '/') {
-        return i;
+    match text(&i).as_bytes().first() {
+        None => return i,
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() && *b != b'/' && *b != 0x0b => {
+            return i
+        }
+        Some(_) if !text(&i).starts_with(|c: char| is_space(c) || c == '/') => return i,
+        Some(_) => {}
     }
     let ctx: &Ctx = i.extra;
     if let Some((start, len)) = ctx.last_blank.get() {

@@ -8,9 +8,12 @@
 //!   nesting-depth guard. Every parser skips whitespace *before* its token.
 //! - `literals` / `time`: strings, numbers, timespans, typed literals, datetime arithmetic.
 //! - `expr`: expressions by precedence, pipelines.
-//! - `sources` / `operators`: tabular sources and the operators after `|`.
+//! - `sources` / `operators`: tabular sources and the operators after `|`; `grouping`
+//!   (`make-series`, `top-nested`, ...), `nested` (operators holding sub-queries: `mv-apply`,
+//!   `partition`, `fork`, `facet`, `scan`) and `search` (`search`/`find`, also as sources).
 //! - `statements`: `let`, `set`, `declare`, the query.
 //! - [`printer`]: the canonical printer (`parse(print(parse(x))) == parse(x)`).
+//! - `hints`: better messages for common mistakes (placeholders, `=` for `==`, ...).
 //! - [`tokens()`]: a total lexer for syntax highlighting; [`split_queries`] for `.kql` files.
 //!
 //! The grammar accepted is documented in `grammar/kql.ebnf` at the workspace root.

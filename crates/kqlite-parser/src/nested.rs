@@ -11,9 +11,8 @@ use crate::sources::options;
 
 /// `mv-apply [options] Col [to typeof(T)], ... [limit N] on (subquery)`
 pub(crate) fn mv_apply<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
-    let is_option = |n: &str| {
-        matches!(n, "with_itemindex" | "kind" | "bagexpansion") || n.starts_with("hint.")
-    };
+    let is_option =
+        |n: &str| matches!(n, "with_itemindex" | "kind" | "bagexpansion") || n.starts_with("hint.");
     let (i, options) = options(i, is_option)?;
     let (mut i, columns) = comma_list(i, mv_expand_column)?;
     let mut limit = None;

@@ -7,8 +7,8 @@ use crate::ast::{
 use crate::error::did_you_mean;
 use crate::expr::{column_or_pattern, comma_list, item_list, or_expr, postfix, unary};
 use crate::lexer::{
-    at_kw, at_punct, cut, delimited, error, expect, failure, ident, kw, pos, punct, skip, span_from, text,
-    token_span, try_kw, try_punct, word, ws, In, PResult,
+    at_kw, at_punct, cut, delimited, error, expect, failure, ident, kw, pos, punct, skip,
+    span_from, text, token_span, try_kw, try_punct, word, ws, In, PResult,
 };
 use crate::literals::{at_string, string_lit};
 use crate::sources::{at_list_end, options, pattern_list, union_body};
@@ -149,7 +149,10 @@ fn dispatch<'a>(name: &str, i: In<'a>, at: crate::ast::Span) -> PResult<'a, Oper
     }
 }
 
-pub(crate) fn map<'a, T>(r: PResult<'a, T>, f: impl FnOnce(T) -> OperatorKind) -> PResult<'a, OperatorKind> {
+pub(crate) fn map<'a, T>(
+    r: PResult<'a, T>,
+    f: impl FnOnce(T) -> OperatorKind,
+) -> PResult<'a, OperatorKind> {
     r.map(|(rest, v)| (rest, f(v)))
 }
 

@@ -3,11 +3,11 @@
 //! `union * | search P`).
 
 use crate::ast::{Expr, ExprKind, Find, Operator, OperatorKind, Search, Source, Spanned, Union};
+use crate::error::PErr;
 use crate::expr::{item_list, or_expr};
 use crate::lexer::{
     at_kw, cut, delimited, kw, peek_word, pos, skip, span_from, text, try_kw, ws, In, PResult,
 };
-use crate::error::PErr;
 use crate::sources::options;
 
 /// The rest of the input, the union of the tables searched, and the operator.

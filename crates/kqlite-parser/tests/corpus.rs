@@ -41,6 +41,9 @@ fn corpus_parses_without_panics_and_round_trips() {
         "corpus: {parsed} parsed, {failed} failed, {} files",
         paths.len()
     );
+    // The failures left are not valid KQL (template placeholders, prose, `where x = true`,
+    // US-format dates...): see the list in the issue-3 notes.
+    assert!(parsed >= 1355, "only {parsed} corpus queries parsed");
     assert!(
         round_trip_failures.is_empty(),
         "round trip failed for: {round_trip_failures:#?}"

@@ -50,8 +50,8 @@ fn unterminated_string() {
 #[test]
 fn unsupported_operator_is_not_called_a_typo() {
     assert_eq!(
-        err("T | make-series count() on Timestamp step 1h").message,
-        "the 'make-series' operator is not supported yet"
+        err("T | make-graph a --> b with_node_id=Id").message,
+        "the 'make-graph' operator is not supported yet"
     );
 }
 

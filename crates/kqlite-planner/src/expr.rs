@@ -6,8 +6,9 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::DFSchema;
 use datafusion::functions::expr_fn::regexp_like;
 use datafusion::logical_expr::{
-    col, LogicalPlanBuilder,
-    in_subquery, not_in_subquery, scalar_subquery,binary_expr, lit, Expr, ExprSchemable, Operator, ScalarUDF};
+    binary_expr, col, in_subquery, lit, not_in_subquery, scalar_subquery, Expr, ExprSchemable,
+    LogicalPlanBuilder, Operator, ScalarUDF,
+};
 use kqlite_parser::{ast, BinaryOp, ExprKind, ListOp, Span, UnaryOp};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
@@ -63,7 +64,13 @@ impl Planner<'_> {
     }
 
     /// User functions, table-to-scalar forms and window functions, then the catalogue.
-    fn call_any(&mut self, name: &ast::Ident, args: &[ast::Expr], schema: &DFSchema, span: Span) -> PlanResult<Expr> {
+    fn call_any(
+        &mut self,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        schema: &DFSchema,
+        span: Span,
+    ) -> PlanResult<Expr> {
         if let Some(Binding::Function(_)) = self.binding(&name.node) {
             return self.call_scalar_function(name, args, schema, span);
         }
@@ -76,6 +83,17 @@ impl Planner<'_> {
                 Ok(scalar_subquery(std::sync::Arc::new(plan)))
             }
             "row_number" | "prev" | "next" => self.window_call(&name.node, args, schema, span),
+            "abs" if args.len() == 1 => {
+                let value = self.scalar(&args[0], schema)?;
+                match value.get_type(schema) {
+                    // |timespan|: on nanoseconds, as Arrow has no abs for durations.
+                    Ok(t @ DataType::Duration(_)) => {
+                        let nanos = datafusion::logical_expr::cast(value, DataType::Int64);
+                        Ok(datafusion::logical_expr::cast(datafusion::functions::expr_fn::abs(nanos), t))
+                    }
+                    _ => self.call(name, args, schema, span),
+                }
+            }
             "ingestion_time" => Err(PlanError::not_supported(
                 span,
                 "ingestion_time(): exports do not record when Defender ingested a row; use Timestamp",
@@ -92,10 +110,15 @@ impl Planner<'_> {
             Some(Binding::Scalar(value)) => self.scalar(&value, schema),
             Some(Binding::Lowered(value)) => Ok(value),
             Some(Binding::Tabular(plan)) => Ok(scalar_subquery(std::sync::Arc::new(plan))),
-            Some(Binding::Function(_)) => Err(PlanError::user(span, format!("the function '{name}' needs ()"))),
+            Some(Binding::Function(_)) => Err(PlanError::user(
+                span,
+                format!("the function '{name}' needs ()"),
+            )),
             None if name == "null" => Ok(lit(datafusion::common::ScalarValue::Null)),
             // Defender tables in the unified portal also answer to Sentinel's TimeGenerated.
-            None if name == "TimeGenerated" && crate::names::find_column(schema, "Timestamp").is_some() => {
+            None if name == "TimeGenerated"
+                && crate::names::find_column(schema, "Timestamp").is_some() =>
+            {
                 self.name("Timestamp", schema, span)
             }
             None => resolve_column(schema, name, span).map(Expr::Column),
@@ -103,7 +126,14 @@ impl Planner<'_> {
     }
 
     /// Kusto compares a bool with a number as 0/1 (`IsManaged == 1`) and with text.
-    fn bool_operands(&self, op: BinaryOp, l: Expr, r: Expr, schema: &DFSchema, span: Span) -> PlanResult<(Expr, Expr)> {
+    fn bool_operands(
+        &self,
+        op: BinaryOp,
+        l: Expr,
+        r: Expr,
+        schema: &DFSchema,
+        span: Span,
+    ) -> PlanResult<(Expr, Expr)> {
         if !matches!(op, BinaryOp::Eq | BinaryOp::NotEq) || self.aggregate_sink.is_some() {
             return Ok((l, r));
         }
@@ -113,10 +143,51 @@ impl Planner<'_> {
         Ok(match (&lt, &rt) {
             (DataType::Boolean, t) if t.is_integer() => (as_long(l), r),
             (t, DataType::Boolean) if t.is_integer() => (l, as_long(r)),
-            (DataType::Boolean, t) if t.is_string() => (as_text(l), datafusion::functions::expr_fn::lower(r)),
-            (t, DataType::Boolean) if t.is_string() => (datafusion::functions::expr_fn::lower(l), as_text(r)),
+            (DataType::Boolean, t) if t.is_string() => {
+                (as_text(l), datafusion::functions::expr_fn::lower(r))
+            }
+            (t, DataType::Boolean) if t.is_string() => {
+                (datafusion::functions::expr_fn::lower(l), as_text(r))
+            }
             _ => (l, r),
         })
+    }
+
+    /// Timespans scale by numbers (`2 * 1h`, `1d / 4`) and divide into ratios (`1d / 1h`),
+    /// which Arrow's duration arithmetic lacks: compute on nanoseconds.
+    fn timespan_arithmetic(
+        &self,
+        op: Operator,
+        l: &Expr,
+        r: &Expr,
+        schema: &DFSchema,
+    ) -> Option<Expr> {
+        if !matches!(op, Operator::Multiply | Operator::Divide) {
+            return None;
+        }
+        let (lt, rt) = (l.get_type(schema).ok()?, r.get_type(schema).ok()?);
+        let is_span = |t: &DataType| matches!(t, DataType::Duration(_));
+        let nanos = |e: &Expr| datafusion::logical_expr::cast(e.clone(), DataType::Int64);
+        let real = |e: Expr| datafusion::logical_expr::cast(e, DataType::Float64);
+        let span_of = |e: Expr| {
+            let whole = datafusion::logical_expr::cast(e, DataType::Int64);
+            datafusion::logical_expr::cast(
+                whole,
+                DataType::Duration(datafusion::arrow::datatypes::TimeUnit::Nanosecond),
+            )
+        };
+        match (is_span(&lt), is_span(&rt)) {
+            (true, true) if op == Operator::Divide => {
+                Some(binary_expr(real(nanos(l)), op, real(nanos(r))))
+            }
+            (true, false) if rt.is_numeric() => {
+                Some(span_of(binary_expr(real(nanos(l)), op, real(r.clone()))))
+            }
+            (false, true) if lt.is_numeric() && op == Operator::Multiply => {
+                Some(span_of(binary_expr(real(l.clone()), op, real(nanos(r)))))
+            }
+            _ => None,
+        }
     }
 
     /// `x between (start .. 1d)`: a timespan end counts from a datetime start.
@@ -173,6 +244,9 @@ impl Planner<'_> {
                 ))
             }
         };
+        if let Some(expr) = self.timespan_arithmetic(sql_op, &l, &r, schema) {
+            return Ok(expr);
+        }
         let expr = binary_expr(l, sql_op, r);
         // Inside summarize, operands may name aggregate outputs that the input lacks.
         if self.aggregate_sink.is_none() {
@@ -231,7 +305,9 @@ impl Planner<'_> {
         let first = plan.schema().field(0).name().clone();
         let alias = format!("__kql_in_{}", item.span.start);
         let plan = LogicalPlanBuilder::from(plan)
-            .project(vec![col(datafusion::common::Column::from_name(first)).alias("__kql_in_value")])
+            .project(vec![
+                col(datafusion::common::Column::from_name(first)).alias("__kql_in_value")
+            ])
             .and_then(|b| b.alias(alias))
             .and_then(|b| b.build())
             .at(item.span)?;
@@ -241,8 +317,14 @@ impl Planner<'_> {
             ListOp::In => Ok(in_subquery(value, plan)),
             ListOp::NotIn => Ok(not_in_subquery(value, plan)),
             ListOp::InCi => Ok(in_subquery(lower(value), lowered_column(plan, item.span)?)),
-            ListOp::NotInCi => Ok(not_in_subquery(lower(value), lowered_column(plan, item.span)?)),
-            _ => Err(PlanError::not_supported(item.span, format!("'{}' over a table", op.spelling()))),
+            ListOp::NotInCi => Ok(not_in_subquery(
+                lower(value),
+                lowered_column(plan, item.span)?,
+            )),
+            _ => Err(PlanError::not_supported(
+                item.span,
+                format!("'{}' over a table", op.spelling()),
+            )),
         }
     }
 
@@ -251,15 +333,22 @@ impl Planner<'_> {
         let literal = match &item.node {
             ExprKind::Literal(literal) => literal,
             ExprKind::Name(name) => match self.binding(name) {
-                Some(Binding::Scalar(ast::Spanned { node: ExprKind::Literal(literal), .. })) => literal,
+                Some(Binding::Scalar(ast::Spanned {
+                    node: ExprKind::Literal(literal),
+                    ..
+                })) => literal,
                 _ => return None,
             },
             _ => return None,
         };
-        let kqlite_parser::Literal::Dynamic(kqlite_parser::Dynamic::Array(elements)) = literal else {
+        let kqlite_parser::Literal::Dynamic(kqlite_parser::Dynamic::Array(elements)) = literal
+        else {
             return None;
         };
-        elements.iter().map(crate::literals::dynamic_scalar).collect()
+        elements
+            .iter()
+            .map(crate::literals::dynamic_scalar)
+            .collect()
     }
 
     /// Non-string operands of string operators are compared as their text.
@@ -317,10 +406,15 @@ pub(crate) fn string_match(op: MatchOp, case_sensitive: bool, all: bool, args: V
 }
 
 /// The subquery's only column in lower case, for `in~` over a table.
-fn lowered_column(plan: std::sync::Arc<datafusion::logical_expr::LogicalPlan>, span: Span) -> PlanResult<std::sync::Arc<datafusion::logical_expr::LogicalPlan>> {
+fn lowered_column(
+    plan: std::sync::Arc<datafusion::logical_expr::LogicalPlan>,
+    span: Span,
+) -> PlanResult<std::sync::Arc<datafusion::logical_expr::LogicalPlan>> {
     let value = col(datafusion::common::Column::from_name("__kql_in_value"));
     let lowered = LogicalPlanBuilder::from(std::sync::Arc::unwrap_or_clone(plan))
-        .project(vec![datafusion::functions::expr_fn::lower(value).alias("__kql_in_value")])
+        .project(vec![
+            datafusion::functions::expr_fn::lower(value).alias("__kql_in_value")
+        ])
         .and_then(|b| b.build())
         .at(span)?;
     Ok(std::sync::Arc::new(lowered))

@@ -34,7 +34,12 @@ fn join_kind(kind: &str, span: Span) -> PlanResult<(JoinType, Output, bool)> {
         "rightanti" | "rightantisemi" => (JoinType::RightAnti, Output::RightOnly, false),
         "leftsemi" => (JoinType::LeftSemi, Output::LeftOnly, false),
         "rightsemi" => (JoinType::RightSemi, Output::RightOnly, false),
-        other => return Err(PlanError::user(span, format!("unknown join kind '{other}'"))),
+        other => {
+            return Err(PlanError::user(
+                span,
+                format!("unknown join kind '{other}'"),
+            ))
+        }
     })
 }
 
@@ -42,45 +47,98 @@ fn join_kind(kind: &str, span: Span) -> PlanResult<(JoinType, Output, bool)> {
 type KeyPair = (String, String);
 
 impl Planner<'_> {
-    pub(crate) fn join(&mut self, left: LogicalPlan, join: &Join, span: Span) -> PlanResult<LogicalPlan> {
+    pub(crate) fn join(
+        &mut self,
+        left: LogicalPlan,
+        join: &Join,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
         let kind = option_word(&join.options, "kind").unwrap_or_else(|| "innerunique".to_string());
         let (join_type, output, unique_left) = join_kind(&kind, span)?;
         let right = self.tabular(&join.right)?;
         let keys = join_keys(&join.on)?;
         check_keys(&left, &right, &keys, &join.on)?;
-        let left = if unique_left { one_row_per_key(left, &keys, span)? } else { left };
-        let (joined, left_names, right_names) = self.equi_join(left, right, join_type, &keys, span)?;
+        let left = if unique_left {
+            one_row_per_key(left, &keys, span)?
+        } else {
+            left
+        };
+        let (joined, left_names, right_names) =
+            self.equi_join(left, right, join_type, &keys, span)?;
         let left_nullable = matches!(join_type, JoinType::Right | JoinType::Full);
         let right_nullable = matches!(join_type, JoinType::Left | JoinType::Full);
         let mut exprs = Vec::new();
         let mut taken: Vec<String> = Vec::new();
         if output != Output::RightOnly {
-            side_columns(&joined, "left", &left_names, left_nullable, &mut taken, &mut exprs, |_| false);
+            side_columns(
+                &joined,
+                "left",
+                &left_names,
+                left_nullable,
+                &mut taken,
+                &mut exprs,
+                |_| false,
+            );
         }
         if output != Output::LeftOnly {
-            side_columns(&joined, "right", &right_names, right_nullable, &mut taken, &mut exprs, |_| false);
+            side_columns(
+                &joined,
+                "right",
+                &right_names,
+                right_nullable,
+                &mut taken,
+                &mut exprs,
+                |_| false,
+            );
         }
         build(LogicalPlanBuilder::from(joined).project(exprs), span)
     }
 
     /// `lookup`: a join whose right key columns are not repeated; `leftouter` by default.
-    pub(crate) fn lookup(&mut self, left: LogicalPlan, join: &Join, span: Span) -> PlanResult<LogicalPlan> {
+    pub(crate) fn lookup(
+        &mut self,
+        left: LogicalPlan,
+        join: &Join,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
         let kind = option_word(&join.options, "kind").unwrap_or_else(|| "leftouter".to_string());
         let join_type = match kind.as_str() {
             "leftouter" => JoinType::Left,
             "inner" => JoinType::Inner,
-            other => return Err(PlanError::user(span, format!("lookup kind must be leftouter or inner, not '{other}'"))),
+            other => {
+                return Err(PlanError::user(
+                    span,
+                    format!("lookup kind must be leftouter or inner, not '{other}'"),
+                ))
+            }
         };
         let right = self.tabular(&join.right)?;
         let keys = join_keys(&join.on)?;
         check_keys(&left, &right, &keys, &join.on)?;
-        let (joined, left_names, right_names) = self.equi_join(left, right, join_type, &keys, span)?;
+        let (joined, left_names, right_names) =
+            self.equi_join(left, right, join_type, &keys, span)?;
         let right_keys: Vec<String> = keys.iter().map(|(_, r)| r.clone()).collect();
         let mut exprs = Vec::new();
         let mut taken = Vec::new();
-        side_columns(&joined, "left", &left_names, false, &mut taken, &mut exprs, |_| false);
+        side_columns(
+            &joined,
+            "left",
+            &left_names,
+            false,
+            &mut taken,
+            &mut exprs,
+            |_| false,
+        );
         let nullable = join_type == JoinType::Left;
-        side_columns(&joined, "right", &right_names, nullable, &mut taken, &mut exprs, |n| right_keys.iter().any(|k| k == n));
+        side_columns(
+            &joined,
+            "right",
+            &right_names,
+            nullable,
+            &mut taken,
+            &mut exprs,
+            |n| right_keys.iter().any(|k| k == n),
+        );
         build(LogicalPlanBuilder::from(joined).project(exprs), span)
     }
 
@@ -101,7 +159,10 @@ impl Planner<'_> {
             .iter()
             .map(|(l, r)| qualified("left", l).eq(qualified("right", r)))
             .collect();
-        let joined = build(LogicalPlanBuilder::from(left).join_on(right, join_type, on), span)?;
+        let joined = build(
+            LogicalPlanBuilder::from(left).join_on(right, join_type, on),
+            span,
+        )?;
         Ok((joined, left_names, right_names))
     }
 }
@@ -125,7 +186,10 @@ fn side_columns(
         let column = Column::new(Some(side), name.as_str());
         let mut expr = col(column.clone());
         if nullable {
-            let data_type = joined.schema().field_from_column(&column).map(|f| f.data_type().clone());
+            let data_type = joined
+                .schema()
+                .field_from_column(&column)
+                .map(|f| f.data_type().clone());
             if let Some(empty) = data_type.ok().as_ref().and_then(empty_string) {
                 expr = coalesce(vec![expr, lit(empty)]);
             }
@@ -141,7 +205,10 @@ fn unique_name(name: &str, taken: &[String]) -> String {
     if !taken.iter().any(|t| t == name) {
         return name.to_string();
     }
-    (1..).map(|i| format!("{name}{i}")).find(|n| !taken.contains(n)).expect("unbounded")
+    (1..)
+        .map(|i| format!("{name}{i}"))
+        .find(|n| !taken.contains(n))
+        .expect("unbounded")
 }
 
 /// Kusto's `innerunique`: one (arbitrary) left row per distinct key.
@@ -158,7 +225,10 @@ fn one_row_per_key(left: LogicalPlan, keys: &[KeyPair], span: Span) -> PlanResul
             firsts.push(first_value(column, vec![]).alias(field.name()));
         }
     }
-    let reduced = build(LogicalPlanBuilder::from(left).aggregate(groups, firsts), span)?;
+    let reduced = build(
+        LogicalPlanBuilder::from(left).aggregate(groups, firsts),
+        span,
+    )?;
     // Restore the original column order.
     let order: Vec<Expr> = schema
         .fields()
@@ -175,7 +245,10 @@ fn join_keys(on: &[ast::Expr]) -> PlanResult<Vec<KeyPair>> {
         collect_keys(condition, &mut keys)?;
     }
     if keys.is_empty() {
-        return Err(PlanError::user(Span::default(), "join needs at least one key after 'on'"));
+        return Err(PlanError::user(
+            Span::default(),
+            "join needs at least one key after 'on'",
+        ));
     }
     Ok(keys)
 }
@@ -183,11 +256,19 @@ fn join_keys(on: &[ast::Expr]) -> PlanResult<Vec<KeyPair>> {
 fn collect_keys(condition: &ast::Expr, keys: &mut Vec<KeyPair>) -> PlanResult<()> {
     match &condition.node {
         ExprKind::Name(name) => keys.push((name.clone(), name.clone())),
-        ExprKind::Binary { op: BinaryOp::And, left, right } => {
+        ExprKind::Binary {
+            op: BinaryOp::And,
+            left,
+            right,
+        } => {
             collect_keys(left, keys)?;
             collect_keys(right, keys)?;
         }
-        ExprKind::Binary { op: BinaryOp::Eq, left, right } => {
+        ExprKind::Binary {
+            op: BinaryOp::Eq,
+            left,
+            right,
+        } => {
             let (l, r) = match (side_of(left), side_of(right)) {
                 (Some((LEFT, l)), Some((RIGHT, r))) => (l, r),
                 (Some((RIGHT, r)), Some((LEFT, l))) => (l, r),
@@ -201,13 +282,20 @@ fn collect_keys(condition: &ast::Expr, keys: &mut Vec<KeyPair>) -> PlanResult<()
 }
 
 fn key_error(span: Span) -> PlanError {
-    PlanError::not_supported(span, "join conditions other than Column or $left.A == $right.B")
+    PlanError::not_supported(
+        span,
+        "join conditions other than Column or $left.A == $right.B",
+    )
 }
 
 /// `$left.Name` -> ("$left", "Name").
 fn side_of(expr: &ast::Expr) -> Option<(&str, &str)> {
-    let ExprKind::Member { target, name } = &expr.node else { return None };
-    let ExprKind::Name(side) = &target.node else { return None };
+    let ExprKind::Member { target, name } = &expr.node else {
+        return None;
+    };
+    let ExprKind::Name(side) = &target.node else {
+        return None;
+    };
     match side.as_str() {
         LEFT => Some((LEFT, name.node.as_str())),
         RIGHT => Some((RIGHT, name.node.as_str())),
@@ -216,8 +304,17 @@ fn side_of(expr: &ast::Expr) -> Option<(&str, &str)> {
 }
 
 /// Every key must name a column of its side; spans point at the `on` clause.
-fn check_keys(left: &LogicalPlan, right: &LogicalPlan, keys: &[KeyPair], on: &[ast::Expr]) -> PlanResult<()> {
-    let span = on.iter().map(|e| e.span).reduce(Span::to).unwrap_or_default();
+fn check_keys(
+    left: &LogicalPlan,
+    right: &LogicalPlan,
+    keys: &[KeyPair],
+    on: &[ast::Expr],
+) -> PlanResult<()> {
+    let span = on
+        .iter()
+        .map(|e| e.span)
+        .reduce(Span::to)
+        .unwrap_or_default();
     for (l, r) in keys {
         resolve_column(left.schema(), l, span).map_err(|e| side_error(e, "left"))?;
         resolve_column(right.schema(), r, span).map_err(|e| side_error(e, "right"))?;
@@ -243,6 +340,9 @@ pub(crate) fn option_word(options: &[ast::Expr], key: &str) -> Option<String> {
     })
 }
 
-fn build(builder: datafusion::common::Result<LogicalPlanBuilder>, span: Span) -> PlanResult<LogicalPlan> {
+fn build(
+    builder: datafusion::common::Result<LogicalPlanBuilder>,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
     builder.and_then(|b| b.build()).at(span)
 }

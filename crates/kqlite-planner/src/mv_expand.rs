@@ -5,7 +5,9 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, UnnestOptions};
 use datafusion::functions_nested::expr_fn::{cardinality, range};
-use datafusion::logical_expr::{cast, col, lit, try_cast, Expr, LogicalPlan, LogicalPlanBuilder, ScalarUDF};
+use datafusion::logical_expr::{
+    cast, col, lit, try_cast, Expr, LogicalPlan, LogicalPlanBuilder, ScalarUDF,
+};
 use kqlite_parser::{ExprKind, MvExpand, ScalarType, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
@@ -23,14 +25,23 @@ struct Expansion {
 }
 
 impl Planner<'_> {
-    pub(crate) fn mv_expand(&mut self, plan: LogicalPlan, mv: &MvExpand, span: Span) -> PlanResult<LogicalPlan> {
+    pub(crate) fn mv_expand(
+        &mut self,
+        plan: LogicalPlan,
+        mv: &MvExpand,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
         let schema = plan.schema().clone();
-        let kind = option_word(&mv.options, "bagexpansion").or_else(|| option_word(&mv.options, "kind"));
+        let kind =
+            option_word(&mv.options, "bagexpansion").or_else(|| option_word(&mv.options, "kind"));
         let kind = lit(kind.unwrap_or_else(|| "bag".to_string()));
         let index_column = option_word(&mv.options, "with_itemindex");
         let items = Arc::new(ScalarUDF::new_from_impl(MvItems::default()));
 
-        let mut exprs: Vec<Expr> = schema.iter().map(|(q, f)| Expr::Column((q, f).into())).collect();
+        let mut exprs: Vec<Expr> = schema
+            .iter()
+            .map(|(q, f)| Expr::Column((q, f).into()))
+            .collect();
         let mut expansions = Vec::new();
         let mut first_list: Option<Expr> = None;
         for (i, column) in mv.columns.iter().enumerate() {
@@ -39,7 +50,10 @@ impl Planner<'_> {
                 ExprKind::Name(name) => (name.clone(), &column.expr),
                 _ => match path_name(&column.expr) {
                     Some(name) => (name, &column.expr),
-                    None => (crate::names::fresh_column_name(&column_names(&schema)), &column.expr),
+                    None => (
+                        crate::names::fresh_column_name(&column_names(&schema)),
+                        &column.expr,
+                    ),
                 },
             };
             let lowered = self.scalar(value, &schema)?;
@@ -47,20 +61,36 @@ impl Planner<'_> {
             let call = items.call(vec![lowered, kind.clone()]);
             first_list.get_or_insert_with(|| call.clone());
             exprs.push(call.alias(&list));
-            let to_type = column.to_type.as_ref().map(|t| target_type(&t.node, t.span)).transpose()?;
-            expansions.push(Expansion { name, list, to_type });
+            let to_type = column
+                .to_type
+                .as_ref()
+                .map(|t| target_type(&t.node, t.span))
+                .transpose()?;
+            expansions.push(Expansion {
+                name,
+                list,
+                to_type,
+            });
         }
         let limit = mv.limit.as_ref().map(|n| self.row_count(n)).transpose()?;
-        let index = (index_column.is_some() || limit.is_some()).then(|| "__kql_mv_index".to_string());
+        let index =
+            (index_column.is_some() || limit.is_some()).then(|| "__kql_mv_index".to_string());
         if let Some(index) = &index {
             let first = first_list.clone().expect("mv-expand has a column");
             let count = cast(cardinality(first), DataType::Int64);
             exprs.push(range(lit(0i64), count, lit(1i64)).alias(index));
         }
         let lists = build(LogicalPlanBuilder::from(plan).project(exprs), span)?;
-        let mut unnest: Vec<Column> = expansions.iter().map(|e| Column::from_name(e.list.clone())).collect();
+        let mut unnest: Vec<Column> = expansions
+            .iter()
+            .map(|e| Column::from_name(e.list.clone()))
+            .collect();
         unnest.extend(index.iter().map(|i| Column::from_name(i.clone())));
-        let expanded = build(LogicalPlanBuilder::from(lists).unnest_columns_with_options(unnest, UnnestOptions::default()), span)?;
+        let expanded = build(
+            LogicalPlanBuilder::from(lists)
+                .unnest_columns_with_options(unnest, UnnestOptions::default()),
+            span,
+        )?;
         let expanded = match (limit, &index) {
             (Some(n), Some(index)) => {
                 let keep = col(Column::from_name(index.clone())).lt(lit(n as i64));
@@ -68,13 +98,23 @@ impl Planner<'_> {
             }
             _ => expanded,
         };
-        let output = output_columns(&column_names(&schema), &expansions, index.as_deref(), index_column.as_deref());
+        let output = output_columns(
+            &column_names(&schema),
+            &expansions,
+            index.as_deref(),
+            index_column.as_deref(),
+        );
         build(LogicalPlanBuilder::from(expanded).project(output), span)
     }
 }
 
 /// The input's columns with expanded ones in place, then new ones, then the item index.
-fn output_columns(input: &[String], expansions: &[Expansion], index: Option<&str>, index_name: Option<&str>) -> Vec<Expr> {
+fn output_columns(
+    input: &[String],
+    expansions: &[Expansion],
+    index: Option<&str>,
+    index_name: Option<&str>,
+) -> Vec<Expr> {
     let item = |e: &Expansion| {
         let value = col(Column::from_name(e.list.clone()));
         let value = match &e.to_type {
@@ -90,7 +130,12 @@ fn output_columns(input: &[String], expansions: &[Expansion], index: Option<&str
             None => col(Column::from_name(name.clone())),
         })
         .collect();
-    exprs.extend(expansions.iter().filter(|e| !input.contains(&e.name)).map(item));
+    exprs.extend(
+        expansions
+            .iter()
+            .filter(|e| !input.contains(&e.name))
+            .map(item),
+    );
     if let (Some(index), Some(name)) = (index, index_name) {
         exprs.push(col(Column::from_name(index)).alias(name));
     }
@@ -104,7 +149,10 @@ fn target_type(name: &str, span: Span) -> PlanResult<DataType> {
     }
 }
 
-fn build(builder: datafusion::common::Result<LogicalPlanBuilder>, span: Span) -> PlanResult<LogicalPlan> {
+fn build(
+    builder: datafusion::common::Result<LogicalPlanBuilder>,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
     builder.and_then(|b| b.build()).at(span)
 }
 
@@ -114,10 +162,15 @@ fn path_name(expr: &kqlite_parser::ast::Expr) -> Option<String> {
         ExprKind::Name(name) => Some(name.clone()),
         ExprKind::Member { target, name } => Some(format!("{}_{}", path_name(target)?, name.node)),
         ExprKind::Index { target, index } => match &index.node {
-            ExprKind::Literal(kqlite_parser::Literal::String(key)) => Some(format!("{}_{key}", path_name(target)?)),
+            ExprKind::Literal(kqlite_parser::Literal::String(key)) => {
+                Some(format!("{}_{key}", path_name(target)?))
+            }
             _ => path_name(target),
         },
-        ExprKind::Call { name, args } if args.len() == 1 && matches!(name.node.as_str(), "parse_json" | "todynamic" | "parsejson") => {
+        ExprKind::Call { name, args }
+            if args.len() == 1
+                && matches!(name.node.as_str(), "parse_json" | "todynamic" | "parsejson") =>
+        {
             path_name(&args[0])
         }
         _ => None,

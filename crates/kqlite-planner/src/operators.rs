@@ -44,7 +44,10 @@ impl Planner<'_> {
             OperatorKind::Getschema => self.getschema(plan, span),
             OperatorKind::Invoke(call) => self.invoke(plan, call),
             OperatorKind::As(name) => {
-                self.lets.insert(name.node.clone(), crate::planner::Binding::Tabular(plan.clone()));
+                self.lets.insert(
+                    name.node.clone(),
+                    crate::planner::Binding::Tabular(plan.clone()),
+                );
                 Ok(plan)
             }
             OperatorKind::Render { .. } => Ok(plan),
@@ -232,33 +235,12 @@ impl Planner<'_> {
             groups.push(self.scalar(value, &schema)?.alias(&name));
             names.push(name);
         }
-        self.aggregate_sink = Some(Vec::new());
-        let mut outputs = Vec::new();
         let items = crate::aggregates::expand_items(&summarize.aggregates, &schema, &summarize.by);
-        for item in &items {
-            let (name, value) = split_name(item);
-            let lowered = self.scalar(value, &schema);
-            let lowered = match lowered {
-                Ok(e) => e,
-                Err(e) => {
-                    self.aggregate_sink = None;
-                    return Err(e);
-                }
-            };
-            let name = name
-                .or_else(|| crate::aggregates::default_name(value))
-                .unwrap_or_else(|| fresh_column_name(&names));
-            if names.contains(&name) {
-                self.aggregate_sink = None;
-                return Err(PlanError::user(
-                    item.span,
-                    format!("the column '{name}' is produced twice"),
-                ));
-            }
-            names.push(name.clone());
-            outputs.push(lowered.alias(name));
-        }
+        // Aggregate calls met while lowering the items land in the sink.
+        self.aggregate_sink = Some(Vec::new());
+        let outputs = self.aggregate_outputs(&items, &schema, &mut names);
         let aggregates = self.aggregate_sink.take().unwrap_or_default();
+        let outputs = outputs?;
         let grouped = build(
             LogicalPlanBuilder::from(plan).aggregate(groups, aggregates),
             span,
@@ -266,6 +248,30 @@ impl Planner<'_> {
         let key_columns = summarize.by.iter().zip(&names).map(|(_, n)| column(n));
         let exprs: Vec<Expr> = key_columns.chain(outputs).collect();
         build(LogicalPlanBuilder::from(grouped).project(exprs), span)
+    }
+
+    /// The summarize items, named, over the aggregate outputs (`x = 2 * count()`).
+    fn aggregate_outputs(
+        &mut self,
+        items: &[ast::Expr],
+        schema: &DFSchema,
+        names: &mut Vec<String>,
+    ) -> PlanResult<Vec<Expr>> {
+        let mut outputs = Vec::with_capacity(items.len());
+        for item in items {
+            let (name, value) = split_name(item);
+            let lowered = self.scalar(value, schema)?;
+            let name = name
+                .or_else(|| crate::aggregates::default_name(value))
+                .unwrap_or_else(|| fresh_column_name(names));
+            if names.contains(&name) {
+                let message = format!("the column '{name}' is produced twice");
+                return Err(PlanError::user(item.span, message));
+            }
+            names.push(name.clone());
+            outputs.push(lowered.alias(name));
+        }
+        Ok(outputs)
     }
 
     fn take(&mut self, plan: LogicalPlan, n: &ast::Expr) -> PlanResult<LogicalPlan> {
@@ -382,7 +388,10 @@ impl Planner<'_> {
             })
             .collect();
         if rows.is_empty() {
-            return Err(PlanError::user(span, "getschema of a table with no columns"));
+            return Err(PlanError::user(
+                span,
+                "getschema of a table with no columns",
+            ));
         }
         let values = build(LogicalPlanBuilder::values(rows), span)?;
         let names = ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"];
@@ -400,7 +409,9 @@ impl Planner<'_> {
 pub(crate) fn kusto_type_name(data_type: &DataType) -> &'static str {
     match data_type {
         DataType::Boolean => "bool",
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 => "int",
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 => {
+            "int"
+        }
         DataType::Int64 | DataType::UInt32 | DataType::UInt64 => "long",
         DataType::Float16 | DataType::Float32 | DataType::Float64 => "real",
         DataType::Decimal128(..) | DataType::Decimal256(..) => "decimal",

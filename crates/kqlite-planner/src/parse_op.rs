@@ -22,7 +22,12 @@ struct Capture {
 }
 
 impl Planner<'_> {
-    pub(crate) fn parse(&mut self, plan: LogicalPlan, parse: &Parse, span: Span) -> PlanResult<LogicalPlan> {
+    pub(crate) fn parse(
+        &mut self,
+        plan: LogicalPlan,
+        parse: &Parse,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
         let schema = plan.schema().clone();
         let regex_kind = option_word(&parse.options, "kind").as_deref() == Some("regex");
         let flags = option_word(&parse.options, "flags").unwrap_or_default();
@@ -30,7 +35,10 @@ impl Planner<'_> {
         let source = self.scalar(&parse.source, &schema)?;
         let source = self.as_string(source, &schema, parse.source.span)?;
 
-        let mut exprs: Vec<Expr> = schema.iter().map(|(q, f)| Expr::Column((q, f).into())).collect();
+        let mut exprs: Vec<Expr> = schema
+            .iter()
+            .map(|(q, f)| Expr::Column((q, f).into()))
+            .collect();
         exprs.push(regexp_match(source, lit(pattern), None).alias(MATCH));
         let mut matched = build(LogicalPlanBuilder::from(plan).project(exprs), span)?;
         if parse.only_matching {
@@ -53,7 +61,11 @@ impl Planner<'_> {
                 None => col(Column::from_name(name.clone())),
             })
             .collect();
-        for (i, capture) in captures.iter().enumerate().filter(|(_, c)| !input.contains(&c.name)) {
+        for (i, capture) in captures
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !input.contains(&c.name))
+        {
             output.push(value(i, capture));
         }
         build(LogicalPlanBuilder::from(matched).project(output), span)
@@ -62,7 +74,12 @@ impl Planner<'_> {
 
 /// The regex for a pattern: in `simple` mode literals match as text and captures lazily up to
 /// the next literal (the last one to the end); in `regex` mode literals are regexes.
-fn pattern_regex(parts: &[ParsePart], regex_kind: bool, flags: &str, span: Span) -> PlanResult<(String, Vec<Capture>)> {
+fn pattern_regex(
+    parts: &[ParsePart],
+    regex_kind: bool,
+    flags: &str,
+    span: Span,
+) -> PlanResult<(String, Vec<Capture>)> {
     let mut regex = String::from("(?s");
     regex.extend(flags.chars().filter(|c| matches!(c, 'i' | 'm' | 'U' | 'x')));
     regex.push_str(")^");
@@ -79,16 +96,23 @@ fn pattern_regex(parts: &[ParsePart], regex_kind: bool, flags: &str, span: Span)
             ParsePart::Capture { name, ty } => {
                 let ty = match ty {
                     None => ScalarType::String,
-                    Some(t) => ScalarType::from_name(&t.node)
-                        .ok_or_else(|| PlanError::user(t.span, format!("unknown type '{}'", t.node)))?,
+                    Some(t) => ScalarType::from_name(&t.node).ok_or_else(|| {
+                        PlanError::user(t.span, format!("unknown type '{}'", t.node))
+                    })?,
                 };
                 regex.push_str(capture_regex(ty, last && !regex_kind));
-                captures.push(Capture { name: name.node.clone(), ty });
+                captures.push(Capture {
+                    name: name.node.clone(),
+                    ty,
+                });
             }
         }
     }
     if captures.is_empty() {
-        return Err(PlanError::user(span, "parse needs at least one Column in its pattern"));
+        return Err(PlanError::user(
+            span,
+            "parse needs at least one Column in its pattern",
+        ));
     }
     Ok((regex, captures))
 }
@@ -103,7 +127,9 @@ fn capture_regex(ty: ScalarType, last: bool) -> &'static str {
     }
 }
 
-fn build(builder: datafusion::common::Result<LogicalPlanBuilder>, span: Span) -> PlanResult<LogicalPlan> {
+fn build(
+    builder: datafusion::common::Result<LogicalPlanBuilder>,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
     builder.and_then(|b| b.build()).at(span)
 }
-

@@ -72,7 +72,8 @@ impl<'a> Planner<'a> {
         match statement {
             Statement::Let { name, value } => self.bind(name, value)?,
             Statement::LetFunction { name, function } => {
-                self.lets.insert(name.node.clone(), Binding::Function(function.clone()));
+                self.lets
+                    .insert(name.node.clone(), Binding::Function(function.clone()));
             }
             Statement::Set { .. } => {} // Request options do not change results here.
             _ => return Ok(false),
@@ -124,7 +125,9 @@ impl<'a> Planner<'a> {
             ExprKind::Call { name, args } if name.node == "materialize" && args.len() == 1 => {
                 self.tabular(&args[0])
             }
-            ExprKind::Call { name, args } if matches!(self.lets.get(&name.node), Some(Binding::Function(_))) => {
+            ExprKind::Call { name, args }
+                if matches!(self.lets.get(&name.node), Some(Binding::Function(_))) =>
+            {
                 self.call_tabular_function(name, args, None, expr.span)
             }
             ExprKind::Source(source) => self.source(source, expr.span),
@@ -143,7 +146,12 @@ impl<'a> Planner<'a> {
             }
             Source::Union(union) => self.union(None, union, span),
             Source::Datatable { columns, values } => self.datatable(columns, values, span),
-            Source::Range { column, from, to, step } => self.range(column, from, to, step, span),
+            Source::Range {
+                column,
+                from,
+                to,
+                step,
+            } => self.range(column, from, to, step, span),
             Source::ExternalData { uris, .. } => Err(external_data_error(uris, span)),
         }
     }
@@ -235,13 +243,22 @@ impl<'a> Planner<'a> {
 
     /// Kusto strings are never null: a missing string reads as empty. `dynamic` columns
     /// (JSON text) keep their nulls.
-    fn never_null_strings(&self, scan: LogicalPlan, table: &str, span: Span) -> PlanResult<LogicalPlan> {
+    fn never_null_strings(
+        &self,
+        scan: LogicalPlan,
+        table: &str,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
         strings_not_null(scan, &self.catalog.dynamic_columns(table), span)
     }
 }
 
 /// Coalesces the nullable string columns of `plan` to "", except the `dynamic` ones.
-pub(crate) fn strings_not_null(plan: LogicalPlan, dynamic: &[String], span: Span) -> PlanResult<LogicalPlan> {
+pub(crate) fn strings_not_null(
+    plan: LogicalPlan,
+    dynamic: &[String],
+    span: Span,
+) -> PlanResult<LogicalPlan> {
     let columns: Vec<Expr> = plan
         .schema()
         .iter()
@@ -256,7 +273,10 @@ pub(crate) fn strings_not_null(plan: LogicalPlan, dynamic: &[String], span: Span
             }
         })
         .collect();
-    LogicalPlanBuilder::from(plan).project(columns).and_then(|b| b.build()).at(span)
+    LogicalPlanBuilder::from(plan)
+        .project(columns)
+        .and_then(|b| b.build())
+        .at(span)
 }
 
 /// The empty value of a string type, or None for other types.
@@ -299,7 +319,10 @@ fn external_data_error(uris: &[ast::Expr], span: Span) -> PlanError {
         _ => false,
     });
     if remote {
-        PlanError::not_supported(span, "externaldata from a URL: kqlite is offline; save the file and attach it with --data")
+        PlanError::not_supported(
+            span,
+            "externaldata from a URL: kqlite is offline; save the file and attach it with --data",
+        )
     } else {
         PlanError::not_supported(span, "externaldata from a local file")
     }

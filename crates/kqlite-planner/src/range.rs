@@ -3,7 +3,9 @@
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
 use datafusion::common::{Column, DFSchema, ScalarValue, UnnestOptions};
 use datafusion::functions_nested::expr_fn::gen_series;
-use datafusion::logical_expr::{cast, col, lit, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{
+    cast, col, lit, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder,
+};
 use kqlite_parser::{ast, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
@@ -28,12 +30,22 @@ impl Planner<'_> {
                 let long = |e: Expr| cast(e, DataType::Int64);
                 gen_series(long(start), long(stop), long(step))
             }
-            other => return Err(PlanError::user(span, format!("range needs numbers or datetimes, found {other}"))),
+            other => {
+                return Err(PlanError::user(
+                    span,
+                    format!("range needs numbers or datetimes, found {other}"),
+                ))
+            }
         };
         let name = column.node.as_str();
         LogicalPlanBuilder::empty(true)
             .project(vec![series.alias(name)])
-            .and_then(|b| b.unnest_columns_with_options(vec![Column::from_name(name)], UnnestOptions::default()))
+            .and_then(|b| {
+                b.unnest_columns_with_options(
+                    vec![Column::from_name(name)],
+                    UnnestOptions::default(),
+                )
+            })
             .and_then(|b| b.project(vec![col(Column::from_name(name))]))
             .and_then(|b| b.build())
             .at(span)
@@ -43,9 +55,12 @@ impl Planner<'_> {
 /// A constant timespan as the interval `gen_series` steps datetimes by.
 fn interval(step: Expr, span: Span) -> PlanResult<Expr> {
     match step {
-        Expr::Literal(ScalarValue::DurationNanosecond(Some(ns)), _) if ns != 0 => {
-            Ok(lit(ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 0, ns)))))
-        }
-        _ => Err(PlanError::user(span, "a datetime range needs a non-zero constant timespan step such as 1d")),
+        Expr::Literal(ScalarValue::DurationNanosecond(Some(ns)), _) if ns != 0 => Ok(lit(
+            ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 0, ns))),
+        )),
+        _ => Err(PlanError::user(
+            span,
+            "a datetime range needs a non-zero constant timespan step such as 1d",
+        )),
     }
 }

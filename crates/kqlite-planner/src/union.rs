@@ -13,7 +13,12 @@ use crate::planner::Planner;
 
 impl Planner<'_> {
     /// `union T1, T2` as a source, or `T | union T2` with the pipe input first.
-    pub(crate) fn union(&mut self, input: Option<LogicalPlan>, union: &Union, span: Span) -> PlanResult<LogicalPlan> {
+    pub(crate) fn union(
+        &mut self,
+        input: Option<LogicalPlan>,
+        union: &Union,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
         let source_column = option_word(&union.options, "withsource");
         let inner = option_word(&union.options, "kind").as_deref() == Some("inner");
         let mut legs: Vec<(String, LogicalPlan)> = Vec::new();
@@ -31,7 +36,13 @@ impl Planner<'_> {
         let common = inner.then(|| common_columns(&legs));
         let mut result: Option<LogicalPlanBuilder> = None;
         for (name, plan) in legs {
-            let plan = leg_columns(plan, &name, source_column.as_deref(), common.as_deref(), span)?;
+            let plan = leg_columns(
+                plan,
+                &name,
+                source_column.as_deref(),
+                common.as_deref(),
+                span,
+            )?;
             result = Some(match result {
                 None => LogicalPlanBuilder::from(plan),
                 Some(builder) => builder.union_by_name(plan).at(span)?,
@@ -42,7 +53,11 @@ impl Planner<'_> {
     }
 
     /// One table, a subquery, or every table matching a wildcard.
-    fn union_leg(&mut self, table: &ast::Expr, index: usize) -> PlanResult<Vec<(String, LogicalPlan)>> {
+    fn union_leg(
+        &mut self,
+        table: &ast::Expr,
+        index: usize,
+    ) -> PlanResult<Vec<(String, LogicalPlan)>> {
         match &table.node {
             ExprKind::Name(pattern) if pattern.contains('*') => {
                 let mut names: Vec<String> = self
@@ -55,7 +70,8 @@ impl Planner<'_> {
                 names
                     .into_iter()
                     .map(|n| {
-                        let plan = self.tabular(&ast::Spanned::new(ExprKind::Name(n.clone()), table.span))?;
+                        let plan = self
+                            .tabular(&ast::Spanned::new(ExprKind::Name(n.clone()), table.span))?;
                         Ok((n, plan))
                     })
                     .collect()
@@ -93,5 +109,8 @@ fn leg_columns(
             exprs.push(Expr::Column((qualifier, field).into()).alias(field.name()));
         }
     }
-    LogicalPlanBuilder::from(plan).project(exprs).and_then(|b| b.build()).at(span)
+    LogicalPlanBuilder::from(plan)
+        .project(exprs)
+        .and_then(|b| b.build())
+        .at(span)
 }

@@ -8,17 +8,27 @@ use crate::error::{PlanError, PlanResult};
 use crate::planner::{Binding, Planner};
 
 /// Functions that exist only in the Defender portal, backed by Microsoft's online services.
-const ONLINE_ONLY: &[&str] = &["FileProfile", "DeviceFromIP", "SeenBy", "AssignedIPAddresses"];
+const ONLINE_ONLY: &[&str] = &[
+    "FileProfile",
+    "DeviceFromIP",
+    "SeenBy",
+    "AssignedIPAddresses",
+];
 
 pub(crate) fn needs_online(name: &str, span: Span) -> Option<PlanError> {
     ONLINE_ONLY.contains(&name).then(|| {
-        PlanError::not_supported(span, format!("{name}(): it needs online enrichment from Microsoft Defender"))
+        PlanError::not_supported(
+            span,
+            format!("{name}(): it needs online enrichment from Microsoft Defender"),
+        )
     })
 }
 
 impl Planner<'_> {
     pub(crate) fn returns_table(&self, lambda: &Lambda) -> bool {
-        let Some(result) = result_expr(lambda) else { return false };
+        let Some(result) = result_expr(lambda) else {
+            return false;
+        };
         match &result.node {
             ExprKind::Name(name) => {
                 let tabular_param = lambda
@@ -55,13 +65,18 @@ impl Planner<'_> {
     ) -> PlanResult<Expr> {
         let lambda = self.function(name)?;
         let bindings = self.bind_params(&lambda, args, None, schema, span)?;
-        self.in_scope(bindings, &lambda, |planner, result| planner.scalar(result, schema))
+        self.in_scope(bindings, &lambda, |planner, result| {
+            planner.scalar(result, schema)
+        })
     }
 
     fn function(&self, name: &ast::Ident) -> PlanResult<Lambda> {
         match self.binding(&name.node) {
             Some(Binding::Function(lambda)) => Ok(lambda.clone()),
-            _ => Err(PlanError::user(name.span, format!("'{}' is not a function", name.node))),
+            _ => Err(PlanError::user(
+                name.span,
+                format!("'{}' is not a function", name.node),
+            )),
         }
     }
 
@@ -74,7 +89,9 @@ impl Planner<'_> {
         schema: &DFSchema,
         span: Span,
     ) -> PlanResult<Vec<(String, Binding)>> {
-        let mut positional = args.iter().filter(|a| !matches!(a.node, ExprKind::Assign { .. }));
+        let mut positional = args
+            .iter()
+            .filter(|a| !matches!(a.node, ExprKind::Assign { .. }));
         let mut bindings = Vec::new();
         for param in &lambda.params {
             let name = &param.name.node;

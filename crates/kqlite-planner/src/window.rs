@@ -34,20 +34,31 @@ impl Planner<'_> {
             Some(d) => Some(constant(self.scalar(d, schema)?, d.span)?),
             None => None,
         };
-        Ok(if name == "prev" { lag(value, Some(offset), default) } else { lead(value, Some(offset), default) })
+        Ok(if name == "prev" {
+            lag(value, Some(offset), default)
+        } else {
+            lead(value, Some(offset), default)
+        })
     }
 }
 
 fn constant(expr: Expr, span: Span) -> PlanResult<ScalarValue> {
     match expr {
         Expr::Literal(value, _) => Ok(value),
-        _ => Err(PlanError::user(span, "the default of prev()/next() must be a constant")),
+        _ => Err(PlanError::user(
+            span,
+            "the default of prev()/next() must be a constant",
+        )),
     }
 }
 
 /// Computes the window functions used by `exprs` in a window plan under `plan`, and rewrites
 /// `exprs` to read their results.
-pub(crate) fn with_windows(plan: LogicalPlan, exprs: Vec<Expr>, span: Span) -> PlanResult<(LogicalPlan, Vec<Expr>)> {
+pub(crate) fn with_windows(
+    plan: LogicalPlan,
+    exprs: Vec<Expr>,
+    span: Span,
+) -> PlanResult<(LogicalPlan, Vec<Expr>)> {
     let windows = find_window_exprs(&exprs);
     if windows.is_empty() {
         return Ok((plan, exprs));
@@ -58,7 +69,9 @@ pub(crate) fn with_windows(plan: LogicalPlan, exprs: Vec<Expr>, span: Span) -> P
         .map(|expr| {
             expr.transform_up(|node| {
                 Ok(match windows.iter().find(|w| **w == node) {
-                    Some(w) => Transformed::yes(col(Column::from_name(w.schema_name().to_string()))),
+                    Some(w) => {
+                        Transformed::yes(col(Column::from_name(w.schema_name().to_string())))
+                    }
                     None => Transformed::no(node),
                 })
             })

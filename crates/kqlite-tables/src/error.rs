@@ -5,7 +5,13 @@ use std::fmt;
 use std::path::PathBuf;
 
 use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::error::ArrowError;
 use datafusion::error::DataFusionError;
+
+use crate::warning::{Warning, WarningTotals};
+
+/// How many warnings a `BadInput` error shows.
+const SHOWN_WARNINGS: usize = 20;
 
 #[derive(Debug)]
 pub enum TableError {
@@ -31,6 +37,9 @@ pub enum TableError {
     Write { path: PathBuf, detail: String },
     /// DataFusion refused the table (registration or planning).
     DataFusion(Box<DataFusionError>),
+    /// Problems in input files, refused because strict mode is on; or files
+    /// an import could not read (the rest was imported).
+    BadInput(Vec<Warning>),
 }
 
 /// A column whose stored type does not fit the table (boxed in [`TableError`]
@@ -74,7 +83,11 @@ impl fmt::Display for TableError {
                 unknown,
             } => {
                 write!(f, "{}: no Defender tables found; ", dir.display())?;
-                write!(f, "expected <Table>/**/*.parquet or <Table>.parquet ")?;
+                write!(
+                    f,
+                    "expected <Table>/**/*.parquet, <Table>.parquet, <Table>.csv, "
+                )?;
+                write!(f, "Graph or streaming API JSON ")?;
                 write!(f, "with <Table> one of {}, ...", expected.join(", "))?;
                 if unknown.is_empty() {
                     return Ok(());
@@ -85,6 +98,17 @@ impl fmt::Display for TableError {
                 write!(f, "{}: cannot write: {detail}", path.display())
             }
             TableError::DataFusion(e) => write!(f, "DataFusion: {e}"),
+            TableError::BadInput(warnings) => {
+                let totals = WarningTotals::of(warnings);
+                write!(f, "problems in the input ({totals})")?;
+                for w in warnings.iter().take(SHOWN_WARNINGS) {
+                    write!(f, "\n  {w}")?;
+                }
+                if warnings.len() > SHOWN_WARNINGS {
+                    write!(f, "\n  ... {} more", warnings.len() - SHOWN_WARNINGS)?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -95,6 +119,10 @@ impl TableError {
             path: path.into(),
             source,
         }
+    }
+
+    pub(crate) fn from_arrow(e: ArrowError) -> TableError {
+        TableError::DataFusion(Box::new(DataFusionError::ArrowError(Box::new(e), None)))
     }
 
     pub(crate) fn write(path: impl Into<PathBuf>, detail: impl fmt::Display) -> TableError {

@@ -7,7 +7,11 @@
 //! |---|---|
 //! | [`schema`] | embedded documentation -> per table: documented columns, Kusto types, Arrow schema |
 //! | `validate` | a file's footer schema + the registry -> the table schema, or a column error |
-//! | `register` | export directory -> one `ListingTable` per Defender table in a `SessionContext` |
+//! | `discover` | export folder -> Parquet files per table, other export files with their table hint |
+//! | [`formats`] | streaming JSON, Graph JSON, CSV file -> rows typed by the registry, in a `RowSink` |
+//! | `listing`, `memtable` | Parquet files -> `ListingTable`; rows read -> `MemTable` |
+//! | [`register`] | export folder -> one table per Defender table in a `SessionContext`, and warnings |
+//! | [`import`] | export files -> `DIR/<Table>/date=YYYY-MM-DD/part-*.parquet` |
 //! | [`generate`] | seed + scale -> deterministic sample export with planted stories |
 //!
 //! The table schema is the documented columns, in documented order and with
@@ -17,13 +21,24 @@
 //! dictionary or large strings) are cast. Registration reads only footers.
 
 pub mod config;
+mod discover;
 pub mod error;
+pub mod formats;
 pub mod generate;
+pub mod import;
+mod listing;
+mod load;
+mod memtable;
 pub mod register;
 pub mod schema;
 mod validate;
+pub mod warning;
 
 pub use config::session_config;
 pub use error::{ColumnMismatch, TableError};
-pub use register::{register_dir, unknown_entries, RegisteredTable};
+pub use formats::{NoProgress, Progress};
+pub use register::{
+    register_dir, register_dir_with_report, unknown_entries, RegisterOptions, RegisteredTable,
+};
 pub use schema::{defender_schema, kusto_type, table_names, KustoType};
+pub use warning::{Position, Warning, WarningKind, WarningTotals};

@@ -1,73 +1,205 @@
-//! Finding a directory's Parquet files, validating their footers against the
-//! registry, and registering one DataFusion `ListingTable` per Defender table.
+//! Registering an export folder: one DataFusion table per Defender table
+//! found, whatever the formats its rows came in (Parquet, streaming JSON,
+//! Graph JSON, CSV).
 
-use std::collections::BTreeMap;
-use std::fs::File;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::TableProvider;
 use datafusion::common::TableReference;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
-use datafusion::parquet::arrow::parquet_to_arrow_schema;
-use datafusion::parquet::file::metadata::ParquetMetaDataReader;
 use datafusion::prelude::SessionContext;
-use url::Url;
 
+use crate::discover::{
+    discover, file_name, is_hidden, is_known_entry, sorted_entries, ParquetFiles,
+};
 use crate::error::TableError;
-use crate::schema::{table_def, table_names, TableDef};
-use crate::validate::{table_schema, FileFacts};
+use crate::formats::Format;
+use crate::listing::{inspect, listing_table};
+use crate::load::{load, LoadedTable};
+use crate::memtable::{mem_table, merge_schema, union};
+use crate::schema::{table_names, TableDef};
+use crate::warning::Warning;
 
 /// A table registered by [`register_dir`].
 #[derive(Debug, Clone)]
 pub struct RegisteredTable {
     pub name: String,
-    /// The table's files, in scan order.
+    /// The table's files (Parquet first, in scan order, then the others).
     pub files: Vec<PathBuf>,
-    /// Row count summed from the file footers.
+    /// Row count: summed from Parquet footers, plus the rows read from the other files.
     pub rows: u64,
-    /// Documented columns, then the extra columns found in the files.
+    /// Documented columns, then the extra columns found in the files, then
+    /// any Hive partition columns.
     pub schema: SchemaRef,
+    /// Where the rows came from, one line per format and folder, e.g.
+    /// `streaming JSON: 24 files in /exports/stream`.
+    pub sources: Vec<String>,
 }
 
-/// Symbolic links are followed; this bounds the recursion if they loop.
-const MAX_DEPTH: usize = 32;
+/// How registration treats problems in input files.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegisterOptions {
+    /// Any problem in an input file (a malformed line, a value of the wrong
+    /// type, a file cut short) fails registration instead of being a warning.
+    pub strict: bool,
+}
 
 /// How many registry names a "no tables found" error lists.
 const EXPECTED_SHOWN: usize = 6;
 
-/// Registers, in `ctx`, every registry table with Parquet files under `dir`:
-/// `dir/<Table>/**/*.parquet` and `dir/<Table>.parquet`. Each file's footer is
-/// read and checked before anything is registered, so on error `ctx` is left
-/// unchanged. Tables are registered under their exact (case-sensitive) name:
-/// look them up with `TableReference::bare(name)`, since a plain `&str` is
-/// lowercased by DataFusion.
+/// Registers, in `ctx`, every registry table with export files under `dir`
+/// (see [`register_dir_with_report`]); problems in JSON or CSV files are not
+/// reported: use [`register_dir_with_report`] to see them.
 pub fn register_dir(ctx: &SessionContext, dir: &Path) -> Result<Vec<RegisteredTable>, TableError> {
+    register_dir_with_report(ctx, dir, RegisterOptions::default()).map(|(tables, _)| tables)
+}
+
+/// Registers, in `ctx`, every registry table with export files under `dir`
+/// (or in `dir` itself when it is a file):
+/// - Parquet: `<Table>/**/*.parquet` (Hive `key=value` folders become
+///   columns) and `<Table>*.parquet`;
+/// - streaming API JSON lines (`*.json`, `*.jsonl`, plain or gzip) anywhere,
+///   each record routed to its table by `category`;
+/// - Graph `runHuntingQuery` responses (`*.json`) and portal CSV exports
+///   (`*.csv`), one table per file, named by the file (`AlertInfo.csv`,
+///   `AlertInfo_2025-09.csv`) or its folder (`AlertInfo/export.csv`).
+///
+/// Parquet footers are checked before anything is registered, so on error
+/// `ctx` is left unchanged. Problems inside JSON and CSV files come back as
+/// warnings (errors when `options.strict`). Tables are registered under their
+/// exact (case-sensitive) name: look them up with `TableReference::bare(name)`.
+pub fn register_dir_with_report(
+    ctx: &SessionContext,
+    dir: &Path,
+    options: RegisterOptions,
+) -> Result<(Vec<RegisteredTable>, Vec<Warning>), TableError> {
     let found = discover(dir)?;
     if found.is_empty() {
         return Err(no_tables(dir));
     }
-    let tables = found
+    let parquet = found
+        .parquet
         .into_values()
-        .map(|(def, files)| inspect_table(def, files))
+        .map(|t| inspect(&t).map(|facts| (t, facts)))
         .collect::<Result<Vec<_>, _>>()?;
-    for table in &tables {
-        let provider = listing_table(ctx, table)?;
-        ctx.register_table(TableReference::bare(table.name.as_str()), provider)?;
+    let loaded = load(&found.others)?;
+    if options.strict && !loaded.warnings.is_empty() {
+        return Err(TableError::BadInput(loaded.warnings));
     }
-    Ok(tables)
+    let mut memory = loaded.tables;
+    let mut tables = Vec::new();
+    for (files, (rows, schema)) in parquet {
+        let extra = memory.remove(&files.def.name).map(|(_, t)| t);
+        tables.push(build(ctx, (files, rows, schema), extra)?);
+    }
+    for (_, (def, table)) in memory {
+        tables.push(build_memory(def, table)?);
+    }
+    for (table, provider) in &tables {
+        ctx.register_table(
+            TableReference::bare(table.name.as_str()),
+            Arc::clone(provider),
+        )?;
+    }
+    let tables = tables.into_iter().map(|(t, _)| t).collect();
+    Ok((tables, loaded.warnings))
 }
 
-/// Entries of `dir` (sorted) that name no registry table: neither a folder
-/// `<Table>` nor a file `<Table>.parquet`. Hidden entries (`.x`, `_x`) are skipped.
+type Built = (RegisteredTable, Arc<dyn TableProvider>);
+
+/// A table with Parquet files, and maybe rows read from other files too.
+fn build(
+    ctx: &SessionContext,
+    (files, rows, file_schema): (ParquetFiles, u64, SchemaRef),
+    memory: Option<LoadedTable>,
+) -> Result<Built, TableError> {
+    let Some(memory) = memory else {
+        let provider = listing_table(ctx, &files, file_schema)?;
+        let table = registered(files.def, &files, rows, provider.schema(), None);
+        return Ok((table, provider));
+    };
+    let file_schema = merge_schema(&file_schema, &memory.batches);
+    let listing = listing_table(ctx, &files, file_schema)?;
+    let schema = listing.schema();
+    let mem = mem_table(&schema, &memory.batches)?;
+    let provider = union(&files.def.name, listing, mem)?;
+    let table = registered(files.def, &files, rows, schema, Some(&memory));
+    Ok((table, provider))
+}
+
+fn build_memory(def: &'static TableDef, table: LoadedTable) -> Result<Built, TableError> {
+    let schema = merge_schema(&def.schema, &table.batches);
+    let provider = mem_table(&schema, &table.batches)?;
+    let registered = RegisteredTable {
+        name: def.name.clone(),
+        files: table.files.iter().map(|(p, _)| p.clone()).collect(),
+        rows: table.rows,
+        schema,
+        sources: sources(&[], &table.files),
+    };
+    Ok((registered, provider))
+}
+
+fn registered(
+    def: &TableDef,
+    files: &ParquetFiles,
+    rows: u64,
+    schema: SchemaRef,
+    memory: Option<&LoadedTable>,
+) -> RegisteredTable {
+    let others = memory.map_or(&[][..], |m| &m.files[..]);
+    let mut all = files.files.clone();
+    all.extend(others.iter().map(|(p, _)| p.clone()));
+    RegisteredTable {
+        name: def.name.clone(),
+        files: all,
+        rows: rows + memory.map_or(0, |m| m.rows),
+        schema,
+        sources: sources(&files.files, others),
+    }
+}
+
+/// One line per (format, folder): `parquet: 3 files in /x/AlertInfo`.
+fn sources(parquet: &[PathBuf], others: &[(PathBuf, Format)]) -> Vec<String> {
+    let mut groups: BTreeMap<(Format, PathBuf), BTreeSet<&PathBuf>> = BTreeMap::new();
+    let all = parquet
+        .iter()
+        .map(|p| (p, Format::Parquet))
+        .chain(others.iter().map(|(p, f)| (p, *f)));
+    for (path, format) in all {
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let folder = hive_root(folder);
+        groups.entry((format, folder)).or_default().insert(path);
+    }
+    groups
+        .into_iter()
+        .map(|((format, folder), files)| match files.len() {
+            1 => format!("{}: {}", format.as_str(), files.first().unwrap().display()),
+            n => format!("{}: {n} files in {}", format.as_str(), folder.display()),
+        })
+        .collect()
+}
+
+/// `T/date=2025-09-01/h=3` -> `T`: the folder above the Hive folders.
+fn hive_root(mut folder: PathBuf) -> PathBuf {
+    while file_name(&folder).contains('=') {
+        if !folder.pop() {
+            break;
+        }
+    }
+    folder
+}
+
+/// Entries of `dir` (sorted) that kqlite does not read: neither a folder
+/// `<Table>` or holding export files, nor a file in a known format.
+/// Hidden entries (`.x`, `_x`) are skipped.
 pub fn unknown_entries(dir: &Path) -> Result<Vec<String>, TableError> {
     let mut unknown = Vec::new();
     for entry in sorted_entries(dir)? {
         let name = file_name(&entry);
-        if !is_hidden(&name) && table_of_entry(&entry).is_none() {
+        if !is_hidden(&name) && !is_known_entry(&entry) {
             unknown.push(name);
         }
     }
@@ -81,146 +213,4 @@ fn no_tables(dir: &Path) -> TableError {
         expected,
         unknown: unknown_entries(dir).unwrap_or_default(),
     }
-}
-
-/// Registry tables with at least one file, each with its files sorted.
-fn discover(dir: &Path) -> Result<BTreeMap<String, (&'static TableDef, Vec<PathBuf>)>, TableError> {
-    let mut found: BTreeMap<String, (&'static TableDef, Vec<PathBuf>)> = BTreeMap::new();
-    for entry in sorted_entries(dir)? {
-        let Some(def) = table_of_entry(&entry) else {
-            continue;
-        };
-        let mut files = Vec::new();
-        collect_parquet(&entry, 0, &mut files)?;
-        let slot = found.entry(def.name.clone()).or_insert((def, Vec::new()));
-        slot.1.extend(files);
-    }
-    found.retain(|_, (_, files)| !files.is_empty());
-    for (_, files) in found.values_mut() {
-        files.sort();
-    }
-    Ok(found)
-}
-
-/// The registry table an entry of the export directory stands for.
-fn table_of_entry(entry: &Path) -> Option<&'static TableDef> {
-    let name = file_name(entry);
-    if entry.is_dir() {
-        return table_def(&name);
-    }
-    let stem = name.strip_suffix(".parquet")?;
-    entry.is_file().then(|| table_def(stem)).flatten()
-}
-
-fn collect_parquet(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), TableError> {
-    if path.is_file() {
-        if is_parquet_name(&file_name(path)) {
-            out.push(path.to_path_buf());
-        }
-        return Ok(());
-    }
-    if !path.is_dir() || depth >= MAX_DEPTH {
-        return Ok(());
-    }
-    for entry in sorted_entries(path)? {
-        if !is_hidden(&file_name(&entry)) {
-            collect_parquet(&entry, depth + 1, out)?;
-        }
-    }
-    Ok(())
-}
-
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, TableError> {
-    let read = std::fs::read_dir(dir).map_err(|e| TableError::io(dir, e))?;
-    let mut entries = Vec::new();
-    for entry in read {
-        entries.push(entry.map_err(|e| TableError::io(dir, e))?.path());
-    }
-    entries.sort();
-    Ok(entries)
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// Spark and Hadoop keep bookkeeping in `_SUCCESS`, `_temporary/`, `.crc` files.
-fn is_hidden(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with('_')
-}
-
-fn is_parquet_name(name: &str) -> bool {
-    !is_hidden(name) && name.to_ascii_lowercase().ends_with(".parquet")
-}
-
-fn inspect_table(def: &TableDef, files: Vec<PathBuf>) -> Result<RegisteredTable, TableError> {
-    let facts = files
-        .iter()
-        .map(|f| read_footer(f))
-        .collect::<Result<Vec<_>, _>>()?;
-    let schema = table_schema(def, &facts)?;
-    Ok(RegisteredTable {
-        name: def.name.clone(),
-        rows: facts.iter().map(|f| f.rows).sum(),
-        files,
-        schema,
-    })
-}
-
-/// Reads only the footer of `path` (opened read-only): row count and Arrow schema.
-pub(crate) fn read_footer(path: &Path) -> Result<FileFacts, TableError> {
-    let invalid = |detail: String| TableError::InvalidParquet {
-        path: path.to_path_buf(),
-        detail,
-    };
-    let file = File::open(path).map_err(|e| TableError::io(path, e))?;
-    let metadata = ParquetMetaDataReader::new()
-        .parse_and_finish(&file)
-        .map_err(|e| invalid(e.to_string()))?;
-    let file_metadata = metadata.file_metadata();
-    let schema = parquet_to_arrow_schema(
-        file_metadata.schema_descr(),
-        file_metadata.key_value_metadata(),
-    )
-    .map_err(|e| invalid(e.to_string()))?;
-    Ok(FileFacts {
-        path: path.to_path_buf(),
-        rows: u64::try_from(file_metadata.num_rows()).unwrap_or(0),
-        schema: Arc::new(schema),
-    })
-}
-
-/// A `ListingTable` over exactly the table's files, with the table schema as
-/// file schema: DataFusion fills absent columns with nulls and casts the
-/// compatible types per file.
-fn listing_table(
-    ctx: &SessionContext,
-    table: &RegisteredTable,
-) -> Result<Arc<ListingTable>, TableError> {
-    let urls = table
-        .files
-        .iter()
-        .map(|f| file_url(f))
-        .collect::<Result<Vec<_>, _>>()?;
-    let parquet_options = ctx.state().default_table_options().parquet;
-    let format = ParquetFormat::default().with_options(parquet_options);
-    let options = ListingOptions::new(Arc::new(format)).with_file_extension("");
-    let config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(options)
-        .with_schema(Arc::clone(&table.schema));
-    Ok(Arc::new(ListingTable::try_new(config)?))
-}
-
-/// A URL for one local file. The path is made canonical (object-store paths
-/// may not hold `..`), and the URL is built directly so that `[`, `*` or `?`
-/// in a path are not taken for a glob.
-fn file_url(path: &Path) -> Result<ListingTableUrl, TableError> {
-    let canonical = std::fs::canonicalize(path).map_err(|e| TableError::io(path, e))?;
-    let url = Url::from_file_path(&canonical).map_err(|()| TableError::InvalidParquet {
-        path: path.to_path_buf(),
-        detail: "path cannot be expressed as a file URL".to_string(),
-    })?;
-    Ok(ListingTableUrl::try_new(url, None)?)
 }

@@ -174,6 +174,17 @@ pub fn table_def(table: &str) -> Option<&'static TableDef> {
     reg.by_name.get(table).map(|&i| &reg.tables[i])
 }
 
+/// The documented table named `table`, exactly or else ignoring ASCII case
+/// (streaming API categories and file names are not always cased as documented).
+pub fn table_def_ignore_case(table: &str) -> Option<&'static TableDef> {
+    table_def(table).or_else(|| {
+        let reg = registry();
+        reg.tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(table))
+    })
+}
+
 /// All registry table names, sorted (byte order).
 pub fn table_names() -> Vec<&'static str> {
     registry().tables.iter().map(|t| t.name.as_str()).collect()

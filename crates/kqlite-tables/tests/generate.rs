@@ -42,13 +42,16 @@ fn same_seed_same_files() {
     let first = write_sample(&a, 7, 1).unwrap();
     write_sample(&b, 7, 1).unwrap();
     for t in &first.tables {
-        let other = b.join(t.path.strip_prefix(&a).unwrap());
-        assert_eq!(
-            std::fs::read(&t.path).unwrap(),
-            std::fs::read(other).unwrap(),
-            "{}",
-            t.name
-        );
+        for part in std::fs::read_dir(&t.path).unwrap() {
+            let part = part.unwrap().path();
+            let other = b.join(part.strip_prefix(&a).unwrap());
+            assert_eq!(
+                std::fs::read(&part).unwrap(),
+                std::fs::read(other).unwrap(),
+                "{}",
+                part.display()
+            );
+        }
     }
     let c = scratch("gen-c");
     write_sample(&c, 8, 1).unwrap();
@@ -64,9 +67,10 @@ fn scale_one_is_small_and_has_the_planned_sizes() {
     let summary = write_sample(&dir, 42, 1).unwrap();
     assert!(summary.bytes < 1_000_000, "{} bytes", summary.bytes);
     let rows = |name: &str| summary.tables.iter().find(|t| t.name == name).unwrap().rows;
-    assert_eq!(rows("DataSecurityEvents"), 2000);
+    // 1,688 background events and 383 planted ones.
+    assert_eq!(rows("DataSecurityEvents"), 2071);
     assert!((250..=400).contains(&rows("DataSecurityBehaviors")));
-    assert_eq!(rows("AlertInfo"), 40);
+    assert_eq!(rows("AlertInfo"), 42);
     assert!((90..=160).contains(&rows("AlertEvidence")));
     let truth = truth(&dir);
     assert_eq!(story(&truth, "personal_cloud_zip_uploads")["count"], 46);
@@ -86,7 +90,7 @@ fn scale_grows_background_only() {
         .iter()
         .find(|t| t.name == "DataSecurityEvents")
         .unwrap();
-    assert_eq!(events.rows, 312 + 3 * 1688);
+    assert_eq!(events.rows, 383 + 3 * 1688);
     assert_eq!(
         story(&truth(&dir), "departing_user_usb_copies")["count"],
         212
@@ -99,7 +103,7 @@ async fn sample_registers_and_the_stories_are_found_by_queries() {
     let summary = write_sample(&dir, 42, 1).unwrap();
     let ctx = context();
     let tables = register_dir(&ctx, &dir).unwrap();
-    assert_eq!(tables.len(), 4);
+    assert_eq!(tables.len(), 8);
     for t in &tables {
         let generated = summary.tables.iter().find(|g| g.name == t.name).unwrap();
         assert_eq!(t.rows as usize, generated.rows, "{}", t.name);

@@ -173,7 +173,9 @@ async fn extra_columns_are_appended_and_queryable() {
     let ctx = context();
     let tables = register_dir(&ctx, &dir).unwrap();
     let schema = &tables[0].schema;
-    assert_eq!(schema.fields().len(), 10);
+    // The Hive folders `day=1`, `day=2` add a `day` column after the file columns.
+    assert_eq!(schema.fields().len(), 11);
+    assert_eq!(schema.field(10).name(), "day");
     assert_eq!(schema.field(8).name(), "TenantId");
     assert_eq!(schema.field(8).data_type(), &DataType::Utf8View);
     assert_eq!(schema.field(9).name(), "Score");

@@ -41,6 +41,8 @@ pub struct Engine {
     tables: Vec<RegisteredTable>,
     providers: HashMap<String, Arc<dyn TableProvider>>,
     now: Option<i64>,
+    strict: bool,
+    warnings: Vec<kqlite_tables::Warning>,
 }
 
 impl Default for Engine {
@@ -57,6 +59,8 @@ impl Engine {
             tables: Vec::new(),
             providers: HashMap::new(),
             now: None,
+            strict: false,
+            warnings: Vec::new(),
         }
     }
 
@@ -64,7 +68,11 @@ impl Engine {
     pub async fn attach(&mut self, dir: &Path) -> Result<Vec<RegisteredTable>, Error> {
         // Object-store paths may not hold `..`: resolve the folder first.
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let added = kqlite_tables::register_dir(&self.ctx, &dir)?;
+        let options = kqlite_tables::RegisterOptions {
+            strict: self.strict,
+        };
+        let (added, warnings) = kqlite_tables::register_dir_with_report(&self.ctx, &dir, options)?;
+        self.warnings.extend(warnings);
         for table in &added {
             let reference = datafusion::common::TableReference::bare(table.name.as_str());
             let provider = self.ctx.table_provider(reference).await?;
@@ -81,7 +89,9 @@ impl Engine {
             if self.providers.contains_key(name) {
                 continue;
             }
-            let Some(schema) = kqlite_tables::defender_schema(name) else { continue };
+            let Some(schema) = kqlite_tables::defender_schema(name) else {
+                continue;
+            };
             if let Ok(table) = datafusion::datasource::MemTable::try_new(schema, vec![vec![]]) {
                 self.providers.insert(name.to_string(), Arc::new(table));
             }
@@ -97,6 +107,17 @@ impl Engine {
 
     pub fn tables(&self) -> &[RegisteredTable] {
         &self.tables
+    }
+
+    /// Problems met in the attached files (rows skipped, values read as null,
+    /// files cut short); empty in strict mode, where they fail `attach`.
+    pub fn warnings(&self) -> &[kqlite_tables::Warning] {
+        &self.warnings
+    }
+
+    /// Makes any problem in an input file fail `attach`.
+    pub fn set_strict(&mut self, strict: bool) {
+        self.strict = strict;
     }
 
     /// Fixes the clock read by `now()` and `ago()` (nanoseconds since the epoch); None follows

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use arrow::datatypes::{DataType, DurationNanosecondType, Field, Schema, TimeUnit};
+use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::FormatOptions;
 
@@ -36,6 +37,34 @@ pub fn print(result: &QueryResult, format: Format, out: &mut dyn Write) -> std::
         (Err(_), Some(kind)) => Err(std::io::Error::from(kind)),
         (written, _) => written,
     }
+}
+
+/// The first `limit` rows as display text, for callers that lay out their own table (the
+/// REPL): datetimes and timespans as Kusto writes them, nulls as empty text.
+pub fn text_rows(result: &QueryResult, limit: usize) -> Result<Vec<Vec<String>>, ArrowError> {
+    let options = FormatOptions::default().with_null("");
+    let mut rows = Vec::new();
+    for batch in &result.batches {
+        let wanted = limit.saturating_sub(rows.len()).min(batch.num_rows());
+        if wanted == 0 {
+            break;
+        }
+        let batch = kusto_text_columns(&batch.slice(0, wanted))?;
+        let formatters = batch
+            .columns()
+            .iter()
+            .map(|c| arrow::util::display::ArrayFormatter::try_new(c.as_ref(), &options))
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in 0..wanted {
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
+        }
+    }
+    Ok(rows)
 }
 
 /// Remembers the kind of the first write failure, which Arrow's writers turn into text.

@@ -25,22 +25,37 @@ fn corpus_queries_run() {
     let (mut ran, mut parse_failed, mut internal) = (0, 0, Vec::new());
     let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
     for file in &files {
-        let Ok(text) = std::fs::read_to_string(file) else { continue };
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
         match runtime.block_on(engine.run(&text)) {
             Ok(_) => ran += 1,
             Err(Error::Parse(_)) => parse_failed += 1,
             Err(e) if e.is_internal() => internal.push(format!("{}: {e}", file.display())),
-            Err(e) => *reasons.entry(reason(&e.to_string())).or_default() += 1,
+            Err(e) => {
+                let why = reason(&e.to_string());
+                if std::env::var("KQLITE_CORPUS_SHOW").is_ok_and(|s| why.contains(&s)) {
+                    println!("{}:\n{}", file.display(), e.render(&text));
+                }
+                *reasons.entry(why).or_default() += 1;
+            }
         }
     }
     let total = files.len();
-    println!("corpus: {ran} of {total} run ({:.1}%), {parse_failed} do not parse", 100.0 * ran as f64 / total as f64);
+    println!(
+        "corpus: {ran} of {total} run ({:.1}%), {parse_failed} do not parse",
+        100.0 * ran as f64 / total as f64
+    );
     let mut common: Vec<_> = reasons.into_iter().collect();
     common.sort_by(|a, b| b.1.cmp(&a.1));
     for (why, count) in common.iter().take(40) {
         println!("{count:5}  {why}");
     }
-    assert!(internal.is_empty(), "internal errors:\n{}", internal.join("\n"));
+    assert!(
+        internal.is_empty(),
+        "internal errors:\n{}",
+        internal.join("\n")
+    );
 }
 
 /// The error message without its specifics after the first line.

@@ -2,8 +2,8 @@
 
 use super::{expr_at, ident, item, items, list, pattern_or_expr, string};
 use crate::ast::{
-    Expr, ExprKind, Ident, Join, MvExpand, MvExpandColumn, NullsOrder, OperatorKind, Param, ParamType, Parse,
-    ParsePart, SortKey, SortOrder, Source, Statement, Summarize, Union,
+    Expr, ExprKind, Ident, Join, MvExpand, MvExpandColumn, NullsOrder, OperatorKind, Param,
+    ParamType, Parse, ParsePart, SortKey, SortOrder, Source, Statement, Summarize, Union,
 };
 
 pub(crate) fn statement(s: &Statement) -> String {

@@ -12,7 +12,11 @@ pub(crate) fn operator(op: &OperatorKind) -> String {
     use OperatorKind as K;
     match op {
         K::SampleDistinct { count, column } => {
-            format!("sample-distinct {} of {}", expr_at(count, 1), expr_at(column, 1))
+            format!(
+                "sample-distinct {} of {}",
+                expr_at(count, 1),
+                expr_at(column, 1)
+            )
         }
         K::MakeSeries(m) => make_series(m),
         K::MvApply(m) => {
@@ -47,13 +51,21 @@ pub(crate) fn operator(op: &OperatorKind) -> String {
         }
         K::Facet { columns, with } => facet(columns, with),
         K::TopHitters { count, column, by } => {
-            let mut out = format!("top-hitters {} of {}", expr_at(count, 1), expr_at(column, 1));
+            let mut out = format!(
+                "top-hitters {} of {}",
+                expr_at(count, 1),
+                expr_at(column, 1)
+            );
             if let Some(by) = by {
                 out += &format!(" by {}", expr_at(by, 1));
             }
             out
         }
-        K::Reduce { options: o, by, with } => {
+        K::Reduce {
+            options: o,
+            by,
+            with,
+        } => {
             let mut out = format!("reduce {}by {}", options(o), expr_at(by, 1));
             if !with.is_empty() {
                 out += &format!(" with {}", items(with));
@@ -121,7 +133,11 @@ fn top_nested(level: &TopNestedLevel) -> String {
 }
 
 fn find(f: &Find) -> String {
-    let mut out = format!("find {}where {}", options(&f.options), expr_at(&f.predicate, 1));
+    let mut out = format!(
+        "find {}where {}",
+        options(&f.options),
+        expr_at(&f.predicate, 1)
+    );
     if f.project_smart {
         out += " project-smart";
     } else if !f.project.is_empty() {

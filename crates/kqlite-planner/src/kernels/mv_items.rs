@@ -8,7 +8,9 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListBuilder, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{exec_err, Result, ScalarValue};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
 use serde_json::Value;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -18,7 +20,9 @@ pub struct MvItems {
 
 impl Default for MvItems {
     fn default() -> Self {
-        MvItems { signature: Signature::any(2, Volatility::Immutable) }
+        MvItems {
+            signature: Signature::any(2, Volatility::Immutable),
+        }
     }
 }
 

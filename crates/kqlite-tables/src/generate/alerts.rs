@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::events::{text, timestamp};
 use super::rng::Rng;
-use super::rows::{int, s, time, Row, Rows, Value};
+use super::rows::{int, s, time, Row, Value};
 use super::stories::{Story, StoryAlert};
-use super::world::{self, User, ADELE, MEGAN};
+use super::world::{self, User};
 
 pub(crate) const INFO: &str = "AlertInfo";
 pub(crate) const EVIDENCE: &str = "AlertEvidence";
@@ -66,18 +66,10 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str, &str)] = &[
 
 const SEVERITIES: &[(&str, u32)] = &[("Informational", 2), ("Low", 4), ("Medium", 3), ("High", 1)];
 
+#[derive(Default)]
 pub(crate) struct Alerts {
-    pub info: Rows,
-    pub evidence: Rows,
-}
-
-impl Alerts {
-    pub fn new() -> Alerts {
-        Alerts {
-            info: Rows::new(INFO),
-            evidence: Rows::new(EVIDENCE),
-        }
-    }
+    pub info: Vec<Row>,
+    pub evidence: Vec<Row>,
 }
 
 fn alert_id(rng: &mut Rng, prefix: &str) -> String {
@@ -99,18 +91,28 @@ fn techniques(technique: &str) -> String {
 }
 
 /// Background alerts: `count` alerts with one to three evidence rows each.
-pub(crate) fn background(rng: &mut Rng, users: &[User], count: usize, out: &mut Alerts) {
+/// Insider-risk alerts never name `irm_actors` (their alerts are the stories').
+pub(crate) fn background(
+    rng: &mut Rng,
+    users: &[&User],
+    count: usize,
+    irm_actors: &[&str],
+    out: &mut Alerts,
+) {
+    if users.is_empty() {
+        return;
+    }
     for _ in 0..count {
         let template = *rng.pick(TEMPLATES);
         let user = loop {
-            let user = rng.pick(users);
-            let story_actor = user.upn == MEGAN || user.upn == ADELE;
+            let user = *rng.pick(users);
+            let story_actor = irm_actors.contains(&user.upn.as_str());
             if !(story_actor && template.5 == "ir") {
                 break user;
             }
         };
         let severity = SEVERITIES[rng.weighted(&[2, 4, 3, 1])].0;
-        let day = world::working_day(rng, world::DAYS - 1);
+        let day = world::working_day(rng, user.last_day);
         let alert = StoryAlert {
             service: template.0,
             detection: template.1,
@@ -139,7 +141,7 @@ pub(crate) fn story_alert(
     rng: &mut Rng,
     story: &Story,
     actor: &User,
-    events: &Rows,
+    events: &[Row],
     out: &mut Alerts,
 ) -> String {
     let prefix = if story.alert.service.contains("Insider") {
@@ -152,7 +154,6 @@ pub(crate) fn story_alert(
     push_user(&id, &story.alert, actor, out);
     push_device(&id, &story.alert, actor, out);
     let mine = events
-        .rows
         .iter()
         .filter(|r| (story.matches)(r) && text(r, "AccountUpn") == actor.upn)
         .filter(|r| timestamp(r) < story.alert.at);
@@ -168,7 +169,7 @@ pub(crate) fn story_alert(
 }
 
 fn push_alert(id: &str, alert: &StoryAlert, out: &mut Alerts) {
-    let mut row = Row::new();
+    let mut row = Row::default();
     row.insert("Timestamp", time(alert.at));
     row.insert("AlertId", s(id));
     row.insert("Title", s(alert.title));
@@ -195,7 +196,7 @@ fn push_evidence(id: &str, alert: &StoryAlert, mut row: Row, out: &mut Alerts) {
 }
 
 fn push_user(id: &str, alert: &StoryAlert, user: &User, out: &mut Alerts) {
-    let mut row = Row::new();
+    let mut row = Row::default();
     let (name, domain) = user.upn.split_once('@').unwrap_or((&user.upn, ""));
     row.insert("EntityType", s("User"));
     row.insert("EvidenceRole", s("Impacted"));
@@ -209,7 +210,7 @@ fn push_user(id: &str, alert: &StoryAlert, user: &User, out: &mut Alerts) {
 }
 
 fn push_device(id: &str, alert: &StoryAlert, user: &User, out: &mut Alerts) {
-    let mut row = Row::new();
+    let mut row = Row::default();
     row.insert("EntityType", s("Machine"));
     row.insert("EvidenceRole", s("Impacted"));
     row.insert("DeviceId", s(&user.device_id));
@@ -219,7 +220,7 @@ fn push_device(id: &str, alert: &StoryAlert, user: &User, out: &mut Alerts) {
 }
 
 fn file_evidence(rng: &mut Rng, user: &User, name: &str, size: i64) -> Row {
-    let mut row = Row::new();
+    let mut row = Row::default();
     let path = world::local_path(user, name);
     let folder = path.rsplit_once('\\').map(|p| p.0).unwrap_or_default();
     row.insert("EntityType", s("File"));

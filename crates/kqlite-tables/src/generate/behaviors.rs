@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::events::{text, timestamp, UPLOAD, USB_COPY};
 use super::rng::Rng;
-use super::rows::{boolean, int, s, time, Row, Rows};
+use super::rows::{boolean, int, s, time, Row};
 use super::stories::Story;
 use super::world::{self, NS};
 
@@ -40,14 +40,15 @@ struct Group<'a> {
     events: Vec<&'a Row>,
 }
 
-/// Behaviours for `events`; returns, per story, the ids of its behaviours.
+/// Behaviours for `events` (one part's events of one or more whole days);
+/// adds the ids of each story's behaviours to `story_ids`.
 pub(crate) fn summarise(
     rng: &mut Rng,
-    events: &Rows,
+    events: &[Row],
     stories: &[Story],
-    out: &mut Rows,
-) -> Vec<Vec<String>> {
-    let mut story_ids = vec![Vec::new(); stories.len()];
+    out: &mut Vec<Row>,
+    story_ids: &mut [Vec<String>],
+) {
     for group in groups(events).values() {
         let id = rng.guid();
         let mut in_story = false;
@@ -60,12 +61,13 @@ pub(crate) fn summarise(
         let anomalous = in_story || group.events.len() >= 8;
         out.push(behaviour(rng, &id, group, anomalous));
     }
-    story_ids
 }
 
-fn groups(events: &Rows) -> BTreeMap<(String, i64, &'static str), Group<'_>> {
-    let mut groups: BTreeMap<(String, i64, &'static str), Group<'_>> = BTreeMap::new();
-    for row in &events.rows {
+type GroupKey = (String, i64, &'static str);
+
+fn groups(events: &[Row]) -> BTreeMap<GroupKey, Group<'_>> {
+    let mut groups: BTreeMap<GroupKey, Group<'_>> = BTreeMap::new();
+    for row in events {
         let action = text(row, "ActionType");
         let Some(kind) = KINDS.iter().find(|k| k.0 == action) else {
             continue;
@@ -88,7 +90,7 @@ fn behaviour(rng: &mut Rng, id: &str, group: &Group<'_>, anomalous: bool) -> Row
     let end = group.events.iter().map(|r| timestamp(r)).max().unwrap_or(0);
     let month_end = world::at(world::DAYS - 1, 23, 59, 59);
     let count = group.events.len();
-    let mut row = Row::new();
+    let mut row = Row::default();
     row.insert("Timestamp", time((end + 1_800 * NS).min(month_end)));
     row.insert("BehaviorId", s(id));
     row.insert("ActionType", s(group.kind.1));

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::rng::Rng;
-use super::rows::{boolean, int, s, time, Row, Rows, Value};
+use super::rng::{Picker, Rng};
+use super::rows::{boolean, int, s, time, Row, Value};
 use super::world::{self, User, LABELS};
 
 pub(crate) const TABLE: &str = "DataSecurityEvents";
@@ -28,6 +28,7 @@ const ACTIONS: &[(&str, u32)] = &[
     ("SensitivityLabelRemoved", 1),
     ("FileDownloaded", 5),
 ];
+const ACTION_WEIGHTS: &[u32] = &[30, 12, 15, 10, 4, 6, 4, 4, 4, 3, 6, 2, 1, 5];
 
 const DOMAINS: &[(&str, u32)] = &[
     ("contoso.sharepoint.com", 30),
@@ -58,6 +59,9 @@ const SENSITIVE_INFO_TYPES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Personal mail domains (outside the tenant).
+pub(crate) const PERSONAL_MAIL: &[&str] = &["gmail.com", "outlook.com", "yahoo.com", "proton.me"];
+
 const PRINTERS: &[&str] = &[
     "HP LaserJet M507 (Floor 3)",
     "Canon iR-ADV C5535 (Reception)",
@@ -70,28 +74,28 @@ const USB_DEVICES: &[(&str, &str)] = &[
     ("Samsung", "Portable SSD T7"),
 ];
 
-/// Background activity: `count` events from the whole tenant, skipping any
-/// event that `excluded` claims (so that planted stories keep exact counts).
-pub(crate) fn background(
+/// Background activity of one part on one day: `count` events of `users`
+/// (drawn by `picker`), skipping any event that `excluded` claims (so that
+/// planted stories keep exact counts) and users who have left by `day`.
+pub(crate) fn background_day(
     rng: &mut Rng,
-    users: &[User],
+    users: &[&User],
+    picker: &Picker,
+    day: i64,
     count: usize,
     excluded: &dyn Fn(&Row) -> bool,
-    out: &mut Rows,
+    out: &mut Vec<Row>,
 ) {
-    let weights: Vec<u32> = users.iter().map(|u| u.weight).collect();
-    let action_weights: Vec<u32> = ACTIONS.iter().map(|a| a.1).collect();
-    let target = out.rows.len() + count;
-    while out.rows.len() < target {
-        let user = &users[rng.weighted(&weights)];
-        let last_day = if user.upn == world::ADELE {
-            world::ADELE_LAST_DAY
-        } else {
-            world::DAYS - 1
-        };
-        let day = world::working_day(rng, last_day);
+    let target = out.len() + count;
+    let mut attempts = 0usize;
+    while out.len() < target && attempts < count * 4 + 64 {
+        attempts += 1;
+        let user = users[picker.pick(rng)];
+        if day > user.last_day {
+            continue;
+        }
         let ts = world::working_time(rng, user, day);
-        let action = ACTIONS[rng.weighted(&action_weights)].0;
+        let action = ACTIONS[rng.weighted(ACTION_WEIGHTS)].0;
         let row = event(rng, user, ts, action);
         if !excluded(&row) {
             out.push(row);
@@ -124,7 +128,7 @@ fn set(row: &mut Row, column: &'static str, value: Value) {
 fn common(rng: &mut Rng, user: &User, ts: i64, action: &'static str) -> Row {
     let ext = world::random_extension(rng);
     let name = world::file_name(rng, ext);
-    let mut row = Row::new();
+    let mut row = Row::default();
     row.insert("Timestamp", time(ts));
     row.insert("ActionType", s(action));
     row.insert("Operation", s(action));
@@ -258,8 +262,10 @@ fn network_share(row: &mut Row) {
 }
 
 fn email(rng: &mut Rng, user: &User, row: &mut Row) {
-    let external = rng.chance(0.3);
-    let recipient = if external {
+    let recipient = if rng.chance(0.03) {
+        let local = user.upn.split('@').next().unwrap_or_default();
+        format!("{local}.private@{}", rng.pick(PERSONAL_MAIL))
+    } else if rng.chance(0.3) {
         format!("partner{}@fabrikam.com", rng.range(1, 9))
     } else {
         format!("team{}@contoso.com", rng.range(1, 9))

@@ -10,6 +10,14 @@ impl Rng {
         Rng { state: seed }
     }
 
+    /// An independent stream for one part of one table: the same `(seed, stream, part)`
+    /// always gives the same numbers, whichever thread runs the part.
+    pub fn for_part(seed: u64, stream: u64, part: u64) -> Rng {
+        let mut mix = Rng::new(seed ^ stream.wrapping_mul(0xA24B_AED4_963E_E407));
+        let state = mix.next_u64() ^ part.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+        Rng::new(Rng::new(state).next_u64())
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
@@ -72,5 +80,33 @@ impl Rng {
         }
         out.truncate(len);
         out
+    }
+}
+
+/// Draws indexes in proportion to fixed weights in O(log n) (cumulative sums).
+pub(crate) struct Picker {
+    cumulative: Vec<u64>,
+}
+
+impl Picker {
+    pub fn new(weights: impl IntoIterator<Item = u32>) -> Picker {
+        let mut total = 0u64;
+        let cumulative = weights
+            .into_iter()
+            .map(|w| {
+                total += u64::from(w);
+                total
+            })
+            .collect();
+        Picker { cumulative }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.cumulative.last().copied().unwrap_or(0)
+    }
+
+    pub fn pick(&self, rng: &mut Rng) -> usize {
+        let draw = rng.below(self.total());
+        self.cumulative.partition_point(|&c| c <= draw)
     }
 }

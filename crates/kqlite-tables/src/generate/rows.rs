@@ -2,10 +2,12 @@
 //! schema. Columns a row does not set are null.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Int32Array, Int64Array, StringViewArray, TimestampNanosecondArray,
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringViewBuilder,
+    TimestampNanosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use datafusion::arrow::error::ArrowError;
@@ -22,13 +24,38 @@ pub(crate) enum Value {
     Time(i64),
 }
 
-pub(crate) type Row = HashMap<&'static str, Value>;
+/// FNV-1a: column names are short, so this is several times cheaper than SipHash, and
+/// generated data needs no protection from hash flooding.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(crate) type Row = HashMap<&'static str, Value, BuildHasherDefault<Fnv>>;
 
 /// The rows of one table.
 pub(crate) struct Rows {
     pub table: &'static str,
     pub schema: SchemaRef,
     pub rows: Vec<Row>,
+    /// Column name -> position in the schema.
+    index: HashMap<&'static str, usize, BuildHasherDefault<Fnv>>,
 }
 
 impl Rows {
@@ -38,81 +65,115 @@ impl Rows {
             table,
             schema,
             rows: Vec::new(),
+            index: HashMap::default(),
         }
     }
 
     /// Adds a row; every column it names must be a documented column.
     pub fn push(&mut self, row: Row) {
         for name in row.keys() {
-            assert!(
-                self.schema.index_of(name).is_ok(),
-                "generator bug: {}.{name} is not a documented column",
-                self.table
-            );
+            if !self.index.contains_key(name) {
+                let i = self.schema.index_of(name).unwrap_or_else(|_| {
+                    panic!(
+                        "generator bug: {}.{name} is not a documented column",
+                        self.table
+                    )
+                });
+                self.index.insert(name, i);
+            }
         }
         self.rows.push(row);
     }
 
+    /// One pass over the rows: each cell goes to its column's builder, and every column a
+    /// row does not set gets a null.
     pub fn to_batch(&self) -> Result<RecordBatch, ArrowError> {
-        let columns = self
-            .schema
-            .fields()
+        let fields = self.schema.fields();
+        let mut builders: Vec<Builder> = fields
             .iter()
-            .map(|f| self.column(f.name(), f.data_type()))
+            .map(|f| Builder::new(f.data_type(), self.rows.len()))
+            .collect();
+        let mut set = vec![false; fields.len()];
+        for row in &self.rows {
+            set.fill(false);
+            for (name, value) in row {
+                let i = self.index[name];
+                builders[i].append(value);
+                set[i] = true;
+            }
+            for (builder, _) in builders.iter_mut().zip(&set).filter(|(_, s)| !**s) {
+                builder.append_null();
+            }
+        }
+        let columns = builders
+            .into_iter()
+            .zip(fields.iter())
+            .map(|(b, f)| b.finish(f.data_type()))
             .collect();
         RecordBatch::try_new(Arc::clone(&self.schema), columns)
     }
+}
 
-    fn column(&self, name: &str, data_type: &DataType) -> ArrayRef {
-        let cells = self.rows.iter().map(|r| r.get(name));
+enum Builder {
+    Str(StringViewBuilder),
+    I32(Int32Builder),
+    I64(Int64Builder),
+    Bool(BooleanBuilder),
+    Time(TimestampNanosecondBuilder),
+}
+
+impl Builder {
+    fn new(data_type: &DataType, rows: usize) -> Builder {
         match data_type {
-            DataType::Utf8View => Arc::new(cells.map(as_str).collect::<StringViewArray>()),
-            DataType::Int32 => Arc::new(cells.map(as_i32).collect::<Int32Array>()),
-            DataType::Int64 => Arc::new(cells.map(as_i64).collect::<Int64Array>()),
-            DataType::Boolean => Arc::new(cells.map(as_bool).collect::<BooleanArray>()),
-            DataType::Timestamp(TimeUnit::Nanosecond, tz) => {
-                let times = cells.map(as_time).collect::<TimestampNanosecondArray>();
-                Arc::new(times.with_timezone_opt(tz.clone()))
+            DataType::Utf8View => Builder::Str(StringViewBuilder::with_capacity(rows)),
+            DataType::Int32 => Builder::I32(Int32Builder::with_capacity(rows)),
+            DataType::Int64 => Builder::I64(Int64Builder::with_capacity(rows)),
+            DataType::Boolean => Builder::Bool(BooleanBuilder::with_capacity(rows)),
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+                Builder::Time(TimestampNanosecondBuilder::with_capacity(rows))
             }
             other => panic!("generator bug: no builder for {other}"),
         }
     }
-}
 
-fn mismatch(v: &Value, wanted: &str) -> ! {
-    panic!("generator bug: {v:?} given for a {wanted} column")
-}
+    fn append(&mut self, value: &Value) {
+        match (self, value) {
+            (Builder::Str(b), Value::Str(s)) => b.append_value(s),
+            (Builder::I32(b), Value::Int(i)) => {
+                b.append_value(i32::try_from(*i).expect("generator bug: int out of range"))
+            }
+            (Builder::I64(b), Value::Int(i)) => b.append_value(*i),
+            (Builder::Bool(b), Value::Bool(v)) => b.append_value(*v),
+            (Builder::Time(b), Value::Time(t)) => b.append_value(*t),
+            (_, v) => panic!("generator bug: {v:?} given for a column of another type"),
+        }
+    }
 
-fn as_str(v: Option<&Value>) -> Option<&str> {
-    v.map(|v| match v {
-        Value::Str(s) => s.as_str(),
-        v => mismatch(v, "string"),
-    })
-}
+    fn append_null(&mut self) {
+        match self {
+            Builder::Str(b) => b.append_null(),
+            Builder::I32(b) => b.append_null(),
+            Builder::I64(b) => b.append_null(),
+            Builder::Bool(b) => b.append_null(),
+            Builder::Time(b) => b.append_null(),
+        }
+    }
 
-fn as_i64(v: Option<&Value>) -> Option<i64> {
-    v.map(|v| match v {
-        Value::Int(i) => *i,
-        v => mismatch(v, "integer"),
-    })
-}
-
-fn as_i32(v: Option<&Value>) -> Option<i32> {
-    as_i64(v).map(|i| i32::try_from(i).expect("generator bug: int out of range"))
-}
-
-fn as_bool(v: Option<&Value>) -> Option<bool> {
-    v.map(|v| match v {
-        Value::Bool(b) => *b,
-        v => mismatch(v, "bool"),
-    })
-}
-
-fn as_time(v: Option<&Value>) -> Option<i64> {
-    v.map(|v| match v {
-        Value::Time(t) => *t,
-        v => mismatch(v, "datetime"),
-    })
+    fn finish(self, data_type: &DataType) -> ArrayRef {
+        match self {
+            Builder::Str(mut b) => Arc::new(b.finish()),
+            Builder::I32(mut b) => Arc::new(b.finish()),
+            Builder::I64(mut b) => Arc::new(b.finish()),
+            Builder::Bool(mut b) => Arc::new(b.finish()),
+            Builder::Time(mut b) => {
+                let tz = match data_type {
+                    DataType::Timestamp(_, tz) => tz.clone(),
+                    _ => None,
+                };
+                Arc::new(b.finish().with_timezone_opt(tz))
+            }
+        }
+    }
 }
 
 /// Shorthands for building rows.

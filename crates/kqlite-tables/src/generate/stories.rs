@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::events::{self, text, timestamp, UPLOAD, USB_COPY};
 use super::rng::Rng;
-use super::rows::{s, Row, Rows};
+use super::rows::{int, s, Row};
 use super::world::{self, at, find, User, ADELE, ALEX, CONFIDENTIAL, DIEGO, MEGAN};
 
 pub(crate) struct Story {
@@ -31,11 +31,17 @@ pub(crate) struct StoryAlert {
     pub at: i64,
 }
 
-const IRM: &str = "Microsoft Insider Risk Management";
+pub(crate) const IRM: &str = "Microsoft Insider Risk Management";
 const DLP: &str = "Microsoft Data Loss Prevention";
 
 pub(crate) fn stories() -> Vec<Story> {
-    vec![personal_cloud_story(), departing_story(), gmail_story()]
+    vec![
+        personal_cloud_story(),
+        departing_story(),
+        gmail_story(),
+        super::stories2::printing_story(),
+        super::stories2::downgrade_story(),
+    ]
 }
 
 fn personal_cloud_story() -> Story {
@@ -129,19 +135,23 @@ fn confidential_gmail(row: &Row) -> bool {
         && text(row, "SensitivityLabelId") == CONFIDENTIAL
 }
 
-/// Plants every story's events.
-pub(crate) fn plant(rng: &mut Rng, users: &[User], out: &mut Rows) {
-    plant_personal_cloud(rng, find(users, MEGAN), out);
-    plant_departing(rng, find(users, ADELE), out);
-    plant_gmail(rng, find(users, ALEX), 31, out);
-    plant_gmail(rng, find(users, DIEGO), 23, out);
+/// Every story's events (and the departing user's mails to a personal address).
+pub(crate) fn plant(rng: &mut Rng, users: &[User]) -> Vec<Row> {
+    let mut out = Vec::new();
+    plant_personal_cloud(rng, find(users, MEGAN), &mut out);
+    plant_departing(rng, find(users, ADELE), &mut out);
+    plant_gmail(rng, find(users, ALEX), 31, &mut out);
+    plant_gmail(rng, find(users, DIEGO), 23, &mut out);
+    super::stories2::plant_printing(rng, users, &mut out);
+    super::stories2::plant_downgrade(rng, users, &mut out);
+    out
 }
 
-fn irm_policy(name: &str) -> String {
+pub(crate) fn irm_policy(name: &str) -> String {
     json!([{ "PolicyId": "5d1c2f0e-6b1e-4f7a-9c55-2f3b8a0e4d11", "PolicyName": name }]).to_string()
 }
 
-fn plant_personal_cloud(rng: &mut Rng, megan: &User, out: &mut Rows) {
+fn plant_personal_cloud(rng: &mut Rng, megan: &User, out: &mut Vec<Row>) {
     for i in 0..46 {
         let day = 23 + (i % 6);
         let ts = world::working_time(rng, megan, day);
@@ -157,13 +167,14 @@ fn plant_personal_cloud(rng: &mut Rng, megan: &User, out: &mut Rows) {
         row.insert("ObjectId", s(world::local_path(megan, &name)));
         row.insert("ObjectName", s(name));
         row.insert("ExternalUrlDomains", s(domain));
+        row.insert("ObjectSize", int(rng.range(150_000_000, 400_000_000)));
         row.insert("ApplicationNames", s("chrome.exe"));
         row.insert("IrmPolicyMatchInfo", s(irm_policy("Data leaks")));
         out.push(row);
     }
 }
 
-fn plant_departing(rng: &mut Rng, adele: &User, out: &mut Rows) {
+fn plant_departing(rng: &mut Rng, adele: &User, out: &mut Vec<Row>) {
     let serial = rng.hex(12).to_ascii_uppercase();
     for i in 0..212 {
         let day = 21 + (i % 5);
@@ -181,9 +192,21 @@ fn plant_departing(rng: &mut Rng, adele: &User, out: &mut Rows) {
         );
         out.push(row);
     }
+    plant_personal_mail(rng, adele, out);
 }
 
-fn plant_gmail(rng: &mut Rng, user: &User, count: usize, out: &mut Rows) {
+/// Fifteen mails with a file attached to the departing user's own personal address.
+fn plant_personal_mail(rng: &mut Rng, adele: &User, out: &mut Vec<Row>) {
+    for i in 0..15 {
+        let ts = world::working_time(rng, adele, 21 + i % 5);
+        let mut row = events::event(rng, adele, ts, "EmailSent");
+        row.insert("RecipientEmailAddress", s("adele.vance.home@gmail.com"));
+        row.insert("EmailSubject", s("stuff"));
+        out.push(row);
+    }
+}
+
+fn plant_gmail(rng: &mut Rng, user: &User, count: usize, out: &mut Vec<Row>) {
     for i in 0..count {
         let day = world::working_day(rng, world::DAYS - 2);
         let ts = world::working_time(rng, user, day);

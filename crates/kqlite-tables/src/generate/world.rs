@@ -51,10 +51,14 @@ pub(crate) const LABELS: &[(&str, &str)] = &[
 ];
 pub(crate) const CONFIDENTIAL: &str = "8ad3cc82-c6e4-4d64-bd95-bad52d1d2bb8";
 
+pub(crate) const LIDIA: &str = "lidia.holloway@contoso.com";
+pub(crate) const ISAIAH: &str = "isaiah.langer@contoso.com";
+
 pub(crate) struct User {
     pub upn: String,
     pub display: String,
     pub department: &'static str,
+    pub job_title: &'static str,
     pub object_id: String,
     pub device_name: String,
     pub device_id: String,
@@ -64,28 +68,61 @@ pub(crate) struct User {
     pub utc_offset: i64,
     /// Relative activity (skewed: a few users do most of the work).
     pub weight: u32,
+    /// The last day (index) the user works; earlier than the month's end for leavers.
+    pub last_day: i64,
+    /// False for accounts disabled by the time of the export (leavers).
+    pub enabled: bool,
 }
 
-pub(crate) fn users(rng: &mut Rng) -> Vec<User> {
-    PEOPLE
+/// The named tenant users, then `extra` generated ones (`first.lastN@contoso.com`).
+pub(crate) fn users(rng: &mut Rng, extra: usize) -> Vec<User> {
+    let named = PEOPLE
         .iter()
         .enumerate()
-        .map(|(i, person)| user(rng, i, person))
-        .collect()
+        .map(|(i, &(first, last, department))| user(rng, i, first, last, department));
+    let mut all: Vec<User> = named.collect();
+    for i in PEOPLE.len()..PEOPLE.len() + extra {
+        all.push(extra_user(rng, i));
+    }
+    all
 }
 
-fn user(rng: &mut Rng, i: usize, &(first, last, department): &(&str, &str, &'static str)) -> User {
+fn extra_user(rng: &mut Rng, i: usize) -> User {
+    let first = *rng.pick(FIRST_NAMES);
+    let last = format!("{}{i}", rng.pick(LAST_NAMES));
+    let department = DEPARTMENTS[rng.weighted(DEPARTMENT_WEIGHTS)];
+    let mut user = user(rng, i, first, &last, department);
+    // The same skew as the named users, drawn rather than fixed.
+    user.weight = weight_of_rank(rng.below(PEOPLE.len() as u64) as usize);
+    if rng.chance(0.01) {
+        // An earlier leaver: active until some day of the month, account disabled since.
+        user.enabled = false;
+        user.last_day = rng.range(5, DAYS - 2);
+    }
+    user
+}
+
+fn user(rng: &mut Rng, i: usize, first: &str, last: &str, department: &'static str) -> User {
     let upn = format!("{first}.{last}@contoso.com");
+    let leaver = upn == ADELE;
     User {
         display: format!("{} {}", capitalise(first), capitalise(last)),
         department,
+        job_title: *rng.pick(JOB_TITLES),
         object_id: rng.guid(),
         device_name: format!("{}{}-lt{:02}.contoso.com", &first[..1], last, i + 1),
         device_id: rng.hex(40),
         aad_device_id: rng.guid(),
-        ip: format!("10.20.{}.{}", 1 + i / 8, 10 + rng.below(200)),
+        ip: format!(
+            "10.{}.{}.{}",
+            20 + i / 2000,
+            1 + i / 8 % 250,
+            10 + rng.below(200)
+        ),
         utc_offset: *rng.pick(&[-7, -5, -5, 0, 1, 1, 2]),
         weight: activity_weight(i),
+        last_day: if leaver { ADELE_LAST_DAY } else { DAYS - 1 },
+        enabled: !leaver,
         upn,
     }
 }
@@ -93,9 +130,48 @@ fn user(rng: &mut Rng, i: usize, &(first, last, department): &(&str, &str, &'sta
 /// Zipf-like activity over a fixed shuffle of the users, so that the story
 /// actors (the first users) are neither the busiest nor the quietest.
 fn activity_weight(i: usize) -> u32 {
-    let rank = (i * 7 + 5) % PEOPLE.len();
+    weight_of_rank((i * 7 + 5) % PEOPLE.len())
+}
+
+fn weight_of_rank(rank: usize) -> u32 {
     (60 / (rank as u32 + 1)).max(2)
 }
+
+const FIRST_NAMES: &[&str] = &[
+    "james", "maria", "wei", "fatima", "olga", "raj", "sofia", "liam", "yuki", "ahmed", "emma",
+    "lucas", "chloe", "noah", "amara", "mateo", "ingrid", "kofi", "priya", "tomas",
+];
+const LAST_NAMES: &[&str] = &[
+    "smith", "garcia", "chen", "khan", "novak", "patel", "rossi", "murphy", "tanaka", "hassan",
+    "muller", "silva", "dubois", "kowalski", "okafor", "lopez", "berg", "mensah", "iyer", "horvat",
+];
+const DEPARTMENTS: &[&str] = &[
+    "Sales",
+    "Engineering",
+    "Marketing",
+    "Finance",
+    "HR",
+    "Legal",
+    "Operations",
+    "R&D",
+    "Retail",
+    "Manufacturing",
+    "Executive Management",
+];
+const DEPARTMENT_WEIGHTS: &[u32] = &[20, 25, 10, 8, 4, 3, 10, 8, 6, 5, 1];
+const JOB_TITLES: &[&str] = &[
+    "Account Executive",
+    "Software Engineer",
+    "Product Manager",
+    "Financial Analyst",
+    "HR Business Partner",
+    "Counsel",
+    "Operations Manager",
+    "Research Scientist",
+    "Store Manager",
+    "Director",
+    "Marketing Specialist",
+];
 
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();

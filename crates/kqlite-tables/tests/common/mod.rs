@@ -2,6 +2,8 @@
 //! fixtures written from record batches, and small DataFrame queries.
 #![allow(dead_code)]
 
+pub mod rows;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,292 @@
+//! Dot commands: settings, the catalog, and files. Each prints what it did; a wrong argument
+//! prints its usage and the session goes on.
+
+use std::io;
+use std::path::PathBuf;
+
+use kqlite::output::Format;
+
+use super::table::{plural, thousands};
+use super::{show_error, Flow, Outcome, Session};
+
+pub struct Command {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub about: &'static str,
+}
+
+const fn command(name: &'static str, usage: &'static str, about: &'static str) -> Command {
+    Command { name, usage, about }
+}
+
+pub const COMMANDS: &[Command] = &[
+    command(".help", "", "this list"),
+    command(".tables", "", "the attached tables and their row counts"),
+    command(".schema", "[TABLE]", "columns and their types"),
+    command(
+        ".explain",
+        "QUERY",
+        "the logical and physical plans of a query",
+    ),
+    command(
+        ".format",
+        "table|csv|json|ndjson",
+        "how results are written",
+    ),
+    command(
+        ".output",
+        "[FILE]",
+        "write results to FILE; alone: back to the screen",
+    ),
+    command(
+        ".maxrows",
+        "N",
+        "rows shown in a table (0: all; default 40)",
+    ),
+    command(".timing", "on|off", "show how long each query took"),
+    command(
+        ".now",
+        "[TIME|wall]",
+        "the clock now() and ago() read, e.g. 2025-10-01",
+    ),
+    command(".data", "DIR", "attach the exports in another folder"),
+    command(
+        ".read",
+        "FILE.kql",
+        "run the queries in a file (separated by blank lines)",
+    ),
+    command(".quit", "", "leave (Ctrl-D does too)"),
+];
+
+/// Runs the dot command on `line` (trimmed, starting with `.`).
+pub async fn execute(s: &mut Session, line: &str) -> io::Result<Flow> {
+    let (name, arg) = line
+        .split_once(char::is_whitespace)
+        .map_or((line, ""), |(name, arg)| (name, arg.trim()));
+    match name {
+        ".quit" | ".exit" | ".q" => return Ok(Flow::Quit),
+        ".help" => help(),
+        ".tables" => tables(s),
+        ".schema" => schema(s, arg),
+        ".explain" => explain(s, arg).await,
+        ".format" => format(s, arg),
+        ".output" => output(s, arg),
+        ".maxrows" => max_rows(s, arg),
+        ".timing" => timing(s, arg),
+        ".now" => now(s, arg),
+        ".data" => data(s, arg).await,
+        ".read" => read(s, arg).await?,
+        _ => unknown(name),
+    }
+    Ok(Flow::Continue)
+}
+
+fn usage(name: &str) {
+    if let Some(c) = COMMANDS.iter().find(|c| c.name == name) {
+        eprintln!("usage: {} {}", c.name, c.usage);
+    }
+}
+
+fn help() {
+    for c in COMMANDS {
+        let call = format!("{} {}", c.name, c.usage);
+        println!("  {call:<34} {}", c.about);
+    }
+    println!();
+    println!("Enter runs a complete query; after a trailing | or an open bracket it starts a");
+    println!("new line, and an empty line runs what there is. Alt-Enter always starts a new line.");
+    println!("A query starting with | continues the last one that ran: | where ... refines it.");
+    println!("Tab completes tables, operators, columns and functions; Ctrl-R searches the");
+    println!("history; Ctrl-C cancels a running query; Ctrl-D quits.");
+}
+
+fn unknown(name: &str) {
+    let close: Vec<&str> = COMMANDS
+        .iter()
+        .map(|c| c.name)
+        .filter(|c| c.starts_with(name) || name.starts_with(c))
+        .collect();
+    match close.as_slice() {
+        [one] => eprintln!("unknown command {name}; did you mean {one}?"),
+        _ => eprintln!("unknown command {name}; .help lists the commands"),
+    }
+}
+
+fn tables(s: &Session) {
+    let tables = s.engine().tables();
+    if tables.is_empty() {
+        println!("No tables attached: .data DIR attaches an export folder.");
+    }
+    let width = tables.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    for t in tables {
+        let files = t.files.len();
+        println!(
+            "{:<width$}  {:>9} rows  {files} file{}",
+            t.name,
+            thousands(t.rows),
+            plural(files)
+        );
+    }
+}
+
+fn schema(s: &Session, arg: &str) {
+    let tables = s.engine().tables();
+    let chosen: Vec<_> = tables
+        .iter()
+        .filter(|t| arg.is_empty() || t.name.eq_ignore_ascii_case(arg))
+        .collect();
+    if chosen.is_empty() {
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        eprintln!("no table named {arg}; attached: {}", names.join(", "));
+    }
+    for t in chosen {
+        let columns: Vec<String> = t
+            .schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let kusto = kqlite_tables::schema::kusto_type(&t.name, f.name());
+                let fallback = f.data_type().to_string().to_lowercase();
+                format!("{}:{}", f.name(), kusto.map_or(fallback, str::to_string))
+            })
+            .collect();
+        println!("{} ({})", t.name, columns.join(", "));
+    }
+}
+
+async fn explain(s: &Session, query: &str) {
+    if query.is_empty() {
+        return usage(".explain");
+    }
+    match s.engine().explain(query).await {
+        Ok(plans) => print!("{plans}"),
+        Err(e) => show_error(&e, query),
+    }
+}
+
+fn format(s: &mut Session, arg: &str) {
+    let format = match arg {
+        "table" => Format::Table,
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        "ndjson" => Format::Ndjson,
+        _ => return usage(".format"),
+    };
+    s.settings.format = format;
+}
+
+fn output(s: &mut Session, arg: &str) {
+    if arg.is_empty() {
+        if s.settings.output.take().is_some() {
+            println!("Results go to the screen again.");
+        }
+        return;
+    }
+    let path = expand_home(arg);
+    match std::fs::File::create(&path) {
+        Ok(file) => {
+            println!(
+                "Results go to {} (.output alone: back to the screen).",
+                path.display()
+            );
+            s.settings.output = Some((path, file));
+        }
+        Err(e) => eprintln!("error: {}: {e}", path.display()),
+    }
+}
+
+fn max_rows(s: &mut Session, arg: &str) {
+    match arg.parse() {
+        Ok(n) => s.settings.max_rows = n,
+        Err(_) => usage(".maxrows"),
+    }
+}
+
+fn timing(s: &mut Session, arg: &str) {
+    match arg {
+        "on" => s.settings.timing = true,
+        "off" => s.settings.timing = false,
+        _ => usage(".timing"),
+    }
+}
+
+fn now(s: &mut Session, arg: &str) {
+    match arg {
+        "" => {}
+        "wall" => {
+            s.engine_mut().set_now(None);
+            s.settings.now = None;
+        }
+        _ => match crate::parse_time(arg) {
+            Some(nanos) => {
+                s.engine_mut().set_now(Some(nanos));
+                s.settings.now = Some(arg.to_string());
+            }
+            None => {
+                eprintln!("expected a time such as 2025-10-01 or 2025-10-01T12:00:00Z, or wall");
+                return;
+            }
+        },
+    }
+    match &s.settings.now {
+        Some(text) => println!("now() is {text} (UTC)"),
+        None => println!("now() follows the wall clock"),
+    }
+}
+
+async fn data(s: &mut Session, arg: &str) {
+    if arg.is_empty() {
+        return usage(".data");
+    }
+    let dir = expand_home(arg);
+    if !dir.is_dir() {
+        return eprintln!("error: {}: not a folder", dir.display());
+    }
+    match s.engine_mut().attach(&dir).await {
+        Ok(added) if added.is_empty() => {
+            println!("No Defender tables found in {}.", dir.display());
+        }
+        Ok(added) => {
+            let names: Vec<String> = added
+                .iter()
+                .map(|t| format!("{} ({} rows)", t.name, thousands(t.rows)))
+                .collect();
+            println!("Attached {}.", names.join(", "));
+        }
+        Err(e) => eprintln!("error: {e}"),
+    }
+}
+
+async fn read(s: &mut Session, arg: &str) -> io::Result<()> {
+    if arg.is_empty() {
+        usage(".read");
+        return Ok(());
+    }
+    let path = expand_home(arg);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return Ok(());
+        }
+    };
+    for (offset, query) in kqlite_parser::split_queries(&text) {
+        let line = text[..offset].matches('\n').count() + 1;
+        let outcome = s.run_query(query).await?;
+        if outcome == Outcome::Failed {
+            eprintln!("  in {}, the query at line {line}", path.display());
+        }
+        if outcome == Outcome::Cancelled {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `~/x` as `$HOME/x`.
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}

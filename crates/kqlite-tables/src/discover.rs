@@ -1,0 +1,197 @@
+//! Finding the export files under a folder (or given as files or globs) and
+//! what each holds: Parquet files by table, and the other formats' files with
+//! the table their name or folder gives.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::TableError;
+use crate::formats::{detect_format, table_hint, Format};
+use crate::schema::{table_def, TableDef};
+
+/// Written by `import` in each table folder. Its `date=` folders are derived
+/// from `Timestamp`, so they are not shown as a column: a table reads the same
+/// before and after import.
+pub(crate) const IMPORT_MARKER: &str = "_kqlite_import.json";
+
+/// Symbolic links are followed; this bounds the recursion if they loop.
+const MAX_DEPTH: usize = 32;
+
+/// The Parquet files of one table.
+#[derive(Debug)]
+pub(crate) struct ParquetFiles {
+    pub def: &'static TableDef,
+    pub files: Vec<PathBuf>,
+    /// The table folder, when every file is under it in Hive `key=value`
+    /// folders with the same keys: the keys.
+    pub hive: Option<(PathBuf, Vec<String>)>,
+}
+
+/// A file in another format, and the table its name or folder gives.
+#[derive(Debug, Clone)]
+pub(crate) struct OtherFile {
+    pub path: PathBuf,
+    pub format: Format,
+    pub hint: Option<&'static TableDef>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    pub parquet: BTreeMap<String, ParquetFiles>,
+    pub others: Vec<OtherFile>,
+}
+
+impl Found {
+    pub fn is_empty(&self) -> bool {
+        self.parquet.is_empty() && self.others.is_empty()
+    }
+}
+
+/// Every export file under `root` (or `root` itself when it is a file).
+pub(crate) fn discover(root: &Path) -> Result<Found, TableError> {
+    let mut files = Vec::new();
+    if root.is_file() {
+        files.push(root.to_path_buf());
+    } else {
+        sorted_entries(root)?; // a missing folder is an error
+        collect(root, 0, &mut files)?;
+    }
+    let base = if root.is_file() {
+        root.parent().unwrap_or(root)
+    } else {
+        root
+    };
+    let mut found = Found::default();
+    let mut hive: BTreeMap<String, Vec<Option<(PathBuf, Vec<String>)>>> = BTreeMap::new();
+    for path in files {
+        classify(path, base, &mut found, &mut hive);
+    }
+    for (name, table) in &mut found.parquet {
+        let layout = common_hive(hive.remove(name).unwrap_or_default());
+        table.hive = layout.filter(|(dir, _)| !dir.join(IMPORT_MARKER).exists());
+    }
+    Ok(found)
+}
+
+fn classify(
+    path: PathBuf,
+    base: &Path,
+    found: &mut Found,
+    hive: &mut BTreeMap<String, Vec<Option<(PathBuf, Vec<String>)>>>,
+) {
+    let Some(format) = detect_format(&path) else {
+        return;
+    };
+    let hint = table_hint(&path, base);
+    if format != Format::Parquet {
+        found.others.push(OtherFile { path, format, hint });
+        return;
+    }
+    let Some(def) = hint else { return };
+    hive.entry(def.name.clone())
+        .or_default()
+        .push(hive_keys(&path, &def.name));
+    let slot = found
+        .parquet
+        .entry(def.name.clone())
+        .or_insert_with(|| ParquetFiles {
+            def,
+            files: Vec::new(),
+            hive: None,
+        });
+    slot.files.push(path);
+}
+
+/// The table folder above `path` and the Hive keys of the folders between,
+/// when there is at least one and all are `key=value`.
+fn hive_keys(path: &Path, table: &str) -> Option<(PathBuf, Vec<String>)> {
+    let mut keys = Vec::new();
+    let mut dir = path.parent()?;
+    loop {
+        let name = dir.file_name()?.to_string_lossy().into_owned();
+        if name == table {
+            keys.reverse();
+            return (!keys.is_empty()).then(|| (dir.to_path_buf(), keys));
+        }
+        let (key, _) = name.split_once('=')?;
+        if key.is_empty() {
+            return None;
+        }
+        keys.push(key.to_string());
+        dir = dir.parent()?;
+    }
+}
+
+/// The Hive layout shared by all of a table's files, if they share one.
+fn common_hive(all: Vec<Option<(PathBuf, Vec<String>)>>) -> Option<(PathBuf, Vec<String>)> {
+    let first = all.first()?.clone()?;
+    all.iter()
+        .all(|h| h.as_ref() == Some(&first))
+        .then_some(first)
+}
+
+fn collect(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), TableError> {
+    if path.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    if !path.is_dir() || depth >= MAX_DEPTH {
+        return Ok(());
+    }
+    for entry in sorted_entries(path)? {
+        if !is_hidden(&file_name(&entry)) {
+            collect(&entry, depth + 1, out)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, TableError> {
+    let read = std::fs::read_dir(dir).map_err(|e| TableError::io(dir, e))?;
+    let mut entries = Vec::new();
+    for entry in read {
+        entries.push(entry.map_err(|e| TableError::io(dir, e))?.path());
+    }
+    entries.sort();
+    Ok(entries)
+}
+
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Spark and Hadoop keep bookkeeping in `_SUCCESS`, `_temporary/`, `.crc` files.
+pub(crate) fn is_hidden(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with('_')
+}
+
+/// Whether a top-level entry of an export folder is something kqlite reads:
+/// a table folder, or a file in a known format.
+pub(crate) fn is_known_entry(entry: &Path) -> bool {
+    if entry.is_dir() {
+        return table_def(&file_name(entry)).is_some() || has_export_files(entry, 0);
+    }
+    match detect_format(entry) {
+        Some(Format::Parquet) => table_hint(entry, entry.parent().unwrap_or(entry)).is_some(),
+        Some(_) => true,
+        None => false,
+    }
+}
+
+fn has_export_files(dir: &Path, depth: usize) -> bool {
+    let Ok(entries) = sorted_entries(dir) else {
+        return false;
+    };
+    entries
+        .iter()
+        .filter(|e| !is_hidden(&file_name(e)))
+        .any(|e| {
+            if e.is_dir() {
+                depth < MAX_DEPTH && has_export_files(e, depth + 1)
+            } else {
+                matches!(detect_format(e), Some(f) if f != Format::Parquet)
+            }
+        })
+}

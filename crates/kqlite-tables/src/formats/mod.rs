@@ -1,0 +1,183 @@
+//! The export formats besides Parquet: the streaming API's JSON lines (plain
+//! or gzip), the Graph `runHuntingQuery` response, and the portal's CSV
+//! export. Each reader streams rows, typed by the registry, into a
+//! [`RowSink`]: in memory for queries, partitioned Parquet for `import`.
+
+pub(crate) mod builder;
+pub(crate) mod cell;
+mod csv;
+mod detect;
+mod graph;
+mod stream;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+
+use crate::error::TableError;
+use crate::schema::TableDef;
+use crate::warning::{FileWarnings, Position, Warning, WarningKind};
+use builder::{BadValue, TableBuilder};
+
+pub use detect::{detect_format, table_hint, Format};
+
+/// Reports how far a load has got; called from several threads.
+pub trait Progress: Sync {
+    /// `n` more input bytes read (compressed bytes for gzip files).
+    fn bytes(&self, _n: u64) {}
+    /// `n` more rows read.
+    fn rows(&self, _n: u64) {}
+    /// One input file finished.
+    fn file_done(&self, _path: &Path) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Where the rows of a file go.
+pub(crate) trait RowSink {
+    /// The builder for the next row of `def`, whose `Timestamp` is `time`
+    /// (nanoseconds) when known. A sink may flush a full builder first.
+    fn builder(
+        &mut self,
+        def: &'static TableDef,
+        time: Option<i64>,
+    ) -> Result<&mut TableBuilder, TableError>;
+}
+
+/// One file being read: its warnings, rows read, progress.
+pub(crate) struct ReadCtx<'a> {
+    pub path: PathBuf,
+    pub warnings: FileWarnings,
+    pub rows: u64,
+    reported: u64,
+    pub progress: &'a dyn Progress,
+}
+
+impl<'a> ReadCtx<'a> {
+    pub fn new(path: &Path, progress: &'a dyn Progress) -> ReadCtx<'a> {
+        ReadCtx {
+            path: path.to_path_buf(),
+            warnings: FileWarnings::default(),
+            rows: 0,
+            reported: 0,
+            progress,
+        }
+    }
+
+    pub fn warn(&mut self, position: Position, kind: WarningKind, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            path: self.path.clone(),
+            position,
+            column: None,
+            kind,
+            message: message.into(),
+            count: 1,
+        });
+    }
+
+    pub fn bad_values(&mut self, position: Position, bad: Vec<BadValue>) {
+        for b in bad {
+            self.warnings.push(Warning {
+                path: self.path.clone(),
+                position,
+                column: Some(b.column),
+                kind: WarningKind::NullValue,
+                message: b.reason,
+                count: 1,
+            });
+        }
+    }
+
+    pub fn row_read(&mut self) {
+        self.rows_read(1);
+    }
+
+    pub fn rows_read(&mut self, n: u64) {
+        self.rows += n;
+        if self.rows - self.reported >= 4096 {
+            self.progress.rows(self.rows - self.reported);
+            self.reported = self.rows;
+        }
+    }
+
+    /// Reports the rows not yet reported; returns the warnings.
+    pub fn finish(self) -> (u64, Vec<Warning>) {
+        self.progress.rows(self.rows - self.reported);
+        self.progress.file_done(&self.path);
+        (self.rows, self.warnings.finish(&self.path))
+    }
+}
+
+/// Reads one non-Parquet file into `sink`. Problems inside the file are
+/// warnings in `ctx`; only a sink failure (writing) is an error.
+pub(crate) fn read_file(
+    format: Format,
+    hint: Option<&'static TableDef>,
+    ctx: &mut ReadCtx<'_>,
+    sink: &mut dyn RowSink,
+) -> Result<(), TableError> {
+    let path = ctx.path.clone();
+    let reader = match open(&path, ctx.progress) {
+        Ok(reader) => reader,
+        Err(e) => {
+            ctx.warn(Position::File, WarningKind::FailedFile, e.to_string());
+            return Ok(());
+        }
+    };
+    match format {
+        Format::StreamJson => stream::read(reader, hint, ctx, sink),
+        Format::GraphJson => graph::read(reader, hint, ctx, sink),
+        Format::Csv => csv::read(reader, hint, ctx, sink),
+        Format::Parquet => unreachable!("Parquet files are not read row by row"),
+    }
+}
+
+/// Opens `path` for reading, through gzip when it starts with the gzip magic.
+pub(crate) fn open<'p>(
+    path: &Path,
+    progress: &'p dyn Progress,
+) -> io::Result<Box<dyn BufRead + 'p>> {
+    let mut file = File::open(path)?;
+    let mut magic = [0u8; 2];
+    let gzip = file.read(&mut magic)? == 2 && magic == [0x1f, 0x8b];
+    let file = File::open(path)?;
+    let counted = Counted {
+        inner: file,
+        pending: 0,
+        progress,
+    };
+    if gzip {
+        let decoder = MultiGzDecoder::new(BufReader::with_capacity(1 << 16, counted));
+        return Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)));
+    }
+    Ok(Box::new(BufReader::with_capacity(1 << 16, counted)))
+}
+
+/// A reader that reports the bytes it reads, in 1 MiB steps.
+struct Counted<'a, R> {
+    inner: R,
+    pending: u64,
+    progress: &'a dyn Progress,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pending += n as u64;
+        if self.pending >= 1 << 20 || n == 0 {
+            self.progress.bytes(self.pending);
+            self.pending = 0;
+        }
+        Ok(n)
+    }
+}
+
+/// Describes an I/O error met part way through a file.
+pub(crate) fn cut_short(ctx: &mut ReadCtx<'_>, position: Position, e: &io::Error) {
+    let message = format!("{e} (the {} rows before were read)", ctx.rows);
+    ctx.warn(position, WarningKind::Truncated, message);
+}

@@ -1,0 +1,117 @@
+//! Parquet tables: footers read and checked, then one DataFusion
+//! `ListingTable` over a table's files (or over its Hive-partitioned folder,
+//! with the partition keys as columns that filters prune on).
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::parquet::arrow::parquet_to_arrow_schema;
+use datafusion::parquet::file::metadata::ParquetMetaDataReader;
+use datafusion::prelude::SessionContext;
+use url::Url;
+
+use crate::discover::ParquetFiles;
+use crate::error::TableError;
+use crate::validate::{table_schema, FileFacts};
+
+/// The checked footers of a table's Parquet files: rows and the file schema
+/// (documented columns, then extra columns found in the files).
+pub(crate) fn inspect(table: &ParquetFiles) -> Result<(u64, SchemaRef), TableError> {
+    let facts = table
+        .files
+        .iter()
+        .map(|f| read_footer(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let schema = table_schema(table.def, &facts)?;
+    Ok((facts.iter().map(|f| f.rows).sum(), schema))
+}
+
+/// Reads only the footer of `path` (opened read-only): row count and Arrow schema.
+pub(crate) fn read_footer(path: &Path) -> Result<FileFacts, TableError> {
+    let invalid = |detail: String| TableError::InvalidParquet {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let file = File::open(path).map_err(|e| TableError::io(path, e))?;
+    let metadata = ParquetMetaDataReader::new()
+        .parse_and_finish(&file)
+        .map_err(|e| invalid(e.to_string()))?;
+    let file_metadata = metadata.file_metadata();
+    let schema = parquet_to_arrow_schema(
+        file_metadata.schema_descr(),
+        file_metadata.key_value_metadata(),
+    )
+    .map_err(|e| invalid(e.to_string()))?;
+    Ok(FileFacts {
+        path: path.to_path_buf(),
+        rows: u64::try_from(file_metadata.num_rows()).unwrap_or(0),
+        schema: Arc::new(schema),
+    })
+}
+
+/// A `ListingTable` with `file_schema` as the schema of every file:
+/// DataFusion fills absent columns with nulls and casts the compatible types
+/// per file. Hive partition keys, if any, are appended as string columns.
+pub(crate) fn listing_table(
+    ctx: &SessionContext,
+    table: &ParquetFiles,
+    file_schema: SchemaRef,
+) -> Result<Arc<ListingTable>, TableError> {
+    let parquet_options = ctx.state().default_table_options().parquet;
+    let format = ParquetFormat::default().with_options(parquet_options);
+    let (urls, options) = match &table.hive {
+        Some((dir, keys)) => {
+            let partitions = keys.iter().map(|k| (k.clone(), DataType::Utf8)).collect();
+            let options = ListingOptions::new(Arc::new(format))
+                .with_file_extension(".parquet")
+                .with_table_partition_cols(partitions);
+            (vec![dir_url(dir)?], options)
+        }
+        None => {
+            let urls = table
+                .files
+                .iter()
+                .map(|f| file_url(f))
+                .collect::<Result<_, _>>()?;
+            (
+                urls,
+                ListingOptions::new(Arc::new(format)).with_file_extension(""),
+            )
+        }
+    };
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(file_schema);
+    Ok(Arc::new(ListingTable::try_new(config)?))
+}
+
+/// A URL for one local file. The path is made canonical (object-store paths
+/// may not hold `..`), and the URL is built directly so that `[`, `*` or `?`
+/// in a path are not taken for a glob.
+fn file_url(path: &Path) -> Result<ListingTableUrl, TableError> {
+    let url = Url::from_file_path(canonical(path)?).map_err(|()| not_a_url(path))?;
+    Ok(ListingTableUrl::try_new(url, None)?)
+}
+
+/// A URL for a folder (ends with `/`, so DataFusion lists it).
+fn dir_url(path: &Path) -> Result<ListingTableUrl, TableError> {
+    let url = Url::from_directory_path(canonical(path)?).map_err(|()| not_a_url(path))?;
+    Ok(ListingTableUrl::try_new(url, None)?)
+}
+
+fn canonical(path: &Path) -> Result<std::path::PathBuf, TableError> {
+    std::fs::canonicalize(path).map_err(|e| TableError::io(path, e))
+}
+
+fn not_a_url(path: &Path) -> TableError {
+    TableError::InvalidParquet {
+        path: path.to_path_buf(),
+        detail: "path cannot be expressed as a file URL".to_string(),
+    }
+}

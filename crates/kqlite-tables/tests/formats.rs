@@ -1,0 +1,227 @@
+//! The export formats besides Parquet, read directly: each gives the rows of
+//! the Parquet sample; bad input is reported with file, line and column.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use common::rows::{open, rows};
+use common::{context, count_where, scratch, table};
+use datafusion::prelude::{ident, lit};
+use kqlite_tables::generate::{write_sample, write_sample_formats};
+use kqlite_tables::{register_dir_with_report, Position, RegisterOptions, TableError, WarningKind};
+
+const TABLES: [&str; 4] = [
+    "DataSecurityEvents",
+    "DataSecurityBehaviors",
+    "AlertInfo",
+    "AlertEvidence",
+];
+
+fn sample(name: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    write_sample(&dir.join("parquet"), 42, 1).unwrap();
+    write_sample_formats(&dir.join("formats"), 42, 1).unwrap();
+    dir
+}
+
+async fn same_rows_as_parquet(dir: &Path, format_dir: &str) {
+    let (parquet, _) = open(&dir.join("parquet"));
+    let (other, warnings) = open(&dir.join("formats").join(format_dir));
+    assert!(warnings.is_empty(), "{format_dir}: {warnings:?}");
+    for name in TABLES {
+        let expected = rows(&parquet, name).await;
+        let got = rows(&other, name).await;
+        assert_eq!(got.len(), expected.len(), "{format_dir} {name}");
+        for (g, e) in got.iter().zip(&expected) {
+            assert_eq!(g, e, "{format_dir} {name}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn streaming_json_plain_and_gzip_gives_the_parquet_rows() {
+    same_rows_as_parquet(&sample("fmt-stream"), "stream").await;
+}
+
+#[tokio::test]
+async fn graph_json_gives_the_parquet_rows() {
+    same_rows_as_parquet(&sample("fmt-graph"), "graph").await;
+}
+
+#[tokio::test]
+async fn csv_gives_the_parquet_rows() {
+    same_rows_as_parquet(&sample("fmt-csv"), "csv").await;
+}
+
+#[tokio::test]
+async fn a_mixed_folder_finds_every_format_and_says_where_rows_came_from() {
+    let dir = sample("fmt-mixed");
+    let ctx = context();
+    let (tables, warnings) =
+        register_dir_with_report(&ctx, &dir, RegisterOptions::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let alert_info = tables.iter().find(|t| t.name == "AlertInfo").unwrap();
+    let text = alert_info.sources.join("\n");
+    for format in ["parquet:", "streaming JSON: 2 files", "Graph JSON:", "CSV:"] {
+        assert!(text.contains(format), "{text}");
+    }
+    let (single, _) = open(&dir.join("parquet"));
+    let one = table(&single, "AlertInfo").await.count().await.unwrap();
+    assert_eq!(
+        table(&ctx, "AlertInfo").await.count().await.unwrap(),
+        4 * one
+    );
+    assert_eq!(alert_info.rows, 4 * one as u64);
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const GOOD: &str = r#"{"time":"2025-09-01T10:00:00Z","category":"AdvancedHunting-AlertInfo","properties":{"Timestamp":"2025-09-01T10:00:00.1234567Z","AlertId":"a1","Title":"t","NewThing":"x"}}"#;
+
+#[tokio::test]
+async fn bad_json_lines_are_reported_with_file_line_and_column() {
+    let dir = scratch("fmt-bad-json");
+    let file = dir.join("PT1H.json");
+    let lines = [
+        GOOD,
+        r#"{"category":"AdvancedHunting-AlertInfo","properties":{"AlertId":"a2""#,
+        r#"{"category":"AdvancedHunting-AlertInfo","properties":{"Timestamp":"yesterday","AlertId":"a3"}}"#,
+        r#"{"category":"AdvancedHunting-NoSuchTable","properties":{}}"#,
+        r#"{"category":"AdvancedHunting-AlertEvidence","properties":{"AlertId":"a1"}}"#,
+    ];
+    write(&file, &lines.join("\n"));
+    let (ctx, warnings) = open(&dir);
+    let at: Vec<_> = warnings
+        .iter()
+        .map(|w| (w.position, w.kind, w.column.clone()))
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            (Position::Line(2), WarningKind::SkippedRow, None),
+            (
+                Position::Line(3),
+                WarningKind::NullValue,
+                Some("Timestamp".into())
+            ),
+            (Position::Line(4), WarningKind::SkippedRow, None),
+        ]
+    );
+    assert!(warnings.iter().all(|w| w.path == file));
+    assert!(
+        warnings[0].to_string().contains("PT1H.json:2"),
+        "{}",
+        warnings[0]
+    );
+    // The row with a bad value is kept, with a null; the extra property is a column.
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 2);
+    assert_eq!(
+        count_where(&ctx, "AlertInfo", ident("Timestamp").is_null()).await,
+        1
+    );
+    assert_eq!(
+        count_where(&ctx, "AlertInfo", ident("NewThing").eq(lit("x"))).await,
+        1
+    );
+    assert_eq!(
+        count_where(&ctx, "AlertInfo", ident("Severity").is_null()).await,
+        2
+    );
+    assert_eq!(table(&ctx, "AlertEvidence").await.count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn bad_csv_rows_are_reported_with_line_and_column() {
+    let dir = scratch("fmt-bad-csv");
+    let file = dir.join("AlertInfo_2025-09.csv");
+    write(
+        &file,
+        "Timestamp,AlertId,Title\n2025-09-01T10:00:00Z,a1,t\n2025-09-01T11:00:00Z,a2\nnot a time,a3,t\n",
+    );
+    let evidence = dir.join("AlertEvidence").join("export.csv");
+    write(
+        &evidence,
+        "AlertId,RemediationStatus,EvidenceRole\na1,None,Impacted\n",
+    );
+    let (ctx, warnings) = open(&dir);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(warnings[0].position, Position::Line(3));
+    assert_eq!(warnings[0].kind, WarningKind::SkippedRow);
+    assert!(warnings[0].message.contains("2 fields"), "{}", warnings[0]);
+    assert_eq!(warnings[1].position, Position::Line(4));
+    assert_eq!(warnings[1].column.as_deref(), Some("Timestamp"));
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 2);
+    assert_eq!(table(&ctx, "AlertEvidence").await.count().await.unwrap(), 1);
+}
+
+#[test]
+fn strict_turns_problems_into_an_error() {
+    let dir = scratch("fmt-strict");
+    write(&dir.join("PT1H.json"), &format!("{GOOD}\n{{oops\n"));
+    let strict = RegisterOptions { strict: true };
+    let err = register_dir_with_report(&context(), &dir, strict).unwrap_err();
+    assert!(matches!(err, TableError::BadInput(_)), "{err:?}");
+    assert!(err.to_string().contains("PT1H.json:2"), "{err}");
+}
+
+#[tokio::test]
+async fn a_truncated_gzip_file_is_reported_and_its_first_rows_kept() {
+    let dir = scratch("fmt-gz-cut");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for i in 0..5000 {
+        writeln!(gz, "{}", GOOD.replace("\"a1\"", &format!("\"a{i}\""))).unwrap();
+    }
+    let bytes = gz.finish().unwrap();
+    let file = dir.join("PT1H.json.gz");
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let (ctx, warnings) = open(&dir);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].kind, WarningKind::Truncated);
+    assert_eq!(warnings[0].path, file);
+    let kept = table(&ctx, "AlertInfo").await.count().await.unwrap();
+    assert!(kept > 0 && kept < 5000, "{kept}");
+}
+
+#[tokio::test]
+async fn a_graph_response_is_named_by_its_folder_and_typed_by_its_schema() {
+    let dir = scratch("fmt-graph-folder");
+    let response = r#"{"schema":[{"name":"Timestamp","type":"DateTime"},{"name":"AlertId","type":"String"},{"name":"Hits","type":"Int64"}],
+        "results":[{"Timestamp":"2025-09-01T10:00:00Z","AlertId":"a1","Hits":3},{"Timestamp":"2025-09-02T10:00:00Z","AlertId":"a2","Hits":"x"}]}"#;
+    write(&dir.join("AlertInfo").join("response.json"), response);
+    let (ctx, warnings) = open(&dir);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].position, Position::Row(1));
+    assert_eq!(warnings[0].column.as_deref(), Some("Hits"));
+    assert_eq!(
+        count_where(&ctx, "AlertInfo", ident("Hits").gt(lit(2i64))).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn hive_partitions_are_columns_that_filter() {
+    let dir = scratch("fmt-hive");
+    let src = scratch("fmt-hive-src");
+    write_sample(&src, 42, 1).unwrap();
+    let file = std::fs::read_dir(src.join("AlertInfo"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for day in ["2025-09-01", "2025-09-02"] {
+        let to = dir.join(format!("AlertInfo/date={day}/part-0.parquet"));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &to).unwrap();
+    }
+    let (ctx, _) = open(&dir);
+    let all = table(&ctx, "AlertInfo").await.count().await.unwrap();
+    let one_day = count_where(&ctx, "AlertInfo", ident("date").eq(lit("2025-09-02"))).await;
+    assert!(all > 0);
+    assert_eq!(one_day * 2, all);
+}
