@@ -174,13 +174,10 @@ async fn run_one(
         Ok(written) => Ok(written?),
         Err(error) => {
             let _ = out.flush();
-            let prefix = &whole[..offset];
-            // Keep line numbers true to the whole file.
-            let padded = format!("{}{query}", "\n".repeat(prefix.matches('\n').count()));
-            eprint!(
-                "{}",
-                error.render(if offset == 0 { query } else { &padded })
-            );
+            // Spans are relative to the query; render against the whole file so that line
+            // numbers are the file's.
+            let error = error.shifted(offset);
+            eprint!("{}", error.render(whole));
             if error.is_internal() {
                 eprintln!("note: this is a bug in kqlite; please report it with the query");
             }

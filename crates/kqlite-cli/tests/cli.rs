@@ -121,7 +121,10 @@ fn a_query_file_runs_each_query_and_reports_file_lines() {
     let output = with_sample(&["--format", "csv", "-f", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), "a\n1\nb\n2\n");
-    assert!(stderr(&output).contains("--> 7:"), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("--> 7:11"), "{err}");
+    assert!(err.contains("7 | print c = nope"), "{err}");
+    assert!(err.contains("  |           ^^^^"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -37,6 +37,19 @@ impl Error {
         }
     }
 
+    /// The error with its span moved by `offset` bytes: for a query that starts `offset` bytes
+    /// into a larger text, such as a .kql file.
+    pub fn shifted(mut self, offset: usize) -> Self {
+        let span = match &mut self {
+            Error::Parse(e) => &mut e.span,
+            Error::Plan(e) => &mut e.span,
+            _ => return self,
+        };
+        span.start += offset;
+        span.end += offset;
+        self
+    }
+
     /// Whether kqlite itself is at fault (a bug to report) rather than the query or the data.
     pub fn is_internal(&self) -> bool {
         matches!(self, Error::Plan(e) if e.kind == ErrorKind::Internal)

@@ -24,6 +24,7 @@ use rustyline::{
     Cmd, ColorMode, CompletionType, ConditionalEventHandler, Config, EditMode, Editor, Event,
     EventContext, EventHandler, KeyCode, KeyEvent, Modifiers, RepeatCount,
 };
+use tokio::sync::Notify;
 
 use crate::args::Args;
 use helper::KqlHelper;
@@ -64,11 +65,12 @@ pub struct Session {
     history: Option<PathBuf>,
     /// Set by the Ctrl-C binding when it was pressed on an empty line.
     empty_interrupt: Arc<AtomicBool>,
+    /// Woken by Ctrl-C while a query runs.
+    interrupts: Arc<Notify>,
 }
 
 /// Runs the session until `.quit` or Ctrl-D.
 pub async fn run(engine: Engine, args: &Args) -> io::Result<()> {
-    catch_interrupts();
     let mut session = Session::open(engine, args)?;
     session.greet();
     session.main_loop().await
@@ -112,6 +114,7 @@ impl Session {
             settings,
             history,
             empty_interrupt,
+            interrupts: watch_interrupts()?,
         })
     }
 
@@ -197,7 +200,7 @@ impl Session {
         let started = Instant::now();
         let outcome = tokio::select! {
             result = self.engine().run(text) => Some(result),
-            _ = tokio::signal::ctrl_c() => None,
+            _ = self.interrupts.notified() => None,
         };
         let elapsed = started.elapsed();
         match outcome {
@@ -253,14 +256,61 @@ impl Session {
     }
 }
 
-/// Installs the Ctrl-C handler for the whole session (tokio keeps it once installed), so a
-/// Ctrl-C that lands just before a query starts listening cannot end the session. At the
-/// prompt Ctrl-C is a key, read by the line editor.
-fn catch_interrupts() {
-    #[cfg(unix)]
-    {
+/// Watches Ctrl-C for the whole session on a thread and runtime of its own, and wakes the
+/// query waiting on the returned [`Notify`]. The query's runtime cannot be trusted to notice
+/// the signal promptly: its workers may still be busy with the query just cancelled. Once
+/// installed the handler stays, so Ctrl-C never ends the session; at the prompt it is a key,
+/// read by the line editor.
+fn watch_interrupts() -> io::Result<Arc<Notify>> {
+    let notify = Arc::new(Notify::new());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    // Installed now, before the first prompt: the line editor saves the handler it finds
+    // and puts it back after each line, so it must find this one.
+    let mut interrupts = {
+        let _context = runtime.enter();
+        Interrupts::install()?
+    };
+    let waker = Arc::clone(&notify);
+    std::thread::Builder::new()
+        .name("ctrl-c".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                while interrupts.next().await {
+                    waker.notify_waiters();
+                }
+            })
+        })?;
+    Ok(notify)
+}
+
+#[cfg(unix)]
+struct Interrupts(tokio::signal::unix::Signal);
+
+#[cfg(unix)]
+impl Interrupts {
+    fn install() -> io::Result<Self> {
         use tokio::signal::unix::{signal, SignalKind};
-        let _ = signal(SignalKind::interrupt());
+        signal(SignalKind::interrupt()).map(Interrupts)
+    }
+
+    async fn next(&mut self) -> bool {
+        self.0.recv().await.is_some()
+    }
+}
+
+#[cfg(not(unix))]
+struct Interrupts;
+
+#[cfg(not(unix))]
+impl Interrupts {
+    fn install() -> io::Result<Self> {
+        Ok(Interrupts)
+    }
+
+    async fn next(&mut self) -> bool {
+        tokio::signal::ctrl_c().await.is_ok()
     }
 }
 
