@@ -3,6 +3,7 @@
 use std::fmt;
 
 use datafusion::error::DataFusionError;
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::Span;
 
 /// The three kinds of failure, kept apart.
@@ -85,6 +86,14 @@ impl<T> WithSpan<T> for Result<T, DataFusionError> {
             }
         })
     }
+}
+
+/// Builds a plan, placing any error at `span`.
+pub(crate) fn build(
+    builder: Result<LogicalPlanBuilder, DataFusionError>,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
+    builder.and_then(|b| b.build()).at(span)
 }
 
 /// DataFusion prefixes messages with its own error class and sometimes a backtrace hint.

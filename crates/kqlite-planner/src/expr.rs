@@ -247,6 +247,7 @@ impl Planner<'_> {
         if let Some(expr) = self.timespan_arithmetic(sql_op, &l, &r, schema) {
             return Ok(expr);
         }
+        let (l, r) = text_as_number(sql_op, l, r, schema);
         let expr = binary_expr(l, sql_op, r);
         // Inside summarize, operands may name aggregate outputs that the input lacks.
         if self.aggregate_sink.is_none() {
@@ -264,6 +265,18 @@ impl Planner<'_> {
     ) -> PlanResult<Expr> {
         let value = self.scalar(left, schema)?;
         if let [item] = items {
+            if self.is_tabular(item) && matches!(op, ListOp::HasAny | ListOp::HasAll) {
+                let terms = self.table_terms(item)?;
+                let value = self.as_string(value, schema, left.span)?;
+                let mut args = vec![value];
+                args.extend(terms.into_iter().map(lit));
+                return Ok(string_match(
+                    MatchOp::Has,
+                    false,
+                    op == ListOp::HasAll,
+                    args,
+                ));
+            }
             if self.is_tabular(item) {
                 return self.list_subquery(op, value, item);
             }
@@ -326,6 +339,31 @@ impl Planner<'_> {
                 format!("'{}' over a table", op.spelling()),
             )),
         }
+    }
+
+    /// The values of a table's first column, as text, read while planning: `has_any` builds
+    /// one matcher for all of them, as it does for a written list.
+    fn table_terms(&mut self, item: &ast::Expr) -> PlanResult<Vec<String>> {
+        let plan = self.tabular(item)?;
+        let first = plan.schema().field(0).name().clone();
+        let plan = LogicalPlanBuilder::from(plan)
+            .project(vec![datafusion::logical_expr::cast(
+                col(datafusion::common::Column::from_name(first)),
+                DataType::Utf8,
+            )])
+            .and_then(|b| b.build())
+            .at(item.span)?;
+        let batches = self
+            .catalog
+            .evaluate(&plan)
+            .map_err(|message| PlanError::user(item.span, message))?;
+        let mut terms = Vec::new();
+        for batch in &batches {
+            let column = datafusion::common::cast::as_string_array(batch.column(0))
+                .map_err(|e| PlanError::user(item.span, e.to_string()))?;
+            terms.extend(column.iter().flatten().map(str::to_string));
+        }
+        Ok(terms)
     }
 
     /// A `dynamic([...])` array, written in place or through `let`: its elements.
@@ -418,4 +456,22 @@ fn lowered_column(
         .and_then(|b| b.build())
         .at(span)?;
     Ok(std::sync::Arc::new(lowered))
+}
+
+/// A `dynamic` value is JSON text, so `d.Size > 1000` compares text with a number: read the
+/// text as a number (null when it is not one) instead of letting DataFusion compare the number's
+/// digits as text. The number is a `real`, which holds every integer up to 2^53 exactly.
+fn text_as_number(op: Operator, l: Expr, r: Expr, schema: &DFSchema) -> (Expr, Expr) {
+    if matches!(op, Operator::And | Operator::Or) {
+        return (l, r);
+    }
+    let (Ok(lt), Ok(rt)) = (l.get_type(schema), r.get_type(schema)) else {
+        return (l, r);
+    };
+    let as_number = |e: Expr| datafusion::logical_expr::try_cast(e, DataType::Float64);
+    match (lt.is_string(), rt.is_string()) {
+        (true, false) if rt.is_numeric() => (as_number(l), r),
+        (false, true) if lt.is_numeric() => (l, as_number(r)),
+        _ => (l, r),
+    }
 }

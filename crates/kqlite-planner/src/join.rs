@@ -6,7 +6,7 @@ use datafusion::functions_aggregate::expr_fn::first_value;
 use datafusion::logical_expr::{col, lit, Expr, LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, BinaryOp, ExprKind, Join, Span};
 
-use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::error::{build, PlanError, PlanResult};
 use crate::names::{column_names, resolve_column};
 use crate::planner::{empty_string, Planner};
 
@@ -338,11 +338,4 @@ pub(crate) fn option_word(options: &[ast::Expr], key: &str) -> Option<String> {
         },
         _ => None,
     })
-}
-
-fn build(
-    builder: datafusion::common::Result<LogicalPlanBuilder>,
-    span: Span,
-) -> PlanResult<LogicalPlan> {
-    builder.and_then(|b| b.build()).at(span)
 }

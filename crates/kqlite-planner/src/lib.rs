@@ -4,10 +4,12 @@
 mod aggregates;
 mod error;
 mod expr;
+mod external;
 mod functions;
 mod join;
 mod kernels;
 mod literals;
+mod mv_apply;
 mod mv_expand;
 mod names;
 mod operators;
@@ -20,6 +22,7 @@ mod window;
 
 use std::sync::Arc;
 
+use datafusion::arrow::array::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::logical_expr::LogicalPlan;
 use kqlite_parser::Query;
@@ -34,6 +37,28 @@ pub trait Catalog {
     fn dynamic_columns(&self, _table: &str) -> Vec<String> {
         Vec::new()
     }
+    /// Runs `plan` while planning, for what depends on the data: the columns of `bag_unpack`
+    /// and `pivot`, the terms of `has_any` over a table. The error says why it failed.
+    fn evaluate(&self, _plan: &LogicalPlan) -> Result<Vec<RecordBatch>, String> {
+        Err("this catalog cannot run queries while planning".to_string())
+    }
+    /// The rows of local files for `externaldata`; the error says why they cannot be read.
+    fn external_data(&self, _request: &ExternalData) -> Result<Arc<dyn TableProvider>, String> {
+        Err("this catalog reads no files".to_string())
+    }
+}
+
+/// An `externaldata` operator over local files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalData {
+    /// File paths, as written (a `file://` prefix removed).
+    pub paths: Vec<String>,
+    /// Declared columns: name and Kusto type name.
+    pub columns: Vec<(String, String)>,
+    /// `format=...`, when given.
+    pub format: Option<String>,
+    /// `ignoreFirstRecord=true`.
+    pub skip_first: bool,
 }
 
 /// Settings that change what a query means.

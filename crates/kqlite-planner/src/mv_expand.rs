@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 };
 use kqlite_parser::{ExprKind, MvExpand, ScalarType, Span};
 
-use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::error::{build, PlanError, PlanResult};
 use crate::join::option_word;
 use crate::kernels::MvItems;
 use crate::literals::arrow_type;
@@ -45,17 +45,7 @@ impl Planner<'_> {
         let mut expansions = Vec::new();
         let mut first_list: Option<Expr> = None;
         for (i, column) in mv.columns.iter().enumerate() {
-            let (name, value) = match &column.expr.node {
-                ExprKind::Assign { name, value } => (name.node.clone(), value.as_ref()),
-                ExprKind::Name(name) => (name.clone(), &column.expr),
-                _ => match path_name(&column.expr) {
-                    Some(name) => (name, &column.expr),
-                    None => (
-                        crate::names::fresh_column_name(&column_names(&schema)),
-                        &column.expr,
-                    ),
-                },
-            };
+            let (name, value) = expansion_name(&column.expr, &schema);
             let lowered = self.scalar(value, &schema)?;
             let list = format!("__kql_mv_{i}");
             let call = items.call(vec![lowered, kind.clone()]);
@@ -149,11 +139,19 @@ fn target_type(name: &str, span: Span) -> PlanResult<DataType> {
     }
 }
 
-fn build(
-    builder: datafusion::common::Result<LogicalPlanBuilder>,
-    span: Span,
-) -> PlanResult<LogicalPlan> {
-    builder.and_then(|b| b.build()).at(span)
+/// The output name of an expanded expression, and the expression to expand.
+pub(crate) fn expansion_name<'e>(
+    expr: &'e kqlite_parser::ast::Expr,
+    schema: &datafusion::common::DFSchema,
+) -> (String, &'e kqlite_parser::ast::Expr) {
+    match &expr.node {
+        ExprKind::Assign { name, value } => (name.node.clone(), value.as_ref()),
+        ExprKind::Name(name) => (name.clone(), expr),
+        _ => match path_name(expr) {
+            Some(name) => (name, expr),
+            None => (crate::names::fresh_column_name(&column_names(schema)), expr),
+        },
+    }
 }
 
 /// Kusto names an expanded expression after the path it reads: `parse_json(A).b` is `A_b`.

@@ -10,7 +10,7 @@ use kqlite_parser::{
     ast, ExprKind, Literal, NullsOrder, OperatorKind, SortKey, SortOrder, Span, Summarize,
 };
 
-use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::error::{build, PlanError, PlanResult, WithSpan};
 use crate::names::{column_names, fresh_column_name, resolve_column};
 use crate::planner::{column, Planner};
 
@@ -51,6 +51,7 @@ impl Planner<'_> {
                 Ok(plan)
             }
             OperatorKind::Render { .. } => Ok(plan),
+            OperatorKind::MvApply(apply) => self.mv_apply(plan, apply, span),
             other => Err(PlanError::not_supported(span, operator_name(other))),
         }
     }
@@ -305,7 +306,11 @@ impl Planner<'_> {
     }
 
     /// Kusto sorts descending by default; nulls come last when descending, first when ascending.
-    fn sort_exprs(&mut self, schema: &DFSchema, keys: &[SortKey]) -> PlanResult<Vec<SortExpr>> {
+    pub(crate) fn sort_exprs(
+        &mut self,
+        schema: &DFSchema,
+        keys: &[SortKey],
+    ) -> PlanResult<Vec<SortExpr>> {
         let schema = schema.clone();
         keys.iter()
             .map(|key| {
@@ -436,13 +441,6 @@ fn system_type(kusto: &str) -> &'static str {
     }
 }
 
-fn build(
-    builder: datafusion::common::Result<LogicalPlanBuilder>,
-    span: Span,
-) -> PlanResult<LogicalPlan> {
-    builder.and_then(|b| b.build()).at(span)
-}
-
 /// `Name = expr` gives its name; a bare column keeps its own.
 fn split_name(item: &ast::Expr) -> (Option<String>, &ast::Expr) {
     match &item.node {
@@ -503,7 +501,7 @@ pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
     true
 }
 
-fn operator_name(op: &OperatorKind) -> &'static str {
+pub(crate) fn operator_name(op: &OperatorKind) -> &'static str {
     match op {
         OperatorKind::Join(_) => "join",
         OperatorKind::Lookup(_) => "lookup",

@@ -7,7 +7,7 @@ use datafusion::functions_nested::expr_fn::array_element;
 use datafusion::logical_expr::{col, lit, try_cast, Expr, LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{Parse, ParsePart, ScalarType, Span};
 
-use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::error::{build, PlanError, PlanResult};
 use crate::join::option_word;
 use crate::literals::{arrow_type, string};
 use crate::names::column_names;
@@ -125,11 +125,4 @@ fn capture_regex(ty: ScalarType, last: bool) -> &'static str {
         _ if last => "(.*)",
         _ => "(.*?)",
     }
-}
-
-fn build(
-    builder: datafusion::common::Result<LogicalPlanBuilder>,
-    span: Span,
-) -> PlanResult<LogicalPlan> {
-    builder.and_then(|b| b.build()).at(span)
 }

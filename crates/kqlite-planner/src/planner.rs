@@ -152,7 +152,11 @@ impl<'a> Planner<'a> {
                 to,
                 step,
             } => self.range(column, from, to, step, span),
-            Source::ExternalData { uris, .. } => Err(external_data_error(uris, span)),
+            Source::ExternalData {
+                columns,
+                uris,
+                options,
+            } => self.external_data(columns, uris, options, span),
         }
     }
 
@@ -310,20 +314,4 @@ fn print_names(items: &[ast::Expr]) -> Vec<ast::Expr> {
             ),
         })
         .collect()
-}
-
-/// `externaldata` reads from URLs, which kqlite, being offline, cannot fetch.
-fn external_data_error(uris: &[ast::Expr], span: Span) -> PlanError {
-    let remote = uris.iter().any(|u| match &u.node {
-        ExprKind::Literal(kqlite_parser::Literal::String(s)) => s.contains("://"),
-        _ => false,
-    });
-    if remote {
-        PlanError::not_supported(
-            span,
-            "externaldata from a URL: kqlite is offline; save the file and attach it with --data",
-        )
-    } else {
-        PlanError::not_supported(span, "externaldata from a local file")
-    }
 }

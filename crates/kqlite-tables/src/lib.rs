@@ -9,6 +9,7 @@
 //! | `validate` | a file's footer schema + the registry -> the table schema, or a column error |
 //! | `discover` | export folder -> Parquet files per table, other export files with their table hint |
 //! | [`formats`] | streaming JSON, Graph JSON, CSV file -> rows typed by the registry, in a `RowSink` |
+//! | [`external`] | a local file + declared columns -> the table of an `externaldata` operator |
 //! | `listing`, `memtable` | Parquet files -> `ListingTable`; rows read -> `MemTable` |
 //! | [`register`] | export folder -> one table per Defender table in a `SessionContext`, and warnings |
 //! | [`import`] | export files -> `DIR/<Table>/date=YYYY-MM-DD/part-*.parquet` |
@@ -23,6 +24,7 @@
 pub mod config;
 mod discover;
 pub mod error;
+pub mod external;
 pub mod formats;
 pub mod generate;
 pub mod import;
@@ -36,6 +38,7 @@ pub mod warning;
 
 pub use config::session_config;
 pub use error::{ColumnMismatch, TableError};
+pub use external::{external_table, ExternalFormat, ExternalRequest};
 pub use formats::{NoProgress, Progress};
 pub use register::{
     register_dir, register_dir_with_report, unknown_entries, RegisterOptions, RegisteredTable,

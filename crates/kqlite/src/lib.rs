@@ -5,10 +5,11 @@
 
 pub mod diagnostic;
 mod error;
+mod external;
 pub mod output;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
@@ -43,6 +44,8 @@ pub struct Engine {
     now: Option<i64>,
     strict: bool,
     warnings: Vec<kqlite_tables::Warning>,
+    /// Where relative `externaldata` paths start; the working directory when None.
+    base_dir: Option<PathBuf>,
 }
 
 impl Default for Engine {
@@ -61,6 +64,7 @@ impl Engine {
             now: None,
             strict: false,
             warnings: Vec::new(),
+            base_dir: None,
         }
     }
 
@@ -120,6 +124,11 @@ impl Engine {
         self.strict = strict;
     }
 
+    /// Makes relative `externaldata` paths start at `dir` instead of the working directory.
+    pub fn set_base_dir(&mut self, dir: Option<PathBuf>) {
+        self.base_dir = dir;
+    }
+
     /// Fixes the clock read by `now()` and `ago()` (nanoseconds since the epoch); None follows
     /// the wall clock.
     pub fn set_now(&mut self, now: Option<i64>) {
@@ -173,6 +182,34 @@ impl Catalog for Engine {
 
     fn table_names(&self) -> Vec<String> {
         Engine::table_names(self)
+    }
+
+    fn external_data(
+        &self,
+        request: &kqlite_planner::ExternalData,
+    ) -> Result<Arc<dyn TableProvider>, String> {
+        external::table(request, self.base_dir.as_deref())
+    }
+
+    fn evaluate(&self, plan: &LogicalPlan) -> Result<Vec<RecordBatch>, String> {
+        // Planning is synchronous and may already run inside a runtime: run on a thread of
+        // its own with its own runtime.
+        let state = self.ctx.state();
+        let plan = plan.clone();
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                runtime
+                    .block_on(DataFrame::new(state, plan).collect())
+                    .map_err(|e| e.to_string())
+            });
+            worker
+                .join()
+                .unwrap_or_else(|_| Err("a query run while planning failed".to_string()))
+        })
     }
 
     fn dynamic_columns(&self, table: &str) -> Vec<String> {

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! separated by blank lines; `#` starts a comment line. Queries run over `testdata/sample`
-//! with the clock at 2025-10-01T00:00:00Z. `KQLITE_BLESS=1` rewrites the expectations of
+//! with the clock at 2025-10-01T00:00:00Z; relative `externaldata` paths start at `testdata`. `KQLITE_BLESS=1` rewrites the expectations of
 //! `query` blocks from the actual results.
 
 use std::path::{Path, PathBuf};
@@ -34,6 +34,7 @@ fn query_files() {
         .block_on(engine.attach(&root.join("sample")))
         .expect("sample data attaches");
     engine.set_now(Some(NOW));
+    engine.set_base_dir(Some(root.clone()));
 
     let bless = std::env::var_os("KQLITE_BLESS").is_some();
     let mut failures = Vec::new();

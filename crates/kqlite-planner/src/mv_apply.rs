@@ -1,0 +1,224 @@
+//! `mv-apply`: a subquery over each row's expanded arrays, as one plan. Rows are numbered,
+//! expanded with `mv-expand`, and the subquery runs once over all of them with each
+//! operator kept to its own source row: `summarize` and `distinct` group by the row number,
+//! `take` and `top` keep N rows per source row. The source columns the subquery drops are
+//! joined back by row number.
+
+use datafusion::common::{Column, JoinType};
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::{
+    col, lit, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, SortExpr,
+};
+use kqlite_parser::{ast, ExprKind, MvApply, MvExpand, OperatorKind, SortKey, Span};
+
+use crate::error::{build, PlanError, PlanResult};
+use crate::mv_expand::expansion_name;
+use crate::names::column_names;
+use crate::planner::Planner;
+
+/// The source row number, carried through the subquery.
+const ROW: &str = "__kql_apply_row";
+/// The rank of a row within its source row, for `take` and `top`.
+const RANK: &str = "__kql_apply_rank";
+
+impl Planner<'_> {
+    pub(crate) fn mv_apply(
+        &mut self,
+        plan: LogicalPlan,
+        apply: &MvApply,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let expanded_names: Vec<String> = apply
+            .columns
+            .iter()
+            .map(|c| expansion_name(&c.expr, plan.schema()).0)
+            .collect();
+        let numbered = number_rows(plan, span)?;
+        let expand = MvExpand {
+            options: apply.options.clone(),
+            columns: apply.columns.clone(),
+            limit: apply.limit.clone(),
+        };
+        let mut sub = self.mv_expand(numbered.clone(), &expand, span)?;
+        let mut order: Vec<SortExpr> = Vec::new();
+        for op in &apply.subquery {
+            sub = self.per_row_operator(sub, op, &mut order)?;
+        }
+        let kept: Vec<String> = column_names(numbered.schema())
+            .into_iter()
+            .filter(|n| n != ROW && !expanded_names.contains(n))
+            .collect();
+        join_source_columns(numbered, sub, &kept, span)
+    }
+
+    /// One subquery operator, confined to the rows of each source row.
+    fn per_row_operator(
+        &mut self,
+        plan: LogicalPlan,
+        op: &ast::Operator,
+        order: &mut Vec<SortExpr>,
+    ) -> PlanResult<LogicalPlan> {
+        let span = op.span;
+        let row = || ast::Spanned::new(ExprKind::Name(ROW.to_string()), span);
+        let with_row = |items: &[ast::Expr]| {
+            let mut items = items.to_vec();
+            items.push(row());
+            items
+        };
+        let kind = match &op.node {
+            OperatorKind::Sort(keys) => {
+                *order = self.sort_exprs(plan.schema(), keys)?;
+                return Ok(plan);
+            }
+            OperatorKind::Take(n) => {
+                let rows = self.row_count(n)?;
+                return per_row_limit(plan, rows, order.clone(), span);
+            }
+            OperatorKind::Top { count, by } => {
+                let rows = self.row_count(count)?;
+                let keys = self.sort_exprs(plan.schema(), std::slice::from_ref::<SortKey>(by))?;
+                return per_row_limit(plan, rows, keys, span);
+            }
+            OperatorKind::Project(items) => OperatorKind::Project(with_row(items)),
+            OperatorKind::ProjectKeep(items) => OperatorKind::ProjectKeep(with_row(items)),
+            OperatorKind::Distinct(items) if !is_star(items) => {
+                OperatorKind::Distinct(with_row(items))
+            }
+            OperatorKind::Summarize(summarize) => {
+                let mut summarize = summarize.clone();
+                summarize.by.push(row());
+                OperatorKind::Summarize(summarize)
+            }
+            OperatorKind::Count => OperatorKind::Summarize(kqlite_parser::Summarize {
+                hints: Vec::new(),
+                aggregates: vec![count_call(span)],
+                by: vec![row()],
+            }),
+            OperatorKind::Where(_)
+            | OperatorKind::Extend(_)
+            | OperatorKind::ProjectAway(_)
+            | OperatorKind::ProjectRename(_)
+            | OperatorKind::ProjectReorder(_)
+            | OperatorKind::Distinct(_)
+            | OperatorKind::MvExpand(_)
+            | OperatorKind::Parse(_) => op.node.clone(),
+            _ => {
+                return Err(PlanError::not_supported(
+                    span,
+                    format!(
+                        "{} inside mv-apply",
+                        crate::operators::operator_name(&op.node)
+                    ),
+                ))
+            }
+        };
+        self.operator(plan, &ast::Spanned::new(kind, span))
+    }
+}
+
+fn is_star(items: &[ast::Expr]) -> bool {
+    items.iter().any(|i| matches!(i.node, ExprKind::Star))
+}
+
+/// `Count = count()`
+fn count_call(span: Span) -> ast::Expr {
+    let call = ExprKind::Call {
+        name: ast::Spanned::new("count".to_string(), span),
+        args: Vec::new(),
+    };
+    ast::Spanned::new(
+        ExprKind::Assign {
+            name: ast::Spanned::new("Count".to_string(), span),
+            value: Box::new(ast::Spanned::new(call, span)),
+        },
+        span,
+    )
+}
+
+fn number_rows(plan: LogicalPlan, span: Span) -> PlanResult<LogicalPlan> {
+    build(
+        LogicalPlanBuilder::from(plan).window(vec![row_number().alias(ROW)]),
+        span,
+    )
+}
+
+/// The first `rows` rows of each source row, in `order` when given.
+fn per_row_limit(
+    plan: LogicalPlan,
+    rows: usize,
+    order: Vec<SortExpr>,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
+    let columns: Vec<Expr> = column_names(plan.schema())
+        .into_iter()
+        .map(|n| col(Column::from_name(n)))
+        .collect();
+    let rank = row_number()
+        .partition_by(vec![col(ROW)])
+        .order_by(order)
+        .build()
+        .map_err(|e| PlanError::user(span, e.to_string()))?
+        .alias(RANK);
+    let ranked = build(LogicalPlanBuilder::from(plan).window(vec![rank]), span)?;
+    let kept = build(
+        LogicalPlanBuilder::from(ranked).filter(col(RANK).lt_eq(lit(rows as u64))),
+        span,
+    )?;
+    build(LogicalPlanBuilder::from(kept).project(columns), span)
+}
+
+/// The subquery's rows with the source columns it no longer has, joined back by row number:
+/// the source columns first, then the subquery's own.
+fn join_source_columns(
+    numbered: LogicalPlan,
+    sub: LogicalPlan,
+    kept: &[String],
+    span: Span,
+) -> PlanResult<LogicalPlan> {
+    let sub_names = column_names(sub.schema());
+    let own: Vec<String> = sub_names
+        .iter()
+        .filter(|n| *n != ROW && !kept.contains(n))
+        .cloned()
+        .collect();
+    if kept.iter().all(|k| sub_names.contains(k)) {
+        let columns: Vec<Expr> = sub_names
+            .iter()
+            .filter(|n| *n != ROW)
+            .map(|n| col(Column::from_name(n.clone())))
+            .collect();
+        return build(LogicalPlanBuilder::from(sub).project(columns), span);
+    }
+    let source_alias = "__kql_apply_source";
+    let mut source_columns: Vec<Expr> = vec![col(ROW)];
+    source_columns.extend(kept.iter().map(|k| col(Column::from_name(k.clone()))));
+    let source = build(
+        LogicalPlanBuilder::from(numbered)
+            .project(source_columns)
+            .and_then(|b| b.alias(source_alias)),
+        span,
+    )?;
+    let sub_alias = "__kql_apply_sub";
+    let sub = build(LogicalPlanBuilder::from(sub).alias(sub_alias), span)?;
+    let joined = build(
+        LogicalPlanBuilder::from(source).join(
+            sub,
+            JoinType::Inner,
+            (
+                vec![Column::new(Some(source_alias), ROW)],
+                vec![Column::new(Some(sub_alias), ROW)],
+            ),
+            None,
+        ),
+        span,
+    )?;
+    let mut output: Vec<Expr> = kept
+        .iter()
+        .map(|k| col(Column::new(Some(source_alias), k)).alias(k))
+        .collect();
+    output.extend(
+        own.iter()
+            .map(|n| col(Column::new(Some(sub_alias), n)).alias(n)),
+    );
+    build(LogicalPlanBuilder::from(joined).project(output), span)
+}
