@@ -120,6 +120,10 @@ pub(crate) fn expand_items(
     let keys: Vec<&str> = by.iter().filter_map(output_name).collect();
     let mut out = Vec::with_capacity(items.len());
     for item in items {
+        if let Some((given, max, args)) = tuple_arg(item) {
+            expand_arg(item.span, Some(&given), max, &args, input, &keys, &mut out);
+            continue;
+        }
         let (given, value) = match &item.node {
             ExprKind::Assign { name, value } => (Some(name), value.as_ref()),
             _ => (None, item),
@@ -146,6 +150,28 @@ pub(crate) fn expand_items(
     out
 }
 
+/// `(A, B, ...) = arg_max(target, x, ...)`: the first name for the extreme, the others for the
+/// returned values, as `arg_max` with named arguments.
+fn tuple_arg(item: &ast::Expr) -> Option<(ast::Ident, bool, Vec<ast::Expr>)> {
+    let (names, value) = item.tuple_assign()?;
+    let ExprKind::Call { name, args } = &value.node else {
+        return None;
+    };
+    let max = match name.node.as_str() {
+        "arg_max" | "argmax" => true,
+        "arg_min" | "argmin" => false,
+        _ => return None,
+    };
+    if args.len() != names.len() {
+        return None;
+    }
+    let mut named = vec![args[0].clone()];
+    for (name, arg) in names[1..].iter().zip(&args[1..]) {
+        named.push(assign(&name.node, arg.clone(), arg.span));
+    }
+    Some((names[0].clone(), max, named))
+}
+
 fn expand_arg(
     span: Span,
     given: Option<&ast::Ident>,
@@ -162,6 +188,7 @@ fn expand_arg(
         .map(|g| g.node.clone())
         .or(target_name.map(str::to_string))
         .unwrap_or_else(|| format!("{}_{}", if max { "max" } else { "min" }, out.len()));
+    let first_name = unique_name(first_name, out, keys);
     out.push(assign(&first_name, extreme, span));
     let mut returned = Vec::new();
     for arg in &args[1..] {

@@ -391,7 +391,7 @@ impl Planner<'_> {
 
     /// Non-string operands of string operators are compared as their text.
     pub(crate) fn as_string(&self, expr: Expr, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
-        match expr.get_type(schema).at(span)? {
+        match self.type_of(&expr, schema, span)? {
             DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => Ok(expr),
             DataType::Dictionary(_, value) if value.is_string() => Ok(expr),
             _ => Ok(crate::functions::to_string(expr, schema, span)?),

@@ -2,8 +2,7 @@
 //! fetched offline and say so.
 
 use datafusion::catalog::default_table_source::provider_as_source;
-use datafusion::common::DFSchema;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, ExprKind, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
@@ -95,18 +94,17 @@ impl Planner<'_> {
         Ok(())
     }
 
-    /// A string known when planning: a literal or a `let` of one.
+    /// A string known when planning: a literal, a `let` of one, or `strcat` of them.
     fn constant_string(&mut self, expr: &ast::Expr, what: &str) -> PlanResult<String> {
-        let lowered = self.scalar(expr, &DFSchema::empty())?;
-        match lowered {
-            Expr::Literal(value, _) => match value.try_as_str() {
+        match self.constant(expr) {
+            Ok(value) => match value.try_as_str() {
                 Some(Some(text)) => Ok(text.to_string()),
                 _ => Err(PlanError::user(
                     expr.span,
                     format!("{what} must be strings"),
                 )),
             },
-            _ => Err(PlanError::user(
+            Err(_) => Err(PlanError::user(
                 expr.span,
                 format!("{what} must be constant strings"),
             )),

@@ -3,6 +3,7 @@
 
 mod aggregates;
 mod error;
+mod evaluate;
 mod expr;
 mod external;
 mod functions;

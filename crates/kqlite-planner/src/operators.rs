@@ -1,14 +1,12 @@
 //! One lowering function per tabular operator, dispatched from [`Planner::operator`].
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::DFSchema;
+use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{
     lit, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, SortExpr,
 };
-use kqlite_parser::{
-    ast, ExprKind, Literal, NullsOrder, OperatorKind, SortKey, SortOrder, Span, Summarize,
-};
+use kqlite_parser::{ast, ExprKind, NullsOrder, OperatorKind, SortKey, SortOrder, Span, Summarize};
 
 use crate::error::{build, PlanError, PlanResult, WithSpan};
 use crate::names::{column_names, fresh_column_name, resolve_column};
@@ -52,6 +50,9 @@ impl Planner<'_> {
             }
             OperatorKind::Render { .. } => Ok(plan),
             OperatorKind::MvApply(apply) => self.mv_apply(plan, apply, span),
+            OperatorKind::Evaluate { plugin, schema, .. } => {
+                self.evaluate(plan, plugin, schema.as_deref(), span)
+            }
             other => Err(PlanError::not_supported(span, operator_name(other))),
         }
     }
@@ -219,7 +220,7 @@ impl Planner<'_> {
         build(LogicalPlanBuilder::from(plan).project(exprs), span)
     }
 
-    fn summarize(
+    pub(crate) fn summarize(
         &mut self,
         plan: LogicalPlan,
         summarize: &Summarize,
@@ -265,10 +266,15 @@ impl Planner<'_> {
             let name = name
                 .or_else(|| crate::aggregates::default_name(value))
                 .unwrap_or_else(|| fresh_column_name(names));
-            if names.contains(&name) {
-                let message = format!("the column '{name}' is produced twice");
-                return Err(PlanError::user(item.span, message));
-            }
+            // Kusto numbers a repeated output name: `any_Timestamp`, `any_Timestamp1`.
+            let name = if names.contains(&name) {
+                (1..)
+                    .map(|i| format!("{name}{i}"))
+                    .find(|n| !names.contains(n))
+                    .expect("some suffix is free")
+            } else {
+                name
+            };
             names.push(name.clone());
             outputs.push(lowered.alias(name));
         }
@@ -280,23 +286,29 @@ impl Planner<'_> {
         build(LogicalPlanBuilder::from(plan).limit(0, Some(rows)), n.span)
     }
 
-    /// A row count: a non-negative integer constant (or a `let` naming one).
+    /// A row count: a non-negative integer known while planning (a literal, a `let`, a
+    /// function parameter, or arithmetic on them).
     pub(crate) fn row_count(&mut self, n: &ast::Expr) -> PlanResult<usize> {
-        let mut expr = n;
-        let resolved;
-        if let ExprKind::Name(name) = &n.node {
-            if let Some(crate::planner::Binding::Scalar(value)) = self.binding(name) {
-                resolved = value.clone();
-                expr = &resolved;
-            }
-        }
-        match &expr.node {
-            ExprKind::Literal(Literal::Long(v)) if *v >= 0 => Ok(*v as usize),
-            ExprKind::Literal(Literal::Int(v)) if *v >= 0 => Ok(*v as usize),
-            _ => Err(PlanError::user(
-                n.span,
-                "expected a non-negative integer constant",
-            )),
+        let value = self.constant(n)?;
+        let count = match value {
+            ScalarValue::Int64(Some(v)) => usize::try_from(v).ok(),
+            ScalarValue::Int32(Some(v)) => usize::try_from(v).ok(),
+            ScalarValue::UInt64(Some(v)) => usize::try_from(v).ok(),
+            _ => None,
+        };
+        count.ok_or_else(|| PlanError::user(n.span, "expected a non-negative integer constant"))
+    }
+
+    /// The value of a scalar expression that needs no row, folded while planning.
+    pub(crate) fn constant(&mut self, expr: &ast::Expr) -> PlanResult<ScalarValue> {
+        let lowered = self.scalar(expr, &DFSchema::empty())?;
+        let context = datafusion::optimizer::simplify_expressions::SimplifyContext::default();
+        let simplified = datafusion::optimizer::simplify_expressions::ExprSimplifier::new(context)
+            .simplify(lowered)
+            .at(expr.span)?;
+        match simplified {
+            Expr::Literal(value, _) => Ok(value),
+            _ => Err(PlanError::user(expr.span, "expected a constant")),
         }
     }
 
