@@ -66,8 +66,13 @@ pub(crate) fn source_form<'a>(i: In<'a>) -> Result<Option<SourceForm<'a>>, nom::
     }
     let start = pos(&j);
     let accept = |n: &str| n == "kind" || n == "withsource" || n.starts_with("hint.");
-    let (k, opts) = options(after, accept)?;
-    let (k, tables) = cut(in_tables(k, start))?;
+    let (k, mut opts) = options(after, accept)?;
+    let source_column = take_withsource(&mut opts, if is_find { "source_" } else { "$table" });
+    if is_find {
+        // find projects the source column itself, so it must know its name.
+        opts.push(source_column.clone());
+    }
+    let (k, tables) = cut(in_tables(k, start, source_column))?;
     let (rest, op) = if is_find {
         cut(find_rest(k, opts))?
     } else {
@@ -98,8 +103,26 @@ fn starts_source_form(after: In, is_find: bool) -> bool {
     }
 }
 
+/// The `withsource=` option, taken out of `options`, or `default` naming the column that
+/// says which table each row came from (`$table` for search, `source_` for find).
+fn take_withsource(options: &mut Vec<Expr>, default: &str) -> Expr {
+    let given = options
+        .iter()
+        .position(|o| matches!(&o.node, ExprKind::Assign { name, .. } if name.node == "withsource"));
+    if let Some(i) = given {
+        return options.remove(i);
+    }
+    let at = options.first().map_or(crate::ast::Span::new(0, 0), |o| o.span);
+    let value = Spanned::new(ExprKind::Name(default.to_string()), at);
+    let assign = ExprKind::Assign {
+        name: Spanned::new("withsource".to_string(), at),
+        value: Box::new(value),
+    };
+    Spanned::new(assign, at)
+}
+
 /// `in (T1, T2)` as a union source, or `union *` when absent.
-fn in_tables<'a>(i: In<'a>, start: usize) -> PResult<'a, Expr> {
+fn in_tables<'a>(i: In<'a>, start: usize, source_column: Expr) -> PResult<'a, Expr> {
     let (rest, tables) = match try_kw(i, "in") {
         Some((rest, _)) => {
             let (rest, (tables, _)) = delimited(rest, "(", ")", union_table)?;
@@ -111,7 +134,7 @@ fn in_tables<'a>(i: In<'a>, start: usize) -> PResult<'a, Expr> {
         }
     };
     let union = Source::Union(Union {
-        options: Vec::new(),
+        options: vec![source_column],
         tables,
     });
     let sp = span_from(start, &rest);

@@ -17,6 +17,7 @@ mod operators;
 mod parse_op;
 mod planner;
 mod range;
+mod search;
 mod union;
 mod user_functions;
 mod window;

@@ -50,6 +50,8 @@ impl Planner<'_> {
             }
             OperatorKind::Render { .. } => Ok(plan),
             OperatorKind::MvApply(apply) => self.mv_apply(plan, apply, span),
+            OperatorKind::Search(search) => self.search(plan, search, span),
+            OperatorKind::Find(find) => self.find(plan, find, span),
             OperatorKind::Evaluate { plugin, schema, .. } => {
                 self.evaluate(plan, plugin, schema.as_deref(), span)
             }

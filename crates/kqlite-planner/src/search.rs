@@ -1,0 +1,107 @@
+//! `search` and `find`. A bare string in a search predicate looks in every column: `"err"` is
+//! `has`, `"*err"` `hassuffix`, `"err*"` `hasprefix`, `"*err*"` `contains` and `"e*r"` a regex;
+//! `kind=case_sensitive` makes them case-sensitive. The source forms arrive as a union with a
+//! `$table` (search) or `source_` (find) column, from the parser.
+
+use datafusion::common::DFSchema;
+use datafusion::logical_expr::{lit, Expr, LogicalPlan, LogicalPlanBuilder};
+use kqlite_parser::{ast, BinaryOp, ExprKind, Find, Literal, Search, Span};
+
+use crate::error::{build, PlanError, PlanResult};
+use crate::expr::string_match;
+use crate::join::option_word;
+use crate::kernels::MatchOp;
+use crate::names::column_names;
+use crate::planner::Planner;
+
+impl Planner<'_> {
+    pub(crate) fn search(
+        &mut self,
+        plan: LogicalPlan,
+        search: &Search,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let case_sensitive =
+            option_word(&search.options, "kind").as_deref() == Some("case_sensitive");
+        let schema = plan.schema().clone();
+        let predicate = self.search_predicate(&search.predicate, &schema, case_sensitive)?;
+        build(LogicalPlanBuilder::from(plan).filter(predicate), span)
+    }
+
+    /// `find where P project a, b`: the rows matching `P`, with the source column first.
+    pub(crate) fn find(&mut self, plan: LogicalPlan, find: &Find, span: Span) -> PlanResult<LogicalPlan> {
+        if find.project.is_empty() {
+            return Err(PlanError::not_supported(
+                span,
+                "find without a project clause (name the columns: find ... project a, b)",
+            ));
+        }
+        let schema = plan.schema().clone();
+        let predicate = self.search_predicate(&find.predicate, &schema, false)?;
+        let filtered = build(LogicalPlanBuilder::from(plan).filter(predicate), span)?;
+        let source = option_word(&find.options, "withsource").unwrap_or_else(|| "source_".into());
+        let mut items: Vec<ast::Expr> = column_names(filtered.schema())
+            .into_iter()
+            .filter(|n| *n == source)
+            .map(|n| ast::Spanned::new(ExprKind::Name(n), span))
+            .collect();
+        items.extend(find.project.iter().cloned());
+        self.project_items(filtered, &items, span)
+    }
+
+    fn search_predicate(
+        &mut self,
+        expr: &ast::Expr,
+        schema: &DFSchema,
+        case_sensitive: bool,
+    ) -> PlanResult<Expr> {
+        match &expr.node {
+            ExprKind::Literal(Literal::String(term)) => {
+                Ok(any_column(schema, term, case_sensitive))
+            }
+            ExprKind::Binary { op, left, right } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
+                let l = self.search_predicate(left, schema, case_sensitive)?;
+                let r = self.search_predicate(right, schema, case_sensitive)?;
+                Ok(if *op == BinaryOp::And { l.and(r) } else { l.or(r) })
+            }
+            ExprKind::Call { name, args } if name.node == "not" && args.len() == 1 => {
+                let inner = self.search_predicate(&args[0], schema, case_sensitive)?;
+                Ok(Expr::Not(Box::new(inner)))
+            }
+            _ => self.scalar(expr, schema),
+        }
+    }
+}
+
+/// `term` matched against every string column (`dynamic` ones included).
+fn any_column(schema: &DFSchema, term: &str, case_sensitive: bool) -> Expr {
+    let columns = schema
+        .iter()
+        .filter(|(_, f)| f.data_type().is_string() && !matches!(f.name().as_str(), "$table" | "source_"))
+        .map(|(q, f)| Expr::Column((q, f).into()));
+    columns
+        .map(|column| term_match(column, term, case_sensitive))
+        .reduce(Expr::or)
+        .unwrap_or_else(|| lit(false))
+}
+
+fn term_match(column: Expr, term: &str, case_sensitive: bool) -> Expr {
+    let starts = term.starts_with('*');
+    let ends = term.len() > 1 && term.ends_with('*');
+    let inner = term.trim_start_matches('*').trim_end_matches('*');
+    let op = match (starts, ends) {
+        _ if inner.contains('*') => return wildcard_regex(column, term, case_sensitive),
+        (true, true) => MatchOp::Contains,
+        (true, false) => MatchOp::HasSuffix,
+        (false, true) => MatchOp::HasPrefix,
+        (false, false) => MatchOp::Has,
+    };
+    string_match(op, case_sensitive, false, vec![column, lit(inner.to_string())])
+}
+
+/// `"a*b"`: a regex with `.*` for each `*`.
+fn wildcard_regex(column: Expr, term: &str, case_sensitive: bool) -> Expr {
+    let pattern: Vec<String> = term.split('*').map(regex::escape).collect();
+    let flags = (!case_sensitive).then(|| lit("i"));
+    datafusion::functions::expr_fn::regexp_like(column, lit(pattern.join(".*")), flags)
+}
