@@ -106,13 +106,15 @@ fn starts_source_form(after: In, is_find: bool) -> bool {
 /// The `withsource=` option, taken out of `options`, or `default` naming the column that
 /// says which table each row came from (`$table` for search, `source_` for find).
 fn take_withsource(options: &mut Vec<Expr>, default: &str) -> Expr {
-    let given = options
-        .iter()
-        .position(|o| matches!(&o.node, ExprKind::Assign { name, .. } if name.node == "withsource"));
+    let given = options.iter().position(
+        |o| matches!(&o.node, ExprKind::Assign { name, .. } if name.node == "withsource"),
+    );
     if let Some(i) = given {
         return options.remove(i);
     }
-    let at = options.first().map_or(crate::ast::Span::new(0, 0), |o| o.span);
+    let at = options
+        .first()
+        .map_or(crate::ast::Span::new(0, 0), |o| o.span);
     let value = Spanned::new(ExprKind::Name(default.to_string()), at);
     let assign = ExprKind::Assign {
         name: Spanned::new("withsource".to_string(), at),

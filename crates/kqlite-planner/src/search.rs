@@ -29,7 +29,12 @@ impl Planner<'_> {
     }
 
     /// `find where P project a, b`: the rows matching `P`, with the source column first.
-    pub(crate) fn find(&mut self, plan: LogicalPlan, find: &Find, span: Span) -> PlanResult<LogicalPlan> {
+    pub(crate) fn find(
+        &mut self,
+        plan: LogicalPlan,
+        find: &Find,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
         if find.project.is_empty() {
             return Err(PlanError::not_supported(
                 span,
@@ -62,7 +67,11 @@ impl Planner<'_> {
             ExprKind::Binary { op, left, right } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
                 let l = self.search_predicate(left, schema, case_sensitive)?;
                 let r = self.search_predicate(right, schema, case_sensitive)?;
-                Ok(if *op == BinaryOp::And { l.and(r) } else { l.or(r) })
+                Ok(if *op == BinaryOp::And {
+                    l.and(r)
+                } else {
+                    l.or(r)
+                })
             }
             ExprKind::Call { name, args } if name.node == "not" && args.len() == 1 => {
                 let inner = self.search_predicate(&args[0], schema, case_sensitive)?;
@@ -77,7 +86,9 @@ impl Planner<'_> {
 fn any_column(schema: &DFSchema, term: &str, case_sensitive: bool) -> Expr {
     let columns = schema
         .iter()
-        .filter(|(_, f)| f.data_type().is_string() && !matches!(f.name().as_str(), "$table" | "source_"))
+        .filter(|(_, f)| {
+            f.data_type().is_string() && !matches!(f.name().as_str(), "$table" | "source_")
+        })
         .map(|(q, f)| Expr::Column((q, f).into()));
     columns
         .map(|column| term_match(column, term, case_sensitive))
@@ -96,7 +107,12 @@ fn term_match(column: Expr, term: &str, case_sensitive: bool) -> Expr {
         (false, true) => MatchOp::HasPrefix,
         (false, false) => MatchOp::Has,
     };
-    string_match(op, case_sensitive, false, vec![column, lit(inner.to_string())])
+    string_match(
+        op,
+        case_sensitive,
+        false,
+        vec![column, lit(inner.to_string())],
+    )
 }
 
 /// `"a*b"`: a regex with `.*` for each `*`.

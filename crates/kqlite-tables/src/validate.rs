@@ -1,5 +1,7 @@
 //! Deciding, from a file's footer alone, whether its columns can be read as
-//! the registered table's columns; and building the table schema.
+//! the registered table's columns; and building the table schema. A column that every file
+//! holds with no null (by its statistics) is not nullable in the schema: the planner then
+//! reads it as it is, instead of as `coalesce(col, "")`, which hides it from Parquet pruning.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,6 +18,8 @@ pub(crate) struct FileFacts {
     pub path: PathBuf,
     pub rows: u64,
     pub schema: SchemaRef,
+    /// Columns whose statistics show no null in any row group.
+    pub non_null: Vec<String>,
 }
 
 const NESTED_HINT: &str = "nested Parquet types in dynamic columns are not supported yet; \
@@ -88,7 +92,16 @@ pub(crate) fn table_schema(def: &TableDef, files: &[FileFacts]) -> Result<Schema
         check_file(def, file, &mut extras)?;
     }
     let documented = def.schema.fields().iter().map(|f| f.as_ref().clone());
-    let fields: Vec<Field> = documented.chain(extras).collect();
+    let fields: Vec<Field> = documented
+        .chain(extras)
+        .map(|f| {
+            let never_null = !files.is_empty()
+                && files
+                    .iter()
+                    .all(|file| file.non_null.iter().any(|n| n == f.name()));
+            f.with_nullable(!never_null)
+        })
+        .collect();
     Ok(Arc::new(Schema::new(fields)))
 }
 
