@@ -147,6 +147,24 @@ fn explain_prints_the_plans() {
 }
 
 #[test]
+fn filters_on_nullable_strings_reach_parquet_pruning() {
+    // SensitivityLabelId has nulls in the sample, so it is read as coalesce(col, ""); an
+    // equality with a non-empty string needs no coalesce and prunes on min/max statistics.
+    let output = with_sample(&[
+        "--explain",
+        "DataSecurityEvents | where SensitivityLabelId == 'x' and ActionType == 'FilePrinted' | count",
+    ]);
+    let text = stdout(&output);
+    let scan = text
+        .lines()
+        .find(|l| l.contains("DataSourceExec"))
+        .unwrap_or_default();
+    assert!(scan.contains("pruning_predicate="), "{scan}");
+    assert!(scan.contains("SensitivityLabelId_min"), "{scan}");
+    assert!(!scan.contains("CASE"), "{scan}");
+}
+
+#[test]
 fn a_closed_pipe_is_not_an_error() {
     let data = sample();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kqlite"))

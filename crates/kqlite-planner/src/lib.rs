@@ -14,6 +14,7 @@ mod mv_apply;
 mod mv_expand;
 mod names;
 mod operators;
+mod optimize;
 mod parse_op;
 mod planner;
 mod range;
@@ -30,6 +31,7 @@ use datafusion::logical_expr::LogicalPlan;
 use kqlite_parser::Query;
 
 pub use error::{ErrorKind, PlanError, PlanResult};
+pub use optimize::ReadStringsDirectly;
 
 /// Where the planner finds tables.
 pub trait Catalog {

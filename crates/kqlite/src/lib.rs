@@ -56,7 +56,12 @@ impl Default for Engine {
 
 impl Engine {
     pub fn new() -> Self {
-        let ctx = SessionContext::new_with_config(kqlite_tables::session_config());
+        let state = datafusion::execution::SessionStateBuilder::new()
+            .with_config(kqlite_tables::session_config())
+            .with_default_features()
+            .with_optimizer_rule(Arc::new(kqlite_planner::ReadStringsDirectly))
+            .build();
+        let ctx = SessionContext::new_with_state(state);
         Engine {
             ctx,
             tables: Vec::new(),
