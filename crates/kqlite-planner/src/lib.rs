@@ -19,6 +19,7 @@ mod parse_op;
 mod planner;
 mod range;
 mod search;
+mod top_nested;
 mod union;
 mod user_functions;
 mod window;

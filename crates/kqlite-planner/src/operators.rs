@@ -51,6 +51,7 @@ impl Planner<'_> {
             OperatorKind::Render { .. } => Ok(plan),
             OperatorKind::MvApply(apply) => self.mv_apply(plan, apply, span),
             OperatorKind::Search(search) => self.search(plan, search, span),
+            OperatorKind::TopNested(levels) => self.top_nested(plan, levels, span),
             OperatorKind::Find(find) => self.find(plan, find, span),
             OperatorKind::Evaluate { plugin, schema, .. } => {
                 self.evaluate(plan, plugin, schema.as_deref(), span)
