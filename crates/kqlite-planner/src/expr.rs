@@ -83,6 +83,29 @@ impl Planner<'_> {
                 Ok(scalar_subquery(std::sync::Arc::new(plan)))
             }
             "row_number" | "prev" | "next" => self.window_call(&name.node, args, schema, span),
+            "column_ifexists" if args.len() == 2 => {
+                let ExprKind::Literal(kqlite_parser::Literal::String(column)) = &args[0].node else {
+                    return Err(PlanError::user(args[0].span, "expected a column name string"));
+                };
+                match resolve_column(schema, column, span) {
+                    Ok(found) => Ok(Expr::Column(found)),
+                    Err(_) => self.scalar(&args[1], schema),
+                }
+            }
+            "pack_all" if args.is_empty() => {
+                let mut pairs = Vec::new();
+                for field in schema.fields() {
+                    let column = field.name();
+                    if column.starts_with("__kql") {
+                        continue;
+                    }
+                    let key = kqlite_parser::Literal::String(column.clone());
+                    pairs.push(ast::Spanned::new(ExprKind::Literal(key), span));
+                    pairs.push(ast::Spanned::new(ExprKind::Name(column.clone()), span));
+                }
+                let bag_pack = ast::Spanned::new("bag_pack".to_string(), span);
+                self.call(&bag_pack, &pairs, schema, span)
+            }
             "abs" if args.len() == 1 => {
                 let value = self.scalar(&args[0], schema)?;
                 match value.get_type(schema) {
