@@ -4,7 +4,7 @@ use datafusion::prelude::SessionConfig;
 
 /// A session configuration for querying Defender exports:
 /// - one partition per available core;
-/// - Parquet filter pushdown (late materialisation) with filter reordering;
+/// - no Parquet filter pushdown (late materialisation): slower on most hunts;
 /// - strings read as `Utf8View` (the registry's string type);
 /// - page index and bloom filters used for pruning (DataFusion defaults, set explicitly);
 /// - the session time zone is UTC, as in Kusto.
@@ -19,8 +19,10 @@ pub fn session_config() -> SessionConfig {
     let options = config.options_mut();
     options.execution.time_zone = Some("UTC".to_string());
     let parquet = &mut options.execution.parquet;
-    parquet.pushdown_filters = true;
-    parquet.reorder_filters = true;
+    // Filter pushdown (late materialisation) measured slower on 8 of the 13 hunts at 10M
+    // rows and faster on one (benches/README.md): filters run after decoding, as in
+    // DataFusion's default.
+    parquet.pushdown_filters = false;
     parquet.schema_force_view_types = true;
     parquet.enable_page_index = true;
     parquet.bloom_filter_on_read = true;
