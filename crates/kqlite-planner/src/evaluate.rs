@@ -120,14 +120,8 @@ impl Planner<'_> {
         column: &Column,
         span: Span,
     ) -> PlanResult<BTreeSet<String>> {
-        let keys = build(
-            LogicalPlanBuilder::from(plan.clone())
-                .project(vec![cast(col(column.clone()), DataType::Utf8)])
-                .and_then(|b| b.distinct()),
-            span,
-        )?;
         let mut names = BTreeSet::new();
-        for text in self.run_strings(&keys, span)? {
+        for text in self.column_values(plan.clone(), &column.name, true, span)? {
             if let Ok(serde_json::Value::Object(bag)) = serde_json::from_str(&text) {
                 names.extend(bag.keys().cloned());
             }
@@ -178,13 +172,10 @@ impl Planner<'_> {
         } else {
             group_args.to_vec()
         };
-        let values = build(
-            LogicalPlanBuilder::from(plan.clone())
-                .project(vec![cast(col(pivot_column), DataType::Utf8)])
-                .and_then(|b| b.distinct()),
-            span,
-        )?;
-        let values: BTreeSet<String> = self.run_strings(&values, span)?.into_iter().collect();
+        let values: BTreeSet<String> = self
+            .column_values(plan.clone(), &pivot_column.name, true, span)?
+            .into_iter()
+            .collect();
         let aggregates = values
             .iter()
             .map(|v| pivot_cell(pivot, v, aggregate, span))
@@ -197,11 +188,23 @@ impl Planner<'_> {
         self.summarize(plan, &summarize, span)
     }
 
-    /// The non-null strings of a one-column plan, run now.
-    fn run_strings(&mut self, plan: &LogicalPlan, span: Span) -> PlanResult<Vec<String>> {
+    /// The non-null values of `column` as text (each once when `distinct`), run now.
+    pub(crate) fn column_values(
+        &mut self,
+        plan: LogicalPlan,
+        column: &str,
+        distinct: bool,
+        span: Span,
+    ) -> PlanResult<Vec<String>> {
+        let text = cast(col(Column::from_name(column)), DataType::Utf8);
+        let projected = LogicalPlanBuilder::from(plan).project(vec![text]);
+        let plan = match distinct {
+            true => build(projected.and_then(|b| b.distinct()), span)?,
+            false => build(projected, span)?,
+        };
         let batches: Vec<RecordBatch> = self
             .catalog
-            .evaluate(plan)
+            .evaluate(&plan)
             .map_err(|message| PlanError::user(span, message))?;
         let mut out = Vec::new();
         for batch in &batches {

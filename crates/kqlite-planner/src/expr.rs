@@ -369,24 +369,7 @@ impl Planner<'_> {
     fn table_terms(&mut self, item: &ast::Expr) -> PlanResult<Vec<String>> {
         let plan = self.tabular(item)?;
         let first = plan.schema().field(0).name().clone();
-        let plan = LogicalPlanBuilder::from(plan)
-            .project(vec![datafusion::logical_expr::cast(
-                col(datafusion::common::Column::from_name(first)),
-                DataType::Utf8,
-            )])
-            .and_then(|b| b.build())
-            .at(item.span)?;
-        let batches = self
-            .catalog
-            .evaluate(&plan)
-            .map_err(|message| PlanError::user(item.span, message))?;
-        let mut terms = Vec::new();
-        for batch in &batches {
-            let column = datafusion::common::cast::as_string_array(batch.column(0))
-                .map_err(|e| PlanError::user(item.span, e.to_string()))?;
-            terms.extend(column.iter().flatten().map(str::to_string));
-        }
-        Ok(terms)
+        self.column_values(plan, &first, false, item.span)
     }
 
     /// A `dynamic([...])` array, written in place or through `let`: its elements.

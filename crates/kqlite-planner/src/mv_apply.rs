@@ -6,20 +6,17 @@
 
 use datafusion::common::{Column, JoinType};
 use datafusion::functions_window::expr_fn::row_number;
-use datafusion::logical_expr::{
-    col, lit, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, SortExpr,
-};
+use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
 use kqlite_parser::{ast, ExprKind, MvApply, MvExpand, OperatorKind, SortKey, Span};
 
 use crate::error::{build, PlanError, PlanResult};
 use crate::mv_expand::expansion_name;
 use crate::names::column_names;
 use crate::planner::Planner;
+use crate::window::first_rows_per_group;
 
 /// The source row number, carried through the subquery.
 const ROW: &str = "__kql_apply_row";
-/// The rank of a row within its source row, for `take` and `top`.
-const RANK: &str = "__kql_apply_rank";
 
 impl Planner<'_> {
     pub(crate) fn mv_apply(
@@ -72,12 +69,12 @@ impl Planner<'_> {
             }
             OperatorKind::Take(n) => {
                 let rows = self.row_count(n)?;
-                return per_row_limit(plan, rows, order.clone(), span);
+                return first_rows_per_group(plan, vec![col(ROW)], order.clone(), rows, span);
             }
             OperatorKind::Top { count, by } => {
                 let rows = self.row_count(count)?;
                 let keys = self.sort_exprs(plan.schema(), std::slice::from_ref::<SortKey>(by))?;
-                return per_row_limit(plan, rows, keys, span);
+                return first_rows_per_group(plan, vec![col(ROW)], keys, rows, span);
             }
             OperatorKind::Project(items) => OperatorKind::Project(with_row(items)),
             OperatorKind::ProjectKeep(items) => OperatorKind::ProjectKeep(with_row(items)),
@@ -140,31 +137,6 @@ fn number_rows(plan: LogicalPlan, span: Span) -> PlanResult<LogicalPlan> {
         LogicalPlanBuilder::from(plan).window(vec![row_number().alias(ROW)]),
         span,
     )
-}
-
-/// The first `rows` rows of each source row, in `order` when given.
-fn per_row_limit(
-    plan: LogicalPlan,
-    rows: usize,
-    order: Vec<SortExpr>,
-    span: Span,
-) -> PlanResult<LogicalPlan> {
-    let columns: Vec<Expr> = column_names(plan.schema())
-        .into_iter()
-        .map(|n| col(Column::from_name(n)))
-        .collect();
-    let rank = row_number()
-        .partition_by(vec![col(ROW)])
-        .order_by(order)
-        .build()
-        .map_err(|e| PlanError::user(span, e.to_string()))?
-        .alias(RANK);
-    let ranked = build(LogicalPlanBuilder::from(plan).window(vec![rank]), span)?;
-    let kept = build(
-        LogicalPlanBuilder::from(ranked).filter(col(RANK).lt_eq(lit(rows as u64))),
-        span,
-    )?;
-    build(LogicalPlanBuilder::from(kept).project(columns), span)
 }
 
 /// The subquery's rows with the source columns it no longer has, joined back by row number:

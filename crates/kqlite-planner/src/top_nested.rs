@@ -3,14 +3,12 @@
 //! ranked within the first i keys and cut at N, then joined to the levels above on those keys.
 
 use datafusion::common::{Column, JoinType};
-use datafusion::functions_window::expr_fn::row_number;
-use datafusion::logical_expr::{col, lit, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, ExprKind, SortOrder, Span, Summarize, TopNestedLevel};
 
 use crate::error::{build, PlanError, PlanResult};
 use crate::planner::Planner;
-
-const RANK: &str = "__kql_top_nested_rank";
+use crate::window::first_rows_per_group;
 
 impl Planner<'_> {
     pub(crate) fn top_nested(
@@ -129,28 +127,10 @@ fn top_within(
     let Some(count) = count else {
         return Ok(plan);
     };
-    let columns: Vec<Expr> = plan
-        .schema()
-        .fields()
+    let partition = within
         .iter()
-        .map(|f| col(Column::from_name(f.name().clone())))
+        .map(|k| col(Column::from_name(k.clone())))
         .collect();
     let order = col(Column::from_name(aggregate)).sort(ascending, !ascending);
-    let rank = row_number()
-        .partition_by(
-            within
-                .iter()
-                .map(|k| col(Column::from_name(k.clone())))
-                .collect(),
-        )
-        .order_by(vec![order])
-        .build()
-        .map_err(|e| PlanError::user(span, e.to_string()))?
-        .alias(RANK);
-    let ranked = build(LogicalPlanBuilder::from(plan).window(vec![rank]), span)?;
-    let kept = build(
-        LogicalPlanBuilder::from(ranked).filter(col(RANK).lt_eq(lit(count as u64))),
-        span,
-    )?;
-    build(LogicalPlanBuilder::from(kept).project(columns), span)
+    first_rows_per_group(plan, partition, vec![order], count, span)
 }

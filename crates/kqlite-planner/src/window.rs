@@ -81,3 +81,34 @@ pub(crate) fn with_windows(
         .collect::<PlanResult<Vec<_>>>()?;
     Ok((plan, rewritten))
 }
+
+/// The first `rows` rows of each group of `partition`, in `order`: a row number per group,
+/// then a filter on it. The input's columns only.
+pub(crate) fn first_rows_per_group(
+    plan: LogicalPlan,
+    partition: Vec<Expr>,
+    order: Vec<datafusion::logical_expr::SortExpr>,
+    rows: usize,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
+    use datafusion::logical_expr::{lit, ExprFunctionExt};
+    const RANK: &str = "__kql_rank";
+    let columns: Vec<Expr> = plan
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| col(Column::from_name(f.name().clone())))
+        .collect();
+    let rank = row_number()
+        .partition_by(partition)
+        .order_by(order)
+        .build()
+        .at(span)?
+        .alias(RANK);
+    let ranked = crate::error::build(LogicalPlanBuilder::from(plan).window(vec![rank]), span)?;
+    let kept = crate::error::build(
+        LogicalPlanBuilder::from(ranked).filter(col(RANK).lt_eq(lit(rows as u64))),
+        span,
+    )?;
+    crate::error::build(LogicalPlanBuilder::from(kept).project(columns), span)
+}
