@@ -10,6 +10,7 @@ mod functions;
 mod join;
 mod kernels;
 mod literals;
+mod make_series;
 mod mv_apply;
 mod mv_expand;
 mod names;

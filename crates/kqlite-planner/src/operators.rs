@@ -52,6 +52,7 @@ impl Planner<'_> {
             OperatorKind::MvApply(apply) => self.mv_apply(plan, apply, span),
             OperatorKind::Search(search) => self.search(plan, search, span),
             OperatorKind::TopNested(levels) => self.top_nested(plan, levels, span),
+            OperatorKind::MakeSeries(series) => self.make_series(plan, series, span),
             OperatorKind::Find(find) => self.find(plan, find, span),
             OperatorKind::Evaluate { plugin, schema, .. } => {
                 self.evaluate(plan, plugin, schema.as_deref(), span)
@@ -110,6 +111,15 @@ impl Planner<'_> {
     ) -> PlanResult<LogicalPlan> {
         for item in items {
             let schema = plan.schema().clone();
+            if let Some((_, value)) = item.tuple_assign() {
+                // (a, b) = f(...): the functions that return several values are series
+                // functions we lack; lowering the call says which.
+                self.scalar(value, &schema)?;
+                return Err(PlanError::not_supported(
+                    item.span,
+                    "(a, b) = f(...) in extend",
+                ));
+            }
             let (name, value) = split_name(item);
             let lowered = self.scalar(value, &schema)?;
             let existing = column_names(&schema);

@@ -10,6 +10,7 @@ pub mod pack;
 pub mod parsers;
 pub mod percentile;
 pub mod rowwise;
+mod series;
 mod string_match;
 mod strings;
 pub mod text_fns;
@@ -17,4 +18,5 @@ pub mod time;
 
 pub use in_ci::InCi;
 pub use mv_items::MvItems;
+pub use series::SeriesFill;
 pub use string_match::{MatchOp, StringMatch};

@@ -1,0 +1,216 @@
+//! `make-series`: per group, one dense array per aggregate over the bins `from`, `from + step`,
+//! ... before `to`, with `default` (0 unless given) where a bin has no row, and the bins' start
+//! times as the axis column. Rows are binned and aggregated with `summarize`; each group's
+//! (bin, value) pairs are collected in bin order and laid out by the `kql_series_fill` kernel.
+//! Without `from`/`to`, the range is the data's, read while planning.
+
+use datafusion::arrow::array::Array;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Column, ScalarValue};
+use datafusion::functions_aggregate::expr_fn::{array_agg, max, min};
+use datafusion::logical_expr::{
+    cast, col, lit, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, ScalarUDF,
+};
+use kqlite_parser::{ast, ExprKind, MakeSeries, Span, Summarize};
+
+use crate::error::{build, PlanError, PlanResult, WithSpan};
+use crate::kernels::SeriesFill;
+use crate::literals::datetime;
+use crate::names::column_names;
+use crate::planner::Planner;
+
+/// A row's bin: its position in the series.
+const BIN: &str = "__kql_series_bin";
+
+impl Planner<'_> {
+    pub(crate) fn make_series(
+        &mut self,
+        plan: LogicalPlan,
+        series: &MakeSeries,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let ExprKind::Name(axis_name) = &series.on.node else {
+            return Err(PlanError::user(
+                series.on.span,
+                "make-series needs a column after 'on'",
+            ));
+        };
+        let axis = self.scalar(&series.on, plan.schema())?;
+        let step = match self.constant(&series.step)? {
+            ScalarValue::DurationNanosecond(Some(step)) if step > 0 => step,
+            _ => {
+                return Err(PlanError::user(
+                    series.step.span,
+                    "make-series needs a positive timespan step",
+                ))
+            }
+        };
+        let (from, to) = self.series_range(&plan, series, &axis, step, span)?;
+        let bins = if to > from {
+            (to - from + step - 1) / step
+        } else {
+            0
+        };
+
+        let in_range = axis
+            .clone()
+            .gt_eq(lit(datetime(Some(from))))
+            .and(axis.clone().lt(lit(datetime(Some(to)))));
+        let mut columns: Vec<Expr> = column_names(plan.schema())
+            .into_iter()
+            .map(|n| col(Column::from_name(n)))
+            .collect();
+        columns.push(((cast(axis, DataType::Int64) - lit(from)) / lit(step)).alias(BIN));
+        let binned = build(
+            LogicalPlanBuilder::from(plan)
+                .filter(in_range)
+                .and_then(|b| b.project(columns)),
+            span,
+        )?;
+
+        let names = aggregate_names(series)?;
+        let mut by = series.by.clone();
+        by.push(ast::Spanned::new(ExprKind::Name(BIN.to_string()), span));
+        let summarize = Summarize {
+            hints: Vec::new(),
+            aggregates: series
+                .aggregates
+                .iter()
+                .zip(&names)
+                .map(|(a, name)| named(name, &a.expr, span))
+                .collect(),
+            by,
+        };
+        let per_bin = self.summarize(binned, &summarize, span)?;
+        let keys: Vec<String> = column_names(per_bin.schema())[..series.by.len()].to_vec();
+
+        let in_order = vec![col(BIN).sort(true, false)];
+        let list = |name: &str, alias: String| {
+            array_agg(col(Column::from_name(name)))
+                .order_by(in_order.clone())
+                .build()
+                .at(span)
+                .map(|e| e.alias(alias))
+        };
+        let mut lists = vec![list(BIN, "__kql_series_bins".to_string())?];
+        for (i, name) in names.iter().enumerate() {
+            lists.push(list(name, format!("__kql_series_{i}"))?);
+        }
+        let key_exprs: Vec<Expr> = keys
+            .iter()
+            .map(|k| col(Column::from_name(k.clone())))
+            .collect();
+        let grouped = build(
+            LogicalPlanBuilder::from(per_bin).aggregate(key_exprs.clone(), lists),
+            span,
+        )?;
+
+        let fill = ScalarUDF::new_from_impl(SeriesFill::default());
+        let mut output = key_exprs;
+        for (i, (name, aggregate)) in names.iter().zip(&series.aggregates).enumerate() {
+            let default = match &aggregate.default {
+                Some(d) => self.constant(d)?,
+                None => ScalarValue::Int64(Some(0)),
+            };
+            output.push(
+                fill.call(vec![
+                    col(Column::from_name("__kql_series_bins")),
+                    col(Column::from_name(format!("__kql_series_{i}"))),
+                    lit(bins),
+                    lit(default),
+                ])
+                .alias(name),
+            );
+        }
+        output.push(lit(axis_json(from, step, bins)).alias(axis_name));
+        build(LogicalPlanBuilder::from(grouped).project(output), span)
+    }
+
+    /// `from` and `to` as nanoseconds: given, or the data's first bin and the bin after its last.
+    fn series_range(
+        &mut self,
+        plan: &LogicalPlan,
+        series: &MakeSeries,
+        axis: &Expr,
+        step: i64,
+        span: Span,
+    ) -> PlanResult<(i64, i64)> {
+        let given = |planner: &mut Self, e: &Option<ast::Expr>| -> PlanResult<Option<i64>> {
+            let Some(e) = e else { return Ok(None) };
+            match planner.constant(e)? {
+                ScalarValue::TimestampNanosecond(Some(v), _) => Ok(Some(v)),
+                _ => Err(PlanError::user(e.span, "make-series needs a datetime here")),
+            }
+        };
+        let (from, to) = (given(self, &series.from)?, given(self, &series.to)?);
+        if let (Some(from), Some(to)) = (from, to) {
+            return Ok((from, to));
+        }
+        let bounds = build(
+            LogicalPlanBuilder::from(plan.clone()).aggregate(
+                Vec::<Expr>::new(),
+                vec![
+                    cast(min(axis.clone()), DataType::Int64).alias("first"),
+                    cast(max(axis.clone()), DataType::Int64).alias("last"),
+                ],
+            ),
+            span,
+        )?;
+        let batches = self
+            .catalog
+            .evaluate(&bounds)
+            .map_err(|message| PlanError::user(span, message))?;
+        let value = |column: usize| {
+            batches.iter().find(|b| b.num_rows() > 0).and_then(|b| {
+                let a = b
+                    .column(column)
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::Int64Array>()?;
+                a.is_valid(0).then(|| a.value(0))
+            })
+        };
+        let first = from.or_else(|| value(0).map(|v| v.div_euclid(step) * step));
+        let last = to.or_else(|| value(1).map(|v| (v.div_euclid(step) + 1) * step));
+        Ok((first.unwrap_or(0), last.unwrap_or(0)))
+    }
+}
+
+/// Each aggregate's output name: `Name = agg(...)`, or Kusto's default (`count_`, `avg_X`).
+fn aggregate_names(series: &MakeSeries) -> PlanResult<Vec<String>> {
+    series
+        .aggregates
+        .iter()
+        .map(|a| match &a.expr.node {
+            ExprKind::Assign { name, .. } => Ok(name.node.clone()),
+            _ => crate::aggregates::default_name(&a.expr)
+                .ok_or_else(|| PlanError::user(a.expr.span, "expected an aggregate")),
+        })
+        .collect()
+}
+
+fn named(name: &str, expr: &ast::Expr, span: Span) -> ast::Expr {
+    let value = match &expr.node {
+        ExprKind::Assign { value, .. } => value.as_ref().clone(),
+        _ => expr.clone(),
+    };
+    ast::Spanned::new(
+        ExprKind::Assign {
+            name: ast::Spanned::new(name.to_string(), span),
+            value: Box::new(value),
+        },
+        span,
+    )
+}
+
+/// The bins' start times as a JSON array of ISO 8601 datetimes, as Kusto writes them.
+fn axis_json(from: i64, step: i64, bins: i64) -> String {
+    let times: Vec<String> = (0..bins)
+        .map(|i| {
+            let ns = from + i * step;
+            let t = chrono::DateTime::from_timestamp_nanos(ns);
+            let ticks = ns.rem_euclid(1_000_000_000) / 100;
+            format!("\"{}.{ticks:07}Z\"", t.format("%Y-%m-%dT%H:%M:%S"))
+        })
+        .collect();
+    format!("[{}]", times.join(","))
+}
