@@ -84,7 +84,8 @@ impl Planner<'_> {
             }
             "row_number" | "prev" | "next" => self.window_call(&name.node, args, schema, span),
             "column_ifexists" if args.len() == 2 => {
-                let ExprKind::Literal(kqlite_parser::Literal::String(column)) = &args[0].node else {
+                let name = self.constant(&args[0])?;
+                let Some(Some(column)) = name.try_as_str() else {
                     return Err(PlanError::user(args[0].span, "expected a column name string"));
                 };
                 match resolve_column(schema, column, span) {

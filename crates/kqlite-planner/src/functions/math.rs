@@ -29,8 +29,9 @@ impl Planner<'_> {
             "todouble" | "toreal" | "todecimal" => one(self, &|e| try_cast(e, DataType::Float64)),
             "tobool" | "toboolean" => self.to_bool(c),
             "iff" | "iif" => self.lower_args(c, 3, 3).and_then(|a| {
-                when(a[0].clone(), a[1].clone())
-                    .otherwise(a[2].clone())
+                let values = self.common_numeric(vec![a[1].clone(), a[2].clone()], c)?;
+                when(a[0].clone(), values[0].clone())
+                    .otherwise(values[1].clone())
                     .at(c.span)
             }),
             "case" => self.case(c),
@@ -102,11 +103,44 @@ impl Planner<'_> {
             ));
         }
         let (pairs, otherwise) = a.split_at(a.len() - 1);
-        let mut builder = when(pairs[0].clone(), pairs[1].clone());
-        for pair in pairs[2..].chunks(2) {
-            builder = builder.when(pair[0].clone(), pair[1].clone());
+        let mut values: Vec<Expr> = pairs.chunks(2).map(|p| p[1].clone()).collect();
+        values.push(otherwise[0].clone());
+        let values = self.common_numeric(values, c)?;
+        let conditions: Vec<&Expr> = pairs.chunks(2).map(|p| &p[0]).collect();
+        let mut builder = when(conditions[0].clone(), values[0].clone());
+        for (condition, value) in conditions[1..].iter().zip(&values[1..]) {
+            builder = builder.when((*condition).clone(), value.clone());
         }
-        builder.otherwise(otherwise[0].clone()).at(c.span)
+        builder
+            .otherwise(values[values.len() - 1].clone())
+            .at(c.span)
+    }
+
+    /// Branch values of mixed numeric types (`int` and `long`, `long` and `real`) as one type,
+    /// as Kusto widens them: `real` if any is, else `long`. Other values stay as they are.
+    fn common_numeric(&self, values: Vec<Expr>, c: &Call) -> PlanResult<Vec<Expr>> {
+        let mut types = Vec::with_capacity(values.len());
+        for v in &values {
+            types.push(self.type_of(v, c.schema, c.span)?);
+        }
+        let numeric = |t: &DataType| t.is_numeric() || t == &DataType::Null;
+        let first_real = types.iter().find(|t| !t.is_null());
+        if types
+            .iter()
+            .all(|t| first_real.is_none_or(|f| t == f || t.is_null()))
+            || !types.iter().all(numeric)
+        {
+            return Ok(values);
+        }
+        let target = if types.iter().any(|t| t.is_floating()) {
+            DataType::Float64
+        } else {
+            DataType::Int64
+        };
+        Ok(values
+            .into_iter()
+            .map(|v| cast(v, target.clone()))
+            .collect())
     }
 
     /// `coalesce`: the first value not null (for strings, not empty).
