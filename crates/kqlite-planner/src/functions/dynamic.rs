@@ -30,7 +30,12 @@ impl Planner<'_> {
             "split" => self.row_kernel(c, (2, 3), &[0, 1], Text(d::split)),
             "extract_json" | "extractjson" => self.extract_json(c),
             "pack_array" => self.lower_args(c, 1, 64).map(|a| pack(PackKind::Array, a)),
-            "pack" | "bag_pack" => self.lower_args(c, 2, 128).map(|a| pack(PackKind::Bag, a)),
+            "pack" | "bag_pack" | "pack_dictionary" => {
+                self.lower_args(c, 2, 128).map(|a| pack(PackKind::Bag, a))
+            }
+            "set_union" => self.row_kernel(c, (2, 64), &[], Text(d::set_union)),
+            "set_intersect" => self.row_kernel(c, (2, 64), &[], Text(d::set_intersect)),
+            "set_difference" => self.row_kernel(c, (2, 64), &[], Text(d::set_difference)),
             _ => return None,
         })
     }

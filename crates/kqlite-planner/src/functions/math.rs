@@ -63,9 +63,41 @@ impl Planner<'_> {
                 let e = real(e);
                 binary_expr(abs(e.clone()), Operator::Lt, lit(f64::INFINITY)).and(e.is_not_null())
             }),
+            "binary_and" => self.bitwise(c, Operator::BitwiseAnd),
+            "binary_or" => self.bitwise(c, Operator::BitwiseOr),
+            "binary_xor" => self.bitwise(c, Operator::BitwiseXor),
+            "binary_shift_left" => self.bitwise(c, Operator::BitwiseShiftLeft),
+            "binary_shift_right" => self.bitwise(c, Operator::BitwiseShiftRight),
+            "binary_not" => one(self, &|e| {
+                binary_expr(cast(e, DataType::Int64), Operator::BitwiseXor, lit(-1i64))
+            }),
+            "rand" => self.rand(c),
+            "new_guid" => self
+                .lower_args(c, 0, 0)
+                .map(|_| datafusion::functions::expr_fn::uuid()),
             "max_of" => self.lower_args(c, 2, 64).map(greatest),
             "min_of" => self.lower_args(c, 2, 64).map(least),
             _ => return None,
+        })
+    }
+
+    /// `binary_and(a, b)` and the like, on longs.
+    fn bitwise(&mut self, c: &Call, op: Operator) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 2, 2)?;
+        let long = |e: &Expr| cast(e.clone(), DataType::Int64);
+        Ok(binary_expr(long(&a[0]), op, long(&a[1])))
+    }
+
+    /// `rand()`: a real in [0, 1); `rand(n)`: a long in [0, n).
+    fn rand(&mut self, c: &Call) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 0, 1)?;
+        let r = datafusion::functions::expr_fn::random();
+        Ok(match a.first() {
+            None => r,
+            Some(n) => cast(
+                floor(r * cast(n.clone(), DataType::Float64)),
+                DataType::Int64,
+            ),
         })
     }
 

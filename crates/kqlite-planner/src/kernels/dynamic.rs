@@ -223,3 +223,65 @@ fn json_path(path: &str) -> Option<Vec<PathStep>> {
     }
     Some(steps)
 }
+
+#[derive(Clone, Copy, PartialEq)]
+enum SetOp {
+    Union,
+    Intersect,
+    Difference,
+}
+
+/// `set_union(a, b, ...)`: every distinct element, in first-seen order.
+pub fn set_union(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    set_op(row, out, SetOp::Union)
+}
+
+/// `set_intersect(a, b, ...)`: the distinct elements of `a` found in every other array.
+pub fn set_intersect(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    set_op(row, out, SetOp::Intersect)
+}
+
+/// `set_difference(a, b, ...)`: the distinct elements of `a` found in no other array.
+pub fn set_difference(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    set_op(row, out, SetOp::Difference)
+}
+
+/// Elements are compared as compact JSON text.
+fn set_op(row: &Row, out: &mut String, op: SetOp) -> bool {
+    let compact = |item: &str| {
+        let mut s = String::new();
+        json::push_compact(item, &mut s);
+        s
+    };
+    let arrays: Option<Vec<Vec<String>>> = row
+        .iter()
+        .map(|v| {
+            v.and_then(json::elements)
+                .map(|items| items.into_iter().map(compact).collect())
+        })
+        .collect();
+    let Some(arrays) = arrays else {
+        return false;
+    };
+    let candidates: Vec<&String> = match op {
+        SetOp::Union => arrays.iter().flatten().collect(),
+        _ => arrays[0].iter().collect(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    out.push('[');
+    for item in candidates {
+        let keep = match op {
+            SetOp::Union => true,
+            SetOp::Intersect => arrays[1..].iter().all(|a| a.contains(item)),
+            SetOp::Difference => !arrays[1..].iter().any(|a| a.contains(item)),
+        };
+        if keep && seen.insert(item) {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(item);
+        }
+    }
+    out.push(']');
+    true
+}
