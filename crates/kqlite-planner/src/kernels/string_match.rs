@@ -22,13 +22,30 @@ pub enum MatchOp {
 
 /// `kql_<op>[_cs][_all](haystack, needle, ...)`: true when any needle (or, with `all`, every
 /// needle) matches. Needles are usually literals; column needles take a slower row-wise path.
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug)]
 pub struct StringMatch {
     op: MatchOp,
     case_sensitive: bool,
     all: bool,
     name: String,
     signature: Signature,
+    /// The matcher of the last batch: literal needles are the same for every batch of a
+    /// query, and building an automaton for a long `has_any` list per batch would dominate.
+    last: std::sync::Mutex<Option<std::sync::Arc<Matcher>>>,
+}
+
+impl PartialEq for StringMatch {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for StringMatch {}
+
+impl std::hash::Hash for StringMatch {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
 }
 
 impl StringMatch {
@@ -46,6 +63,7 @@ impl StringMatch {
             all,
             name,
             signature,
+            last: std::sync::Mutex::new(None),
         }
     }
 }
@@ -71,7 +89,7 @@ impl ScalarUDFImpl for StringMatch {
         let needles: Vec<ColumnarValue> = values.collect();
         let result = match literal_needles(&needles) {
             Some(needles) => {
-                let matcher = Matcher::new(self.op, self.case_sensitive, self.all, needles);
+                let matcher = self.matcher(needles);
                 eval_strings(&haystack, &|hay| matcher.matches(hay))?
             }
             None => self.row_wise(&haystack, &needles, rows)?,
@@ -81,6 +99,24 @@ impl ScalarUDFImpl for StringMatch {
 }
 
 impl StringMatch {
+    /// The matcher for `needles`: the last one when the needles are the same.
+    fn matcher(&self, needles: Vec<String>) -> std::sync::Arc<Matcher> {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        match last.as_ref() {
+            Some(m) if m.needles == needles => std::sync::Arc::clone(m),
+            _ => {
+                let built = std::sync::Arc::new(Matcher::new(
+                    self.op,
+                    self.case_sensitive,
+                    self.all,
+                    needles,
+                ));
+                *last = Some(std::sync::Arc::clone(&built));
+                built
+            }
+        }
+    }
+
     /// Needles that vary per row: compare each row with its own needles.
     fn row_wise(
         &self,
@@ -131,6 +167,7 @@ fn scalar_str(value: &ScalarValue) -> Option<&str> {
 }
 
 /// A compiled set of literal needles.
+#[derive(Debug)]
 struct Matcher {
     op: MatchOp,
     case_sensitive: bool,
