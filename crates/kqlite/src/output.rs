@@ -184,9 +184,24 @@ fn datetime_text(column: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowError
     let options = FormatOptions::default().with_timestamp_tz_format(Some(DATETIME_FORMAT));
     let formatter = arrow::util::display::ArrayFormatter::try_new(column.as_ref(), &options)?;
     let text: StringArray = (0..column.len())
-        .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
+        .map(|i| {
+            column
+                .is_valid(i)
+                .then(|| ticks(formatter.value(i).to_string()))
+        })
         .collect();
     Ok(Arc::new(text))
+}
+
+/// Kusto's datetimes count 100 ns ticks: nine fraction digits ending in `00` print as seven
+/// (`23:59:59.9999999Z`).
+fn ticks(mut text: String) -> String {
+    let digits = text.rfind('.').map_or(0, |dot| text.len() - dot - 2);
+    if digits == 9 && text.ends_with("00Z") {
+        text.truncate(text.len() - 3);
+        text.push('Z');
+    }
+    text
 }
 
 fn timespan_text(column: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowError> {
