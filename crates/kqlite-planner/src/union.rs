@@ -34,6 +34,7 @@ impl Planner<'_> {
             return Err(PlanError::user(span, "union found no tables"));
         }
         let common = inner.then(|| common_columns(&legs));
+        let leg_names: Vec<String> = legs.iter().map(|(name, _)| name.clone()).collect();
         let mut result: Option<LogicalPlanBuilder> = None;
         for (name, plan) in legs {
             let plan = leg_columns(
@@ -49,7 +50,12 @@ impl Planner<'_> {
             });
         }
         let unioned = result.expect("at least one leg").build().at(span)?;
-        crate::planner::strings_not_null(unioned, &[], span)
+        // Dynamic columns keep their nulls, as they do in each table.
+        let dynamic: Vec<String> = leg_names
+            .iter()
+            .flat_map(|name| self.catalog.dynamic_columns(name))
+            .collect();
+        crate::planner::strings_not_null(unioned, &dynamic, span)
     }
 
     /// One table, a subquery, or every table matching a wildcard.

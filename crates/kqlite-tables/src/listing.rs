@@ -52,26 +52,7 @@ pub(crate) fn read_footer(path: &Path) -> Result<FileFacts, TableError> {
         path: path.to_path_buf(),
         rows: u64::try_from(file_metadata.num_rows()).unwrap_or(0),
         schema: Arc::new(schema),
-        non_null: non_null_columns(&metadata),
     })
-}
-
-/// The flat columns whose every row group records zero nulls. A table column that is
-/// never null needs no `coalesce(col, "")`, which would hide it from Parquet pruning.
-fn non_null_columns(
-    metadata: &datafusion::parquet::file::metadata::ParquetMetaData,
-) -> Vec<String> {
-    let descr = metadata.file_metadata().schema_descr();
-    (0..descr.num_columns())
-        .filter(|&i| descr.column(i).path().parts().len() == 1)
-        .filter(|&i| {
-            metadata.row_groups().iter().all(|group| {
-                let stats = group.column(i).statistics();
-                stats.and_then(|s| s.null_count_opt()) == Some(0)
-            })
-        })
-        .map(|i| descr.column(i).name().to_string())
-        .collect()
 }
 
 /// A `ListingTable` with `file_schema` as the schema of every file:

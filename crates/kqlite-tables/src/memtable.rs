@@ -14,14 +14,9 @@ use datafusion::logical_expr::LogicalPlanBuilder;
 use crate::error::TableError;
 
 /// `base`, then the columns of `batches` it lacks (first seen first). An extra
-/// column whose type differs between batches becomes a string column. Every column is
-/// nullable: rows read from text formats may lack any of them.
+/// column whose type differs between batches becomes a string column.
 pub(crate) fn merge_schema(base: &Schema, batches: &[RecordBatch]) -> SchemaRef {
-    let mut fields: Vec<Field> = base
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone().with_nullable(true))
-        .collect();
+    let mut fields: Vec<Field> = base.fields().iter().map(|f| f.as_ref().clone()).collect();
     let known = base.fields().len();
     for batch in batches {
         for field in batch.schema().fields() {

@@ -1,7 +1,5 @@
 //! Deciding, from a file's footer alone, whether its columns can be read as
-//! the registered table's columns; and building the table schema. A column that every file
-//! holds with no null (by its statistics) is not nullable in the schema: the planner then
-//! reads it as it is, instead of as `coalesce(col, "")`, which hides it from Parquet pruning.
+//! the registered table's columns; and building the table schema.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,8 +16,6 @@ pub(crate) struct FileFacts {
     pub path: PathBuf,
     pub rows: u64,
     pub schema: SchemaRef,
-    /// Columns whose statistics show no null in any row group.
-    pub non_null: Vec<String>,
 }
 
 const NESTED_HINT: &str = "nested Parquet types in dynamic columns are not supported yet; \
@@ -92,16 +88,7 @@ pub(crate) fn table_schema(def: &TableDef, files: &[FileFacts]) -> Result<Schema
         check_file(def, file, &mut extras)?;
     }
     let documented = def.schema.fields().iter().map(|f| f.as_ref().clone());
-    let fields: Vec<Field> = documented
-        .chain(extras)
-        .map(|f| {
-            let never_null = !files.is_empty()
-                && files
-                    .iter()
-                    .all(|file| file.non_null.iter().any(|n| n == f.name()));
-            f.with_nullable(!never_null)
-        })
-        .collect();
+    let fields: Vec<Field> = documented.chain(extras).collect();
     Ok(Arc::new(Schema::new(fields)))
 }
 
