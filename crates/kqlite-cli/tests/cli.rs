@@ -165,6 +165,24 @@ fn filters_on_nullable_strings_reach_parquet_pruning() {
 }
 
 #[test]
+fn columns_without_nulls_are_read_as_they_are() {
+    // ActionType has no null in the sample's footers: no coalesce(col, "") on it.
+    let output = with_sample(&[
+        "--explain",
+        "DataSecurityEvents | project ActionType, SensitivityLabelId",
+    ]);
+    let text = stdout(&output);
+    assert!(
+        !text.contains("WHEN datasecurityevents.ActionType IS NOT NULL"),
+        "{text}"
+    );
+    assert!(
+        text.contains("WHEN datasecurityevents.SensitivityLabelId IS NOT NULL"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_closed_pipe_is_not_an_error() {
     let data = sample();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kqlite"))

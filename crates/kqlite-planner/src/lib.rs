@@ -43,6 +43,11 @@ pub trait Catalog {
     fn dynamic_columns(&self, _table: &str) -> Vec<String> {
         Vec::new()
     }
+    /// Columns of `table` that hold no null in the data: read as they are, with no
+    /// `coalesce(col, "")`. The schema still says nullable, as operators may bring nulls in.
+    fn never_null(&self, _table: &str) -> Vec<String> {
+        Vec::new()
+    }
     /// Runs `plan` while planning, for what depends on the data: the columns of `bag_unpack`
     /// and `pivot`, the terms of `has_any` over a table. The error says why it failed.
     fn evaluate(&self, _plan: &LogicalPlan) -> Result<Vec<RecordBatch>, String> {

@@ -253,14 +253,17 @@ impl<'a> Planner<'a> {
         table: &str,
         span: Span,
     ) -> PlanResult<LogicalPlan> {
-        strings_not_null(scan, &self.catalog.dynamic_columns(table), span)
+        let mut as_they_are = self.catalog.dynamic_columns(table);
+        as_they_are.extend(self.catalog.never_null(table));
+        strings_not_null(scan, &as_they_are, span)
     }
 }
 
-/// Coalesces the nullable string columns of `plan` to "", except the `dynamic` ones.
+/// Coalesces the nullable string columns of `plan` to "", except those in `keep` (the
+/// `dynamic` ones, and those with no null in the data).
 pub(crate) fn strings_not_null(
     plan: LogicalPlan,
-    dynamic: &[String],
+    keep: &[String],
     span: Span,
 ) -> PlanResult<LogicalPlan> {
     let columns: Vec<Expr> = plan
@@ -268,9 +271,9 @@ pub(crate) fn strings_not_null(
         .iter()
         .map(|(qualifier, field)| {
             let column = Expr::Column((qualifier, field).into());
-            let is_dynamic = dynamic.iter().any(|d| d == field.name());
+            let kept = keep.iter().any(|d| d == field.name());
             match empty_string(field.data_type()) {
-                Some(empty) if field.is_nullable() && !is_dynamic => {
+                Some(empty) if field.is_nullable() && !kept => {
                     coalesce(vec![column, lit(empty)]).alias(field.name())
                 }
                 _ => column,

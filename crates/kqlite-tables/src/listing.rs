@@ -20,16 +20,35 @@ use crate::discover::ParquetFiles;
 use crate::error::TableError;
 use crate::validate::{table_schema, FileFacts};
 
-/// The checked footers of a table's Parquet files: rows and the file schema
-/// (documented columns, then extra columns found in the files).
-pub(crate) fn inspect(table: &ParquetFiles) -> Result<(u64, SchemaRef), TableError> {
+/// What the footers of a table's Parquet files say.
+pub(crate) struct Inspected {
+    pub rows: u64,
+    /// Documented columns, then extra columns found in the files.
+    pub schema: SchemaRef,
+    /// Columns that every file holds with no null, by its statistics.
+    pub never_null: Vec<String>,
+}
+
+/// The checked footers of a table's Parquet files.
+pub(crate) fn inspect(table: &ParquetFiles) -> Result<Inspected, TableError> {
     let facts = table
         .files
         .iter()
         .map(|f| read_footer(f))
         .collect::<Result<Vec<_>, _>>()?;
     let schema = table_schema(table.def, &facts)?;
-    Ok((facts.iter().map(|f| f.rows).sum(), schema))
+    let never_null = schema
+        .fields()
+        .iter()
+        .map(|f| f.name())
+        .filter(|name| facts.iter().all(|file| file.non_null.contains(name)))
+        .cloned()
+        .collect();
+    Ok(Inspected {
+        rows: facts.iter().map(|f| f.rows).sum(),
+        schema,
+        never_null,
+    })
 }
 
 /// Reads only the footer of `path` (opened read-only): row count and Arrow schema.
@@ -52,7 +71,25 @@ pub(crate) fn read_footer(path: &Path) -> Result<FileFacts, TableError> {
         path: path.to_path_buf(),
         rows: u64::try_from(file_metadata.num_rows()).unwrap_or(0),
         schema: Arc::new(schema),
+        non_null: non_null_columns(&metadata),
     })
+}
+
+/// The flat columns whose every row group records zero nulls.
+fn non_null_columns(
+    metadata: &datafusion::parquet::file::metadata::ParquetMetaData,
+) -> Vec<String> {
+    let descr = metadata.file_metadata().schema_descr();
+    (0..descr.num_columns())
+        .filter(|&i| descr.column(i).path().parts().len() == 1)
+        .filter(|&i| {
+            metadata.row_groups().iter().all(|group| {
+                let stats = group.column(i).statistics();
+                stats.and_then(|s| s.null_count_opt()) == Some(0)
+            })
+        })
+        .map(|i| descr.column(i).name().to_string())
+        .collect()
 }
 
 /// A `ListingTable` with `file_schema` as the schema of every file:

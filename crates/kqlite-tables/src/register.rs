@@ -16,7 +16,7 @@ use crate::discover::{
 };
 use crate::error::TableError;
 use crate::formats::Format;
-use crate::listing::{inspect, listing_table};
+use crate::listing::{inspect, listing_table, Inspected};
 use crate::load::{load, LoadedTable};
 use crate::memtable::{mem_table, merge_schema, union};
 use crate::schema::{table_names, TableDef};
@@ -36,6 +36,9 @@ pub struct RegisteredTable {
     /// Where the rows came from, one line per format and folder, e.g.
     /// `streaming JSON: 24 files in /exports/stream`.
     pub sources: Vec<String>,
+    /// Columns that no file holds a null in (by Parquet statistics; none for rows read from
+    /// other formats): reading them needs no null handling.
+    pub never_null: Vec<String>,
 }
 
 /// How registration treats problems in input files.
@@ -90,9 +93,9 @@ pub fn register_dir_with_report(
     }
     let mut memory = loaded.tables;
     let mut tables = Vec::new();
-    for (files, (rows, schema)) in parquet {
+    for (files, inspected) in parquet {
         let extra = memory.remove(&files.def.name).map(|(_, t)| t);
-        tables.push(build(ctx, (files, rows, schema), extra)?);
+        tables.push(build(ctx, files, inspected, extra)?);
     }
     for (_, (def, table)) in memory {
         tables.push(build_memory(def, table)?);
@@ -112,20 +115,22 @@ type Built = (RegisteredTable, Arc<dyn TableProvider>);
 /// A table with Parquet files, and maybe rows read from other files too.
 fn build(
     ctx: &SessionContext,
-    (files, rows, file_schema): (ParquetFiles, u64, SchemaRef),
+    files: ParquetFiles,
+    inspected: Inspected,
     memory: Option<LoadedTable>,
 ) -> Result<Built, TableError> {
     let Some(memory) = memory else {
-        let provider = listing_table(ctx, &files, file_schema)?;
-        let table = registered(files.def, &files, rows, provider.schema(), None);
+        let provider = listing_table(ctx, &files, inspected.schema)?;
+        let mut table = registered(files.def, &files, inspected.rows, provider.schema(), None);
+        table.never_null = inspected.never_null;
         return Ok((table, provider));
     };
-    let file_schema = merge_schema(&file_schema, &memory.batches);
+    let file_schema = merge_schema(&inspected.schema, &memory.batches);
     let listing = listing_table(ctx, &files, file_schema)?;
     let schema = listing.schema();
     let mem = mem_table(&schema, &memory.batches)?;
     let provider = union(&files.def.name, listing, mem)?;
-    let table = registered(files.def, &files, rows, schema, Some(&memory));
+    let table = registered(files.def, &files, inspected.rows, schema, Some(&memory));
     Ok((table, provider))
 }
 
@@ -138,6 +143,7 @@ fn build_memory(def: &'static TableDef, table: LoadedTable) -> Result<Built, Tab
         rows: table.rows,
         schema,
         sources: sources(&[], &table.files),
+        never_null: Vec::new(),
     };
     Ok((registered, provider))
 }
@@ -158,6 +164,7 @@ fn registered(
         rows: rows + memory.map_or(0, |m| m.rows),
         schema,
         sources: sources(&files.files, others),
+        never_null: Vec::new(),
     }
 }
 

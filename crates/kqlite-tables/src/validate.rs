@@ -16,6 +16,8 @@ pub(crate) struct FileFacts {
     pub path: PathBuf,
     pub rows: u64,
     pub schema: SchemaRef,
+    /// Columns whose statistics show no null in any row group.
+    pub non_null: Vec<String>,
 }
 
 const NESTED_HINT: &str = "nested Parquet types in dynamic columns are not supported yet; \

@@ -217,6 +217,16 @@ impl Catalog for Engine {
         })
     }
 
+    fn never_null(&self, table: &str) -> Vec<String> {
+        // The latest registration of a name is the one queries read.
+        self.tables
+            .iter()
+            .rev()
+            .find(|t| t.name == table)
+            .map(|t| t.never_null.clone())
+            .unwrap_or_default()
+    }
+
     fn dynamic_columns(&self, table: &str) -> Vec<String> {
         let Some(schema) = self.providers.get(table).map(|p| p.schema()) else {
             return Vec::new();
