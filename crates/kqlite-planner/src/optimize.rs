@@ -146,12 +146,12 @@ fn coalesced(expr: &Expr) -> Option<Expr> {
 
 fn string_literal(expr: &Expr) -> Option<&str> {
     match expr {
-        Expr::Literal(value, _) => match value {
+        Expr::Literal(
             ScalarValue::Utf8(Some(s))
             | ScalarValue::Utf8View(Some(s))
-            | ScalarValue::LargeUtf8(Some(s)) => Some(s),
-            _ => None,
-        },
+            | ScalarValue::LargeUtf8(Some(s)),
+            _,
+        ) => Some(s),
         _ => None,
     }
 }
