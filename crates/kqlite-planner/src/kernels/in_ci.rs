@@ -53,6 +53,19 @@ impl ScalarUDFImpl for InCi {
                 set.insert(text.to_lowercase());
             }
         }
+        // A short ASCII list: compare in place, ignoring ASCII case, shortest test first.
+        let few: Vec<&String> = set.iter().collect();
+        if few.len() <= 16 && few.iter().all(|n| n.is_ascii()) {
+            let result = eval_strings(&haystack, &|value| {
+                if value.is_ascii() {
+                    few.iter()
+                        .any(|n| n.len() == value.len() && n.eq_ignore_ascii_case(value))
+                } else {
+                    set.contains(value.to_lowercase().as_str())
+                }
+            })?;
+            return Ok(ColumnarValue::Array(Arc::new(result)));
+        }
         // One reused buffer: no allocation per row.
         let buffer = RefCell::new(String::new());
         let result = eval_strings(&haystack, &|value| {
