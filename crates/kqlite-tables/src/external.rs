@@ -168,14 +168,7 @@ impl<'a> Columns<'a> {
     }
 
     fn error(&self, column: Option<&str>, message: String) -> TableError {
-        TableError::BadInput(vec![Warning {
-            path: self.path.clone(),
-            position: Position::Line(self.line),
-            column: column.map(str::to_string),
-            kind: WarningKind::FailedFile,
-            message,
-            count: 1,
-        }])
+        unreadable(&self.path, Position::Line(self.line), column, message)
     }
 
     fn finish(mut self, schema: &SchemaRef) -> Result<RecordBatch, TableError> {
@@ -299,14 +292,7 @@ fn read_parquet(path: &Path, schema: &SchemaRef) -> Result<RecordBatch, TableErr
             missing.name(),
             names.join(", ")
         );
-        return Err(TableError::BadInput(vec![Warning {
-            path: path.to_path_buf(),
-            position: Position::File,
-            column: None,
-            kind: WarningKind::FailedFile,
-            message,
-            count: 1,
-        }]));
+        return Err(unreadable(path, Position::File, None, message));
     }
     let mut batches = Vec::new();
     for batch in reader {
@@ -326,4 +312,21 @@ impl TableError {
         }
         self
     }
+}
+
+/// The error for a file `externaldata` cannot read, at `position` (and `column`).
+fn unreadable(
+    path: &Path,
+    position: Position,
+    column: Option<&str>,
+    message: String,
+) -> TableError {
+    TableError::BadInput(vec![Warning {
+        path: path.to_path_buf(),
+        position,
+        column: column.map(str::to_string),
+        kind: WarningKind::FailedFile,
+        message,
+        count: 1,
+    }])
 }
