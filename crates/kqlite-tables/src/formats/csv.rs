@@ -14,16 +14,10 @@ use crate::warning::{Position, WarningKind};
 
 pub(crate) fn read(
     reader: Box<dyn BufRead + '_>,
-    hint: Option<&'static TableDef>,
+    def: &'static TableDef,
     ctx: &mut ReadCtx<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(), TableError> {
-    let Some(def) = hint else {
-        let message = "cannot tell which table a CSV file holds: \
-                       name the file or its folder after the table";
-        ctx.warn(Position::File, WarningKind::FailedFile, message);
-        return Ok(());
-    };
     let mut csv = ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)

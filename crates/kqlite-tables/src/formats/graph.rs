@@ -34,16 +34,10 @@ struct SchemaColumn {
 
 pub(crate) fn read(
     reader: Box<dyn BufRead + '_>,
-    hint: Option<&'static TableDef>,
+    def: &'static TableDef,
     ctx: &mut ReadCtx<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(), TableError> {
-    let Some(def) = hint else {
-        let message = "cannot tell which table a Graph response holds: \
-                       name the file or its folder after the table";
-        ctx.warn(Position::File, WarningKind::FailedFile, message);
-        return Ok(());
-    };
     let response: Response = match serde_json::from_reader(reader) {
         Ok(response) => response,
         Err(e) => {

@@ -130,8 +130,25 @@ pub(crate) fn read_file(
     };
     match format {
         Format::StreamJson => stream::read(reader, hint, ctx, sink),
-        Format::GraphJson => graph::read(reader, hint, ctx, sink),
-        Format::Csv => csv::read(reader, hint, ctx, sink),
+        Format::GraphJson | Format::Csv => {
+            // One table per file: the file or folder name must say which.
+            let Some(def) = hint else {
+                let what = if format == Format::Csv {
+                    "CSV file"
+                } else {
+                    "Graph response"
+                };
+                let message = format!(
+                    "cannot tell which table a {what} holds: name the file or its folder after the table"
+                );
+                ctx.warn(Position::File, WarningKind::FailedFile, message);
+                return Ok(());
+            };
+            match format {
+                Format::Csv => csv::read(reader, def, ctx, sink),
+                _ => graph::read(reader, def, ctx, sink),
+            }
+        }
         Format::Parquet => unreachable!("Parquet files are not read row by row"),
     }
 }
