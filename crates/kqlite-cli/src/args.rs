@@ -36,6 +36,10 @@ pub struct Args {
     #[arg(long)]
     pub explain: bool,
 
+    /// Print to standard error how long attaching the data and each query took.
+    #[arg(long)]
+    pub timing: bool,
+
     /// Fail on any malformed row or value in the data instead of warning.
     #[arg(long)]
     pub strict: bool,

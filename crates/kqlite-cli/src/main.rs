@@ -9,6 +9,7 @@ mod tables;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::Parser;
 use kqlite::Engine;
@@ -79,7 +80,11 @@ async fn run(args: Args) -> Result<(), Failure> {
             .then_some(())
             .ok_or(Failure::Query);
     }
+    let started = Instant::now();
     let engine = open_engine(&args).await?;
+    if args.timing {
+        eprintln!("timing: attach {:.1} ms", millis(started));
+    }
     if args.query.is_none() && args.file.is_none() && io::stdin().is_terminal() {
         return Ok(repl::run(engine, &args).await?);
     }
@@ -87,7 +92,12 @@ async fn run(args: Args) -> Result<(), Failure> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     for (offset, query) in queries(&args, &text) {
+        let started = Instant::now();
         run_one(&engine, query, offset, &text, &args, &mut out).await?;
+        if args.timing {
+            out.flush()?;
+            eprintln!("timing: query {:.1} ms", millis(started));
+        }
     }
     out.flush()?;
     Ok(())
@@ -184,6 +194,10 @@ async fn run_one(
             Err(Failure::Query)
         }
     }
+}
+
+fn millis(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e3
 }
 
 fn generate(out: &std::path::Path, seed: u64, scale: usize) -> Result<(), Failure> {

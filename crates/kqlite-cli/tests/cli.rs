@@ -165,6 +165,40 @@ fn filters_on_nullable_strings_reach_parquet_pruning() {
 }
 
 #[test]
+fn timing_goes_to_stderr() {
+    let output = with_sample(&["--timing", "--format", "csv", "print x = 1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "x\n1\n");
+    let err = stderr(&output);
+    assert!(err.contains("timing: attach ") && err.contains("timing: query "), "{err}");
+}
+
+#[test]
+fn string_kernels_run_after_comparisons_on_the_rows_they_keep() {
+    // DataFusion evaluates the right of `a AND b` on a's rows only when `a` has no nulls: the
+    // comparison on the nullable label is made null-free and goes before the `=~` kernel.
+    let output = with_sample(&[
+        "--explain",
+        "DataSecurityEvents | where ExternalUrlDomains =~ 'mail.google.com' and SensitivityLabelId == 'x' | count",
+    ]);
+    let text = stdout(&output);
+    let filter = text
+        .lines()
+        .find(|l| l.contains("FilterExec"))
+        .unwrap_or_default();
+    let comparison = filter.find("(SensitivityLabelId@");
+    let kernel = filter.find("kql_equals(");
+    assert!(
+        comparison.is_some() && kernel.is_some() && comparison < kernel,
+        "{filter}"
+    );
+    assert!(
+        filter.contains("IS NOT DISTINCT FROM true AND kql_equals"),
+        "{filter}"
+    );
+}
+
+#[test]
 fn columns_without_nulls_are_read_as_they_are() {
     // ActionType has no null in the sample's footers: no coalesce(col, "") on it.
     let output = with_sample(&[

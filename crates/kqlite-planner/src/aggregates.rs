@@ -12,13 +12,14 @@ use datafusion::common::DFSchema;
 use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_aggregate::array_agg::array_agg_udaf;
 use datafusion::functions_aggregate::expr_fn::{
-    avg, count, count_distinct, first_value, max, min, stddev, stddev_pop, sum, var_pop, var_sample,
+    avg, count, first_value, max, min, stddev, stddev_pop, sum, var_pop, var_sample,
 };
 use datafusion::logical_expr::{cast, lit, Expr, ExprFunctionExt};
 use kqlite_parser::{ast, ExprKind, Literal, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::functions::check_arity;
+use crate::kernels::dcount;
 use crate::kernels::pack::{pack, PackKind};
 use crate::planner::{column, Planner};
 
@@ -330,7 +331,7 @@ impl Planner<'_> {
             }
             "dcount" | "count_distinct" => {
                 arity(1, 2)?;
-                (count_distinct(first()), Finish::Zero)
+                (dcount::call(first()), Finish::Zero)
             }
             "dcountif" => {
                 arity(2, 3)?;
@@ -338,7 +339,7 @@ impl Planner<'_> {
                 let kept = datafusion::logical_expr::when(a[1].clone(), first())
                     .end()
                     .at(span)?;
-                (count_distinct(kept), Finish::Zero)
+                (dcount::call(kept), Finish::Zero)
             }
             "sum" => one(arity(1, 1), sum(first()), Finish::Zero)?,
             "avg" => one(arity(1, 1), avg(first()), Finish::None)?,

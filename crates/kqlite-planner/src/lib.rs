@@ -6,6 +6,7 @@ mod error;
 mod evaluate;
 mod expr;
 mod external;
+mod filter_order;
 mod functions;
 mod join;
 mod kernels;
@@ -33,6 +34,7 @@ use datafusion::logical_expr::LogicalPlan;
 use kqlite_parser::Query;
 
 pub use error::{ErrorKind, PlanError, PlanResult};
+pub use filter_order::CheapConjunctsFirst;
 pub use optimize::ReadStringsDirectly;
 
 /// Where the planner finds tables.

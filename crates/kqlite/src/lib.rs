@@ -60,6 +60,7 @@ impl Engine {
             .with_config(kqlite_tables::session_config())
             .with_default_features()
             .with_optimizer_rule(Arc::new(kqlite_planner::ReadStringsDirectly))
+            .with_physical_optimizer_rule(Arc::new(kqlite_planner::CheapConjunctsFirst))
             .build();
         let ctx = SessionContext::new_with_state(state);
         Engine {

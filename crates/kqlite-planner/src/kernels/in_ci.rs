@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::strings::eval_strings;
+use super::strings::{eq_any_ascii_ignore_case, eval_strings};
 
 /// `kql_in_ci(value, 'a', 'b', ...)`.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -53,17 +53,10 @@ impl ScalarUDFImpl for InCi {
                 set.insert(text.to_lowercase());
             }
         }
-        // A short ASCII list: compare in place, ignoring ASCII case, shortest test first.
-        let few: Vec<&String> = set.iter().collect();
+        // A short ASCII list: compare in place.
+        let few: Vec<&str> = set.iter().map(String::as_str).collect();
         if few.len() <= 16 && few.iter().all(|n| n.is_ascii()) {
-            let result = eval_strings(&haystack, &|value| {
-                if value.is_ascii() {
-                    few.iter()
-                        .any(|n| n.len() == value.len() && n.eq_ignore_ascii_case(value))
-                } else {
-                    set.contains(value.to_lowercase().as_str())
-                }
-            })?;
+            let result = eval_strings(&haystack, &|value| eq_any_ascii_ignore_case(value, &few))?;
             return Ok(ColumnarValue::Array(Arc::new(result)));
         }
         // One reused buffer: no allocation per row.

@@ -2,6 +2,7 @@
 //! Arrow string arrays (`Utf8`, `LargeUtf8`, `Utf8View`, dictionaries of those) and never build
 //! a lowercase copy of a column: case-insensitive comparison folds ASCII bytes on the fly.
 
+pub mod dcount;
 pub mod dynamic;
 mod in_ci;
 pub mod json;

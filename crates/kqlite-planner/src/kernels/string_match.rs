@@ -7,7 +7,7 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::strings::{eq_ignore_case, eval_strings, is_term_byte};
+use super::strings::{eq_any_ascii_ignore_case, eq_ignore_case, eval_strings, is_term_byte};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MatchOp {
@@ -175,6 +175,8 @@ struct Matcher {
     needles: Vec<String>,
     /// Multi-pattern searcher for substring and term operators (ASCII case folding).
     searcher: Option<AhoCorasick>,
+    /// `=~` against ASCII needles: compared in place, length first.
+    ascii_equals: Option<Vec<String>>,
 }
 
 impl Matcher {
@@ -193,18 +195,27 @@ impl Matcher {
                     .ok()
             })
             .flatten();
+        let ascii_equals = (op == MatchOp::Equals
+            && !case_sensitive
+            && !all
+            && needles.iter().all(|n| n.is_ascii()))
+        .then(|| needles.clone());
         Matcher {
             op,
             case_sensitive,
             all,
             needles,
             searcher,
+            ascii_equals,
         }
     }
 
     fn matches(&self, hay: &str) -> bool {
         if let Some(searcher) = &self.searcher {
             return self.search(searcher, hay);
+        }
+        if let Some(ascii) = &self.ascii_equals {
+            return eq_any_ascii_ignore_case(hay, ascii);
         }
         let mut each = self
             .needles

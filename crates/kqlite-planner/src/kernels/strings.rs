@@ -8,9 +8,9 @@ use datafusion::common::{exec_err, Result};
 
 /// Applies `predicate` to every value; nulls stay null. Dictionaries are evaluated once per
 /// distinct value.
-pub(crate) fn eval_strings(
+pub(crate) fn eval_strings<F: Fn(&str) -> bool>(
     array: &ArrayRef,
-    predicate: &dyn Fn(&str) -> bool,
+    predicate: &F,
 ) -> Result<BooleanArray> {
     match array.data_type() {
         DataType::Utf8 => Ok(eval_typed(array.as_string::<i32>(), predicate)),
@@ -26,9 +26,10 @@ pub(crate) fn eval_strings(
     }
 }
 
-fn eval_typed<'a, A>(array: A, predicate: &dyn Fn(&str) -> bool) -> BooleanArray
+fn eval_typed<'a, A, F>(array: A, predicate: &F) -> BooleanArray
 where
     A: StringArrayType<'a> + Array,
+    F: Fn(&str) -> bool,
 {
     let values = BooleanBuffer::collect_bool(array.len(), |i| predicate(array.value(i)));
     BooleanArray::new(values, array.logical_nulls())
@@ -37,6 +38,23 @@ where
 /// Kusto terms are maximal runs of alphanumeric characters; non-ASCII letters count too.
 pub(crate) fn is_term_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+/// Whether `value` equals one of the ASCII `needles` ignoring case, as `eq_ignore_case` would
+/// say, testing the length first: most values fail on it without reading a byte.
+pub(crate) fn eq_any_ascii_ignore_case<S: AsRef<str>>(value: &str, needles: &[S]) -> bool {
+    let same = |n: &S| {
+        let n = n.as_ref();
+        n.len() == value.len() && n.as_bytes().eq_ignore_ascii_case(value.as_bytes())
+    };
+    if needles.iter().any(same) {
+        return true;
+    }
+    // Non-ASCII text folds onto ASCII only through the Kelvin sign (three bytes to `k`), so
+    // it is then longer than the needle.
+    needles.iter().any(|n| value.len() > n.as_ref().len())
+        && !value.is_ascii()
+        && needles.iter().any(|n| eq_ignore_case(value, n.as_ref()))
 }
 
 /// Case-insensitive equality without allocating: ASCII folds bytewise, the rest by Unicode.
