@@ -170,7 +170,10 @@ fn timing_goes_to_stderr() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "x\n1\n");
     let err = stderr(&output);
-    assert!(err.contains("timing: attach ") && err.contains("timing: query "), "{err}");
+    assert!(
+        err.contains("timing: attach ") && err.contains("timing: query "),
+        "{err}"
+    );
 }
 
 #[test]

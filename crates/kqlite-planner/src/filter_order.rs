@@ -98,9 +98,13 @@ fn null_free(expr: Arc<dyn PhysicalExpr>) -> Arc<dyn PhysicalExpr> {
     ))
 }
 
-/// A column compared with a literal, or tested for null: cheap, and never an error.
+/// A boolean column, a column compared with a literal, or tested for null: cheap, and never
+/// an error.
 fn is_comparison(expr: &Arc<dyn PhysicalExpr>) -> bool {
     let leaf = |e: &Arc<dyn PhysicalExpr>| e.is::<Column>() || e.is::<Literal>();
+    if expr.is::<Column>() {
+        return true;
+    }
     if let Some(binary) = expr.downcast_ref::<BinaryExpr>() {
         use Operator::*;
         return matches!(binary.op(), Eq | NotEq | Lt | LtEq | Gt | GtEq)
