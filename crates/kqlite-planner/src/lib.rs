@@ -21,6 +21,7 @@ mod parse_op;
 mod planner;
 mod range;
 mod search;
+mod selectivity;
 mod top_nested;
 mod union;
 mod user_functions;
@@ -36,6 +37,7 @@ use kqlite_parser::Query;
 pub use error::{ErrorKind, PlanError, PlanResult};
 pub use filter_order::CheapConjunctsFirst;
 pub use optimize::ReadStringsDirectly;
+pub use selectivity::GuessFilterSelectivity;
 
 /// Where the planner finds tables.
 pub trait Catalog {

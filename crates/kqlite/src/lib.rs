@@ -17,6 +17,8 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::dataframe::DataFrame;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::prelude::SessionContext;
 use kqlite_planner::{Catalog, PlanOptions};
 
@@ -54,13 +56,26 @@ impl Default for Engine {
     }
 }
 
+/// DataFusion's physical rules, with kqlite's filter selectivity guess before join selection
+/// (which picks the build side from it) and the conjunct order last.
+fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+    let mut rules = PhysicalOptimizer::new().rules;
+    let joins = rules
+        .iter()
+        .position(|r| r.name() == "join_selection")
+        .unwrap_or(0);
+    rules.insert(joins, Arc::new(kqlite_planner::GuessFilterSelectivity));
+    rules.push(Arc::new(kqlite_planner::CheapConjunctsFirst));
+    rules
+}
+
 impl Engine {
     pub fn new() -> Self {
         let state = datafusion::execution::SessionStateBuilder::new()
             .with_config(kqlite_tables::session_config())
             .with_default_features()
             .with_optimizer_rule(Arc::new(kqlite_planner::ReadStringsDirectly))
-            .with_physical_optimizer_rule(Arc::new(kqlite_planner::CheapConjunctsFirst))
+            .with_physical_optimizer_rules(physical_rules())
             .build();
         let ctx = SessionContext::new_with_state(state);
         Engine {
