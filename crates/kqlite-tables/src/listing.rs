@@ -144,7 +144,13 @@ fn dir_url(path: &Path) -> Result<ListingTableUrl, TableError> {
     Ok(ListingTableUrl::try_new(url, None)?)
 }
 
+/// An absolute path without `..` is kept as it is: found under a folder made canonical when
+/// attached, it needs no `readlink` per component and file.
 fn canonical(path: &Path) -> Result<std::path::PathBuf, TableError> {
+    let parent = |c: std::path::Component| c == std::path::Component::ParentDir;
+    if path.is_absolute() && !path.components().any(parent) {
+        return Ok(path.to_path_buf());
+    }
     std::fs::canonicalize(path).map_err(|e| TableError::io(path, e))
 }
 
