@@ -30,19 +30,10 @@ impl PhysicalOptimizerRule for CheapConjunctsFirst {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|node| {
-            let Some(filter) = node.downcast_ref::<FilterExec>() else {
-                return Ok(Transformed::no(node));
-            };
-            let Some(predicate) = reordered(filter.predicate(), &filter.input().schema())? else {
-                return Ok(Transformed::no(node));
-            };
-            let filter = FilterExecBuilder::from(filter)
-                .with_predicate(predicate)
-                .build()?;
-            Ok(Transformed::yes(Arc::new(filter) as Arc<dyn ExecutionPlan>))
+        rewrite_filters(plan, |filter| {
+            let predicate = reordered(filter.predicate(), &filter.input().schema())?;
+            Ok(predicate.map(|p| FilterExecBuilder::from(filter).with_predicate(p)))
         })
-        .data()
     }
 
     fn name(&self) -> &str {
@@ -52,6 +43,23 @@ impl PhysicalOptimizerRule for CheapConjunctsFirst {
     fn schema_check(&self) -> bool {
         true
     }
+}
+
+/// Rebuilds each `FilterExec` of `plan` that `rewrite` returns a builder for.
+pub(crate) fn rewrite_filters(
+    plan: Arc<dyn ExecutionPlan>,
+    rewrite: impl Fn(&FilterExec) -> Result<Option<FilterExecBuilder>>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    plan.transform_up(|node| {
+        let Some(filter) = node.downcast_ref::<FilterExec>() else {
+            return Ok(Transformed::no(node));
+        };
+        match rewrite(filter)? {
+            Some(builder) => Ok(Transformed::yes(Arc::new(builder.build()?) as _)),
+            None => Ok(Transformed::no(node)),
+        }
+    })
+    .data()
 }
 
 /// The conjunction with comparisons first and nullable conjuncts made null-free; None when

@@ -8,13 +8,14 @@
 use std::sync::Arc;
 
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::common::Result;
 use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::expressions::{BinaryExpr, InListExpr, Literal, NotExpr};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
+use datafusion::physical_plan::filter::FilterExecBuilder;
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
+
+use crate::filter_order::rewrite_filters;
 
 /// What an equality keeps.
 const EQUALITY: f64 = 0.1;
@@ -30,19 +31,13 @@ impl PhysicalOptimizerRule for GuessFilterSelectivity {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|node| {
-            let Some(filter) = node.downcast_ref::<FilterExec>() else {
-                return Ok(Transformed::no(node));
-            };
+        rewrite_filters(plan, |filter| {
             let percent = (selectivity(filter.predicate()) * 100.0)
                 .round()
                 .clamp(1.0, 100.0);
-            let filter = FilterExecBuilder::from(filter)
-                .with_default_selectivity(percent as u8)
-                .build()?;
-            Ok(Transformed::yes(Arc::new(filter) as Arc<dyn ExecutionPlan>))
+            let builder = FilterExecBuilder::from(filter).with_default_selectivity(percent as u8);
+            Ok(Some(builder))
         })
-        .data()
     }
 
     fn name(&self) -> &str {
