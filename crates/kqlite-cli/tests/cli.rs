@@ -146,19 +146,21 @@ fn explain_prints_the_plans() {
     );
 }
 
+/// The first line of `--explain` output for `query` that names the plan node `node`.
+fn plan_line(query: &str, node: &str) -> String {
+    let text = stdout(&with_sample(&["--explain", query]));
+    let line = text.lines().find(|l| l.contains(node)).unwrap_or_default();
+    line.to_string()
+}
+
 #[test]
 fn filters_on_nullable_strings_reach_parquet_pruning() {
     // SensitivityLabelId has nulls in the sample, so it is read as coalesce(col, ""); an
     // equality with a non-empty string needs no coalesce and prunes on min/max statistics.
-    let output = with_sample(&[
-        "--explain",
+    let scan = plan_line(
         "DataSecurityEvents | where SensitivityLabelId == 'x' and ActionType == 'FilePrinted' | count",
-    ]);
-    let text = stdout(&output);
-    let scan = text
-        .lines()
-        .find(|l| l.contains("DataSourceExec"))
-        .unwrap_or_default();
+        "DataSourceExec",
+    );
     assert!(scan.contains("pruning_predicate="), "{scan}");
     assert!(scan.contains("SensitivityLabelId_min"), "{scan}");
     assert!(!scan.contains("CASE"), "{scan}");
@@ -180,15 +182,10 @@ fn timing_goes_to_stderr() {
 fn string_kernels_run_after_comparisons_on_the_rows_they_keep() {
     // DataFusion evaluates the right of `a AND b` on a's rows only when `a` has no nulls: the
     // comparison on the nullable label is made null-free and goes before the `=~` kernel.
-    let output = with_sample(&[
-        "--explain",
+    let filter = plan_line(
         "DataSecurityEvents | where ExternalUrlDomains =~ 'mail.google.com' and SensitivityLabelId == 'x' | count",
-    ]);
-    let text = stdout(&output);
-    let filter = text
-        .lines()
-        .find(|l| l.contains("FilterExec"))
-        .unwrap_or_default();
+        "FilterExec",
+    );
     let comparison = filter.find("(SensitivityLabelId@");
     let kernel = filter.find("kql_equals(");
     assert!(
