@@ -16,6 +16,9 @@ use kqlite::Engine;
 
 use args::{Args, Command};
 
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Why kqlite stopped early.
 enum Failure {
     /// Already reported to the user.
@@ -104,7 +107,10 @@ async fn run(args: Args) -> Result<(), Failure> {
 }
 
 async fn open_engine(args: &Args) -> Result<Engine, Failure> {
-    let mut engine = Engine::new();
+    let mut engine = Engine::with_env_settings().map_err(|e| {
+        eprintln!("error: {e}");
+        Failure::Query
+    })?;
     engine.set_strict(args.strict);
     if let Some(now) = &args.now {
         engine.set_now(Some(parse_now(now).map_err(Failure::Usage)?));

@@ -8,7 +8,13 @@ use kqlite::{Engine, RegisteredTable};
 
 /// Lists the tables; false when it failed (already reported).
 pub async fn run(data: &[PathBuf], strict: bool) -> bool {
-    let mut engine = Engine::new();
+    let mut engine = match Engine::with_env_settings() {
+        Ok(engine) => engine,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return false;
+        }
+    };
     engine.set_strict(strict);
     for dir in data {
         if let Err(e) = engine.attach(dir).await {

@@ -179,6 +179,35 @@ fn timing_goes_to_stderr() {
 }
 
 #[test]
+fn datafusion_settings_come_from_the_environment() {
+    let data = sample();
+    let explain = |partitions: &str| {
+        Command::new(env!("CARGO_BIN_EXE_kqlite"))
+            .args(["--data", data.to_str().unwrap(), "--explain"])
+            .arg("DataSecurityEvents | summarize count() by ActionType")
+            .env("DATAFUSION_EXECUTION_TARGET_PARTITIONS", partitions)
+            .stdin(Stdio::null())
+            .output()
+            .expect("kqlite runs")
+    };
+    let three = explain("3");
+    assert!(three.status.success(), "{}", stderr(&three));
+    assert!(
+        stdout(&three).contains("Hash([ActionType@0], 3)"),
+        "{}",
+        stdout(&three)
+    );
+
+    let bad = explain("many");
+    assert_eq!(bad.status.code(), Some(1));
+    let err = stderr(&bad);
+    assert!(
+        err.contains("DATAFUSION_EXECUTION_TARGET_PARTITIONS=many"),
+        "{err}"
+    );
+}
+
+#[test]
 fn string_kernels_run_after_comparisons_on_the_rows_they_keep() {
     // DataFusion evaluates the right of `a AND b` on a's rows only when `a` has no nulls: the
     // comparison on the nullable label is made null-free and goes before the `=~` kernel.

@@ -1,5 +1,7 @@
 //! The DataFusion session settings kqlite scans run best with.
 
+use datafusion::common::config::ConfigOptions;
+use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionConfig;
 
 /// A session configuration for querying Defender exports:
@@ -27,4 +29,22 @@ pub fn session_config() -> SessionConfig {
     parquet.enable_page_index = true;
     parquet.bloom_filter_on_read = true;
     config
+}
+
+/// [`session_config`] with any DataFusion setting overridden by its environment variable, named
+/// as DataFusion's own tools read them (`datafusion.execution.batch_size` is
+/// `DATAFUSION_EXECUTION_BATCH_SIZE`): for tuning experiments without a rebuild.
+pub fn session_config_with_env() -> Result<SessionConfig, DataFusionError> {
+    let mut config = session_config();
+    let options = config.options_mut();
+    for entry in ConfigOptions::new().entries() {
+        let variable = entry.key.to_uppercase().replace('.', "_");
+        if let Some(value) = std::env::var_os(&variable) {
+            let value = value.to_string_lossy();
+            options
+                .set(&entry.key, &value)
+                .map_err(|e| DataFusionError::Configuration(format!("{variable}={value}: {e}")))?;
+        }
+    }
+    Ok(config)
 }

@@ -36,7 +36,7 @@ pub mod schema;
 mod validate;
 pub mod warning;
 
-pub use config::session_config;
+pub use config::{session_config, session_config_with_env};
 pub use error::{ColumnMismatch, TableError};
 pub use external::{external_table, ExternalFormat, ExternalRequest};
 pub use formats::{NoProgress, Progress};

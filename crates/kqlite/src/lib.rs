@@ -71,8 +71,18 @@ fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
 
 impl Engine {
     pub fn new() -> Self {
+        Self::with_config(kqlite_tables::session_config())
+    }
+
+    /// An engine whose DataFusion settings the `DATAFUSION_*` environment variables override
+    /// (see [`kqlite_tables::session_config_with_env`]); an invalid value is an error.
+    pub fn with_env_settings() -> Result<Self, Error> {
+        Ok(Self::with_config(kqlite_tables::session_config_with_env()?))
+    }
+
+    fn with_config(config: datafusion::prelude::SessionConfig) -> Self {
         let state = datafusion::execution::SessionStateBuilder::new()
-            .with_config(kqlite_tables::session_config())
+            .with_config(config)
             .with_default_features()
             .with_optimizer_rule(Arc::new(kqlite_planner::ReadStringsDirectly))
             .with_physical_optimizer_rules(physical_rules())
