@@ -2,7 +2,11 @@
 export, checks that the engines agree, and prints median wall time, ratio to kqlite and peak
 memory per hunt.
 
-    compare.py --data DIR --kqlite BIN [--runs 3] [--json out.json] [--hunt NAME ...]
+    compare.py --data DIR --kqlite BIN [--runs 3] [--repeat N] [--json out.json] [--hunt NAME ...]
+
+With --repeat N (N > 1), each engine also runs each hunt N times in one process, and a second
+table gives the median time of the runs after the first: the query alone, with the footers
+cached and the code paged in, as in an interactive session.
 """
 
 import argparse
@@ -51,9 +55,30 @@ def run_kqlite(binary, data, hunt):
     return {"seconds": wall, "query_seconds": query, "rss": rss, "rows": normalise_rows(rows), "error": None}
 
 
-def run_worker(engine, data, hunt):
+def kqlite_warm(binary, data, hunt, repeat):
+    """Seconds of each run after the first of `repeat` runs of the hunt in one process."""
+    with open(os.path.join(HUNTS, hunt + ".kql")) as f:
+        text = f.read().strip()
+    with tempfile.NamedTemporaryFile("w", suffix=".kql") as queries:
+        queries.write("\n\n".join([text] * repeat) + "\n")
+        queries.flush()
+        argv = [binary, "--data", data, "--now", NOW, "--format", "csv", "--timing", "-f", queries.name]
+        _, err, _, _, code = measured(argv)
+    if code != 0:
+        return []
+    times = [float(line.split()[2]) / 1e3 for line in err.splitlines() if line.startswith("timing: query")]
+    return times[1:]
+
+
+def warm(engine, args, hunt):
+    if engine == "kqlite":
+        return kqlite_warm(args.kqlite, args.data, hunt, args.repeat)
+    return run_worker(engine, args.data, hunt, args.repeat).get("warm_seconds", [])
+
+
+def run_worker(engine, data, hunt, repeat=1):
     query = os.path.join(SQL, hunt + ".sql") if engine != "chdb" else os.path.join(HUNTS, hunt + ".kql")
-    argv = [sys.executable, os.path.join(HERE, "worker.py"), engine, data, query]
+    argv = [sys.executable, os.path.join(HERE, "worker.py"), engine, data, query, str(repeat)]
     out, err, wall, rss, code = measured(argv)
     if code != 0 or not out.strip():
         return {"seconds": wall, "rss": rss, "rows": [], "error": (err.strip().splitlines() or [f"exit {code}"])[-1]}
@@ -70,9 +95,13 @@ def run(engine, args, hunt):
 
 def bench_hunt(args, hunt):
     """Per engine: median seconds, peak MiB, rows of the last run, error."""
+    # Round-robin over the engines, so that a slow spell of the machine falls on all of them.
+    all_runs = {engine: [] for engine in args.engines}
+    for _ in range(args.runs):
+        for engine in args.engines:
+            all_runs[engine].append(run(engine, args, hunt))
     results = {}
-    for engine in args.engines:
-        runs = [run(engine, args, hunt) for _ in range(args.runs)]
+    for engine, runs in all_runs.items():
         last = runs[-1]
         median = statistics.median(r["seconds"] for r in runs)
         results[engine] = {
@@ -82,6 +111,9 @@ def bench_hunt(args, hunt):
             "rows": last["rows"],
             "error": last["error"],
         }
+        if args.repeat > 1 and not last["error"]:
+            times = warm(engine, args, hunt)
+            results[engine]["warm_median"] = statistics.median(times) if times else None
     return results
 
 
@@ -117,18 +149,36 @@ def table(report):
     return "\n".join(lines)
 
 
+def warm_table(report):
+    engines = report["engines"]
+    lines = ["| hunt | " + " | ".join(f"{e}: warm ms (x kqlite)" for e in engines) + " |"]
+    lines.append("|" + "---|" * (1 + len(engines)))
+    for hunt, results in report["hunts"].items():
+        base = results["kqlite"].get("warm_median")
+        cells = []
+        for e in engines:
+            t = results[e].get("warm_median")
+            if t is None:
+                cells.append("-")
+            else:
+                cells.append(f"{t * 1e3:.1f} ({t / base:.2f}x)" if base else f"{t * 1e3:.1f}")
+        lines.append(f"| {hunt} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data", required=True)
     p.add_argument("--kqlite", required=True)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--json")
     p.add_argument("--hunt", action="append")
     p.add_argument("--engines", default=",".join(ENGINES))
     args = p.parse_args()
     args.engines = args.engines.split(",")
     hunts = args.hunt or sorted(f[:-4] for f in os.listdir(HUNTS) if f.endswith(".kql"))
-    report = {"data": args.data, "runs": args.runs, "engines": args.engines, "hunts": {}}
+    report = {"data": args.data, "runs": args.runs, "repeat": args.repeat, "engines": args.engines, "hunts": {}}
     for hunt in hunts:
         results = bench_hunt(args, hunt)
         for engine, verdict in agreement(results).items():
@@ -137,6 +187,9 @@ def main():
         summary = ", ".join(f"{e} {r['median']:.3f}s {r['agree']}" for e, r in results.items())
         print(f"{hunt}: {summary}", file=sys.stderr, flush=True)
     print(table(report))
+    if args.repeat > 1:
+        print()
+        print(warm_table(report))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)

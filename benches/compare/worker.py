@@ -2,7 +2,10 @@
 the query took with registering the tables (`seconds`; interpreter start and imports not
 included) and without (`query_seconds`), and the normalised rows. One process per run, so the parent can read its peak memory.
 
-    worker.py duckdb|datafusion|chdb DATA QUERY_FILE
+    worker.py duckdb|datafusion|chdb DATA QUERY_FILE [REPEAT]
+
+With REPEAT > 1 the query runs that many times in the same session, and `warm_seconds` lists
+the times of the runs after the first (footers cached, code paged in).
 """
 
 import json
@@ -23,7 +26,7 @@ def present(data):
     return [t for t in TABLES if os.path.isdir(os.path.join(data, t))]
 
 
-def run_duckdb(data, text):
+def open_duckdb(data):
     import duckdb
 
     # DuckDB's date_trunc and interval arithmetic have no nanosecond-timestamp overloads:
@@ -34,28 +37,31 @@ def run_duckdb(data, text):
         glob = os.path.join(data, t, "*.parquet")
         cast = 'REPLACE (CAST("Timestamp" AS TIMESTAMPTZ) AS "Timestamp")'
         con.execute(f"CREATE VIEW \"{t}\" AS SELECT * {cast} FROM read_parquet('{glob}')")
-    ready = time.perf_counter()
-    return con.execute(text).fetchall(), ready
+    return lambda text: con.execute(text).fetchall()
 
 
-def run_datafusion(data, text):
+def open_datafusion(data):
     import datafusion
 
     ctx = datafusion.SessionContext()
-    for t in present(data):
+    tables = present(data)
+    for t in tables:
         ctx.register_parquet(t, os.path.join(data, t) + "/")
+
+    def query(text):
         # Registered names are normalised to lower case: refer to them unquoted.
-        text = text.replace(f'"{t}"', t)
-    ready = time.perf_counter()
-    batches = ctx.sql(text).collect()
-    rows = []
-    for batch in batches:
-        columns = [c.to_pylist() for c in batch.columns]
-        rows.extend(zip(*columns))
-    return rows, ready
+        for t in tables:
+            text = text.replace(f'"{t}"', t)
+        rows = []
+        for batch in ctx.sql(text).collect():
+            columns = [c.to_pylist() for c in batch.columns]
+            rows.extend(zip(*columns))
+        return rows
+
+    return query
 
 
-def run_chdb(data, text):
+def open_chdb(data):
     """ClickHouse's Kusto dialect over views of the same files."""
     import csv
     import io
@@ -67,30 +73,41 @@ def run_chdb(data, text):
     for t in present(data):
         glob = os.path.join(data, t, "*.parquet")
         sess.query(f"CREATE VIEW IF NOT EXISTS {t} AS SELECT * FROM file('{glob}', Parquet)")
-    kql = "\n".join(line for line in text.splitlines() if not line.strip().startswith("//"))
-    # chDB reads the wall clock; pin ago() to the hunts' clock as kqlite's --now does.
-    kql = re.sub(r"ago\((\w+)\)", f"(datetime({NOW}) - \\1)", kql)
     sess.query("SET allow_experimental_kusto_dialect = 1")
     sess.query("SET dialect = 'kusto'")
-    ready = time.perf_counter()
-    out = sess.query(kql, "CSV")
-    return list(csv.reader(io.StringIO(str(out)))), ready
+
+    def query(text):
+        kql = "\n".join(line for line in text.splitlines() if not line.strip().startswith("//"))
+        # chDB reads the wall clock; pin ago() to the hunts' clock as kqlite's --now does.
+        kql = re.sub(r"ago\((\w+)\)", f"(datetime({NOW}) - \\1)", kql)
+        return list(csv.reader(io.StringIO(str(sess.query(kql, "CSV")))))
+
+    return query
 
 
-ENGINES = {"duckdb": run_duckdb, "datafusion": run_datafusion, "chdb": run_chdb}
+ENGINES = {"duckdb": open_duckdb, "datafusion": open_datafusion, "chdb": open_chdb}
 
 
 def main():
     engine, data, path = sys.argv[1:4]
+    repeat = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     text = open(path).read()
     start = time.perf_counter()
+    ready, warm = start, []
     try:
-        rows, ready = ENGINES[engine](data, text)
+        query = ENGINES[engine](data)
+        ready = time.perf_counter()
+        rows = query(text)
+        end = time.perf_counter()
+        for _ in range(repeat - 1):
+            again = time.perf_counter()
+            query(text)
+            warm.append(time.perf_counter() - again)
         error = None
     except Exception as e:  # the engine's own error is the result
-        rows, ready, error = [], start, f"{type(e).__name__}: {e}".splitlines()[0][:300]
-    end = time.perf_counter()
-    result = {"seconds": end - start, "query_seconds": end - ready}
+        rows, error = [], f"{type(e).__name__}: {e}".splitlines()[0][:300]
+        end = time.perf_counter()
+    result = {"seconds": end - start, "query_seconds": end - ready, "warm_seconds": warm}
     print(json.dumps({**result, "rows": normalise_rows(rows), "error": error}))
 
 
