@@ -1,25 +1,26 @@
-//! A physical optimizer rule for filters. DataFusion runs the right side of `a AND b` only on
-//! the rows `a` kept, but only when `a` has no nulls, and a comparison on a nullable column
-//! gives nulls. So every conjunct but the last is made null-free (`x IS NOT DISTINCT FROM
-//! true`: the same rows pass a filter), and plain comparisons of a column with a literal go
-//! first, so that the string kernels after them see only the rows left. Only comparisons
-//! move, and they cannot fail, so a conjunct that could fail on some row is never evaluated
-//! on rows it was not evaluated on before.
+//! A physical optimizer rule for filters with two or more conjuncts: plain comparisons of a
+//! column with a literal go first, and the conjunction becomes a [`SelectiveAnd`], which runs
+//! each conjunct only on the rows the ones before kept, so that the string kernels after the
+//! comparisons see only the rows left. Only comparisons move, and they cannot fail, so a
+//! conjunct that could fail on some row is never evaluated on rows it was not evaluated on
+//! before.
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::common::Result;
 use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::expressions::{
-    lit, BinaryExpr, Column, IsNotNullExpr, IsNullExpr, Literal,
+    BinaryExpr, Column, IsNotNullExpr, IsNullExpr, Literal,
 };
 use datafusion::physical_expr::split_conjunction;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
+
+use crate::conjunction::SelectiveAnd;
 
 #[derive(Debug, Default)]
 pub struct CheapConjunctsFirst;
@@ -62,48 +63,20 @@ pub(crate) fn rewrite_filters(
     .data()
 }
 
-/// The conjunction with comparisons first and nullable conjuncts made null-free; None when
-/// that is the predicate as it is.
+/// The conjunction with comparisons first, as a [`SelectiveAnd`]; None for a single conjunct.
 fn reordered(
     predicate: &Arc<dyn PhysicalExpr>,
-    schema: &Schema,
+    schema: &SchemaRef,
 ) -> Result<Option<Arc<dyn PhysicalExpr>>> {
     let conjuncts = split_conjunction(predicate);
     if conjuncts.len() < 2 {
         return Ok(None);
     }
     let (mut ordered, costly): (Vec<_>, Vec<_>) =
-        conjuncts.iter().copied().partition(|c| is_comparison(c));
+        conjuncts.into_iter().cloned().partition(is_comparison);
     ordered.extend(costly);
-    let mut changed = ordered
-        .iter()
-        .zip(&conjuncts)
-        .any(|(a, b)| !Arc::ptr_eq(a, b));
-    let last = ordered.len() - 1;
-    let mut parts = Vec::with_capacity(ordered.len());
-    for (i, conjunct) in ordered.into_iter().enumerate() {
-        let conjunct = Arc::clone(conjunct);
-        if i < last && conjunct.nullable(schema)? {
-            changed = true;
-            parts.push(null_free(conjunct));
-        } else {
-            parts.push(conjunct);
-        }
-    }
-    Ok(changed.then(|| {
-        parts
-            .into_iter()
-            .reduce(|a, b| Arc::new(BinaryExpr::new(a, Operator::And, b)))
-            .expect("two or more conjuncts")
-    }))
-}
-
-fn null_free(expr: Arc<dyn PhysicalExpr>) -> Arc<dyn PhysicalExpr> {
-    Arc::new(BinaryExpr::new(
-        expr,
-        Operator::IsNotDistinctFrom,
-        lit(true),
-    ))
+    let conjunction = SelectiveAnd::try_new(ordered, Arc::clone(schema))?;
+    Ok(Some(Arc::new(conjunction)))
 }
 
 /// A boolean column, a column compared with a literal, or tested for null: cheap, and never

@@ -2,6 +2,7 @@
 //! semantics. It knows nothing of files: tables come from a [`Catalog`].
 
 mod aggregates;
+mod conjunction;
 mod error;
 mod evaluate;
 mod expr;
