@@ -36,6 +36,11 @@ pub struct Args {
     #[arg(long)]
     pub explain: bool,
 
+    /// Run the query and print its physical plan with each operator's rows, time and bytes
+    /// read, instead of the rows.
+    #[arg(long, conflicts_with = "explain")]
+    pub analyze: bool,
+
     /// Print to standard error how long attaching the data and each query took.
     #[arg(long)]
     pub timing: bool,

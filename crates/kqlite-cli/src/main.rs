@@ -174,11 +174,13 @@ async fn run_one(
     args: &Args,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let outcome = if args.explain {
-        engine
-            .explain(query)
-            .await
-            .map(|plan| out.write_all(plan.as_bytes()))
+    let outcome = if args.explain || args.analyze {
+        let plans = if args.explain {
+            engine.explain(query).await
+        } else {
+            engine.analyze(query).await
+        };
+        plans.map(|plan| out.write_all(plan.as_bytes()))
     } else {
         engine.run(query).await.map(|results| {
             results

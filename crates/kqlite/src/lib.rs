@@ -206,6 +206,32 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Runs each statement of `text` and returns its physical plan with every operator's
+    /// metrics (rows out, compute time, bytes scanned, pruning), summed over partitions.
+    pub async fn analyze(&self, text: &str) -> Result<String, Error> {
+        let mut out = String::new();
+        for plan in self.plan(text)? {
+            let state = self.ctx.state();
+            let physical = state.create_physical_plan(&plan).await?;
+            let started = std::time::Instant::now();
+            let batches =
+                datafusion::physical_plan::collect(physical.clone(), self.ctx.task_ctx()).await?;
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            let shown = datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(
+                physical.as_ref(),
+            )
+            .indent(true);
+            let noun = if rows == 1 { "row" } else { "rows" };
+            out.push_str(&format!(
+                "{rows} {noun} in {:.1} ms\n{shown}\n",
+                started.elapsed().as_secs_f64() * 1e3
+            ));
+        }
+        Ok(out)
+    }
+}
+
 impl Catalog for Engine {
     fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
         self.providers.get(name).cloned()

@@ -29,6 +29,11 @@ pub const COMMANDS: &[Command] = &[
         "the logical and physical plans of a query",
     ),
     command(
+        ".analyze",
+        "QUERY",
+        "run a query; show each operator's rows and time",
+    ),
+    command(
         ".format",
         "table|csv|json|ndjson",
         "how results are written",
@@ -69,6 +74,7 @@ pub async fn execute(s: &mut Session, line: &str) -> io::Result<Flow> {
         ".tables" => tables(s),
         ".schema" => schema(s, arg),
         ".explain" => explain(s, arg).await,
+        ".analyze" => analyze(s, arg).await,
         ".format" => format(s, arg),
         ".output" => output(s, arg),
         ".maxrows" => max_rows(s, arg),
@@ -159,6 +165,16 @@ async fn explain(s: &Session, query: &str) {
         return usage(".explain");
     }
     match s.engine().explain(query).await {
+        Ok(plans) => print!("{plans}"),
+        Err(e) => show_error(&e, query),
+    }
+}
+
+async fn analyze(s: &Session, query: &str) {
+    if query.is_empty() {
+        return usage(".analyze");
+    }
+    match s.engine().analyze(query).await {
         Ok(plans) => print!("{plans}"),
         Err(e) => show_error(&e, query),
     }

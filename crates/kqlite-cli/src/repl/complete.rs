@@ -80,7 +80,7 @@ fn analyze_command(line: &str, pos: usize, dot: usize) -> Analysis {
             lets: Vec::new(),
         };
     }
-    if name == "explain" {
+    if name == "explain" || name == "analyze" {
         let mut inner = analyze(&line[name_end..], pos - name_end);
         inner.start += name_end;
         return inner;

@@ -156,7 +156,7 @@ pub fn highlight(text: &str) -> String {
             .map_or(text.len(), |i| i + text.len() - text.trim_start().len());
         out.push_str(&paint("\x1b[35m", &text[..end]));
         rest = &text[end..];
-        if text[..end].trim() != ".explain" {
+        if !matches!(text[..end].trim(), ".explain" | ".analyze") {
             out.push_str(rest);
             return out;
         }
