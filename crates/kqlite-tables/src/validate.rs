@@ -18,6 +18,8 @@ pub(crate) struct FileFacts {
     pub schema: SchemaRef,
     /// Columns whose statistics show no null in any row group.
     pub non_null: Vec<String>,
+    /// Whether any column chunk has a bloom filter.
+    pub bloom_filters: bool,
 }
 
 const NESTED_HINT: &str = "nested Parquet types in dynamic columns are not supported yet; \

@@ -337,3 +337,64 @@ async fn filters_and_projections_reach_the_parquet_scan() {
     assert!(text.contains("pruning_predicate="), "{text}");
     assert!(text.contains("projection=[Timestamp, AlertId]"), "{text}");
 }
+
+/// `AlertId == id` over `name`, run; its physical plan with every operator's metrics.
+async fn executed_plan(ctx: &datafusion::prelude::SessionContext, name: &str, id: &str) -> String {
+    let df = table(ctx, name)
+        .await
+        .filter(ident("AlertId").eq(lit(id)))
+        .unwrap();
+    let plan = df.create_physical_plan().await.unwrap();
+    let batches = datafusion::physical_plan::collect(Arc::clone(&plan), ctx.task_ctx())
+        .await
+        .unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 0);
+    let shown =
+        datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(plan.as_ref())
+            .indent(true)
+            .to_string();
+    shown
+}
+
+#[tokio::test]
+async fn bloom_filters_are_read_only_in_tables_whose_files_have_them() {
+    use datafusion::parquet::arrow::ArrowWriter;
+    use datafusion::parquet::file::properties::WriterProperties;
+
+    let dir = scratch("bloom");
+    let ids = batch(vec![("AlertId", strings(&["da1", "da3"]))]);
+    let with_bloom = dir.join("AlertInfo/part-0.parquet");
+    std::fs::create_dir_all(with_bloom.parent().unwrap()).unwrap();
+    let props = WriterProperties::builder()
+        .set_bloom_filter_enabled(true)
+        .build();
+    let file = std::fs::File::create(&with_bloom).unwrap();
+    let mut writer = ArrowWriter::try_new(file, ids.schema(), Some(props)).unwrap();
+    writer.write(&ids).unwrap();
+    writer.close().unwrap();
+    write_parquet(&dir.join("AlertEvidence/part-0.parquet"), &ids);
+
+    let ctx = context();
+    register_dir(&ctx, &dir).unwrap();
+    // "da2" lies between the min and max, so only a bloom filter can rule the row group out.
+    let bloom = "row_groups_pruned_bloom_filter=1 total → 0 matched";
+    let info = executed_plan(&ctx, "AlertInfo", "da2").await;
+    assert!(info.contains(bloom), "{info}");
+    executed_plan(&ctx, "AlertEvidence", "da2").await;
+    assert!(reads_bloom_filters(&ctx, "AlertInfo").await);
+    assert!(!reads_bloom_filters(&ctx, "AlertEvidence").await);
+}
+
+async fn reads_bloom_filters(ctx: &datafusion::prelude::SessionContext, name: &str) -> bool {
+    use datafusion::datasource::file_format::parquet::ParquetFormat;
+    use datafusion::datasource::listing::ListingTable;
+
+    let reference = datafusion::common::TableReference::bare(name);
+    let provider = ctx.table_provider(reference).await.unwrap();
+    let listing = provider
+        .downcast_ref::<ListingTable>()
+        .expect("a listing table");
+    let format = listing.options().format.as_ref();
+    let parquet = format.downcast_ref::<ParquetFormat>().expect("Parquet");
+    parquet.options().global.bloom_filter_on_read
+}
