@@ -8,7 +8,8 @@ use datafusion::prelude::SessionConfig;
 /// - one partition per available core;
 /// - no Parquet filter pushdown (late materialisation): slower on most hunts;
 /// - strings read as `Utf8View` (the registry's string type);
-/// - page index and bloom filters used for pruning (DataFusion defaults, set explicitly);
+/// - page index and bloom filters used for pruning (DataFusion defaults, set explicitly;
+///   a table whose files have no bloom filter turns them off, see `listing_table`);
 /// - the session time zone is UTC, as in Kusto.
 pub fn session_config() -> SessionConfig {
     let cores = std::thread::available_parallelism()
