@@ -204,9 +204,7 @@ impl Engine {
         }
         Ok(out)
     }
-}
 
-impl Engine {
     /// Runs each statement of `text` and returns its physical plan with every operator's
     /// metrics (rows out, compute time, bytes scanned, pruning), summed over partitions.
     pub async fn analyze(&self, text: &str) -> Result<String, Error> {

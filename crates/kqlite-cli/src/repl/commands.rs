@@ -73,8 +73,8 @@ pub async fn execute(s: &mut Session, line: &str) -> io::Result<Flow> {
         ".help" => help(),
         ".tables" => tables(s),
         ".schema" => schema(s, arg),
-        ".explain" => explain(s, arg).await,
-        ".analyze" => analyze(s, arg).await,
+        ".explain" => explain(s, arg, false).await,
+        ".analyze" => explain(s, arg, true).await,
         ".format" => format(s, arg),
         ".output" => output(s, arg),
         ".maxrows" => max_rows(s, arg),
@@ -160,21 +160,17 @@ fn schema(s: &Session, arg: &str) {
     }
 }
 
-async fn explain(s: &Session, query: &str) {
+/// `.explain` prints the plans; `.analyze` runs the query and prints them with metrics.
+async fn explain(s: &Session, query: &str, run: bool) {
     if query.is_empty() {
-        return usage(".explain");
+        return usage(if run { ".analyze" } else { ".explain" });
     }
-    match s.engine().explain(query).await {
-        Ok(plans) => print!("{plans}"),
-        Err(e) => show_error(&e, query),
-    }
-}
-
-async fn analyze(s: &Session, query: &str) {
-    if query.is_empty() {
-        return usage(".analyze");
-    }
-    match s.engine().analyze(query).await {
+    let plans = if run {
+        s.engine().analyze(query).await
+    } else {
+        s.engine().explain(query).await
+    };
+    match plans {
         Ok(plans) => print!("{plans}"),
         Err(e) => show_error(&e, query),
     }
