@@ -167,7 +167,7 @@ impl<'a> Planner<'a> {
         values: &[ast::Expr],
         span: Span,
     ) -> PlanResult<LogicalPlan> {
-        if columns.is_empty() || values.len() % columns.len() != 0 {
+        if columns.is_empty() || !values.len().is_multiple_of(columns.len()) {
             return Err(PlanError::user(
                 span,
                 format!(

@@ -17,6 +17,9 @@ pub(crate) const IMPORT_MARKER: &str = "_kqlite_import.json";
 /// Symbolic links are followed; this bounds the recursion if they loop.
 const MAX_DEPTH: usize = 32;
 
+/// Per table: each file's Hive folder and keys, if it is in one.
+type HiveLayouts = BTreeMap<String, Vec<Option<(PathBuf, Vec<String>)>>>;
+
 /// The Parquet files of one table.
 #[derive(Debug)]
 pub(crate) struct ParquetFiles {
@@ -62,7 +65,7 @@ pub(crate) fn discover(root: &Path) -> Result<Found, TableError> {
         root
     };
     let mut found = Found::default();
-    let mut hive: BTreeMap<String, Vec<Option<(PathBuf, Vec<String>)>>> = BTreeMap::new();
+    let mut hive: HiveLayouts = BTreeMap::new();
     for path in files {
         classify(path, base, &mut found, &mut hive);
     }
@@ -73,12 +76,7 @@ pub(crate) fn discover(root: &Path) -> Result<Found, TableError> {
     Ok(found)
 }
 
-fn classify(
-    path: PathBuf,
-    base: &Path,
-    found: &mut Found,
-    hive: &mut BTreeMap<String, Vec<Option<(PathBuf, Vec<String>)>>>,
-) {
+fn classify(path: PathBuf, base: &Path, found: &mut Found, hive: &mut HiveLayouts) {
     let Some(format) = detect_format(&path) else {
         return;
     };

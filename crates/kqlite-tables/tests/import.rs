@@ -214,10 +214,7 @@ async fn a_truncated_file_is_an_error_and_the_rest_is_imported() {
     assert!(summary.failed(false));
     let (ctx, _) = open(&out);
     let (direct, _) = open(&dir.join("in/csv"));
-    assert_eq!(
-        rows(&ctx, "AlertInfo").await.len() > rows(&direct, "AlertInfo").await.len(),
-        true
-    );
+    assert!(rows(&ctx, "AlertInfo").await.len() > rows(&direct, "AlertInfo").await.len());
 }
 
 #[test]

@@ -47,7 +47,7 @@ fn corpus_queries_run() {
         100.0 * ran as f64 / total as f64
     );
     let mut common: Vec<_> = reasons.into_iter().collect();
-    common.sort_by(|a, b| b.1.cmp(&a.1));
+    common.sort_by_key(|c| std::cmp::Reverse(c.1));
     for (why, count) in common.iter().take(40) {
         println!("{count:5}  {why}");
     }

@@ -175,7 +175,9 @@ impl ScalarUDFImpl for TimeKernel {
                 let mut buffer = String::new();
                 for v in values(&arrays[0])? {
                     buffer.clear();
-                    v.map(|v| push_timespan(v, &mut buffer));
+                    if let Some(v) = v {
+                        push_timespan(v, &mut buffer)
+                    }
                     out.append_option(v.map(|_| buffer.as_str()));
                 }
                 Arc::new(out.finish())
@@ -451,7 +453,7 @@ fn span_token(ns: i64, token: &str, out: &mut String) {
 fn parse_spans(array: &ArrayRef) -> Result<ArrayRef> {
     let mut out = DurationNanosecondBuilder::new();
     match array.data_type() {
-        DataType::Duration(_) => return Ok(nanos_of(array)?),
+        DataType::Duration(_) => return nanos_of(array),
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => {
             let text = cast(array, &DataType::Utf8)?;
             for value in text.as_string::<i32>() {

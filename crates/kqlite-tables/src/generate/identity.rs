@@ -45,7 +45,7 @@ pub(crate) fn account(rng: &mut Rng, user: &User) -> Row {
     row.insert("City", s(city));
     row.insert("Country", s(country));
     row.insert("IsAccountEnabled", boolean(user.enabled));
-    row.insert("CriticalityLevel", int(rng.range(0, 4) as i64));
+    row.insert("CriticalityLevel", int(rng.range(0, 4)));
     row.insert("EmployeeId", s(format!("E{:06}", rng.below(1_000_000))));
     row.insert("CompanyName", s("Contoso"));
     row.insert(

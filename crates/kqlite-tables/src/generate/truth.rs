@@ -9,9 +9,15 @@ use super::rows::Row;
 use super::world::{self, ADELE, ALEX, DIEGO, ISAIAH, LIDIA, MEGAN};
 use super::GeneratedTable;
 
+type Hunt = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, usize)],
+);
+
 /// Per hunt (file stem in `testdata/hunts`): the accounts it must return, and
 /// for some the `Files` figure per account.
-const HUNTS: &[(&str, &[&str], &[(&str, usize)])] = &[
+const HUNTS: &[Hunt] = &[
     ("departing_user_usb", &[ADELE], &[]),
     ("personal_cloud_zip", &[MEGAN], &[]),
     (
