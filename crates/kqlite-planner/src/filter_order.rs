@@ -1,7 +1,8 @@
 //! A physical optimizer rule for filters with two or more conjuncts: plain comparisons of a
 //! column with a literal go first, and the conjunction becomes a [`SelectiveAnd`], which runs
 //! each conjunct only on the rows the ones before kept, so that the string kernels after the
-//! comparisons see only the rows left. Only comparisons move, and they cannot fail, so a
+//! comparisons see only the rows left. Comparisons of string-view columns with literal strings
+//! become [`ViewIn`]s. Only comparisons move, and they cannot fail, so a
 //! conjunct that could fail on some row is never evaluated on rows it was not evaluated on
 //! before.
 
@@ -21,6 +22,7 @@ use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 
 use crate::conjunction::SelectiveAnd;
+use crate::view_in::ViewIn;
 
 #[derive(Debug, Default)]
 pub struct CheapConjunctsFirst;
@@ -32,8 +34,16 @@ impl PhysicalOptimizerRule for CheapConjunctsFirst {
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         rewrite_filters(plan, |filter| {
-            let predicate = reordered(filter.predicate(), &filter.input().schema())?;
-            Ok(predicate.map(|p| FilterExecBuilder::from(filter).with_predicate(p)))
+            let schema = filter.input().schema();
+            let fast = with_view_comparisons(filter.predicate(), &schema)?;
+            let predicate = match reordered(&fast.data, &schema)? {
+                Some(predicate) => predicate,
+                None if fast.transformed => fast.data,
+                None => return Ok(None),
+            };
+            Ok(Some(
+                FilterExecBuilder::from(filter).with_predicate(predicate),
+            ))
         })
     }
 
@@ -63,6 +73,19 @@ pub(crate) fn rewrite_filters(
     .data()
 }
 
+/// `predicate` with its comparisons of string-view columns and literals done by [`ViewIn`].
+fn with_view_comparisons(
+    predicate: &Arc<dyn PhysicalExpr>,
+    schema: &SchemaRef,
+) -> Result<Transformed<Arc<dyn PhysicalExpr>>> {
+    Arc::clone(predicate).transform_down(|expr| {
+        Ok(match ViewIn::recognise(&expr, schema) {
+            Some(fast) => Transformed::yes(Arc::new(fast) as _),
+            None => Transformed::no(expr),
+        })
+    })
+}
+
 /// The conjunction with comparisons first, as a [`SelectiveAnd`]; None for a single conjunct.
 fn reordered(
     predicate: &Arc<dyn PhysicalExpr>,
@@ -83,7 +106,7 @@ fn reordered(
 /// an error.
 fn is_comparison(expr: &Arc<dyn PhysicalExpr>) -> bool {
     let leaf = |e: &Arc<dyn PhysicalExpr>| e.is::<Column>() || e.is::<Literal>();
-    if expr.is::<Column>() {
+    if expr.is::<Column>() || expr.is::<ViewIn>() {
         return true;
     }
     if let Some(binary) = expr.downcast_ref::<BinaryExpr>() {

@@ -26,6 +26,7 @@ mod selectivity;
 mod top_nested;
 mod union;
 mod user_functions;
+mod view_in;
 mod window;
 
 use std::sync::Arc;
