@@ -103,6 +103,8 @@ async fn run(args: Args) -> Result<(), Failure> {
         }
     }
     out.flush()?;
+    // The process ends here: freeing every table's footers one by one would only delay it.
+    std::mem::forget(engine);
     Ok(())
 }
 

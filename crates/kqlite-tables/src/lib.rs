@@ -25,6 +25,7 @@ pub mod config;
 mod discover;
 pub mod error;
 pub mod external;
+mod footer_stats;
 pub mod formats;
 pub mod generate;
 pub mod import;

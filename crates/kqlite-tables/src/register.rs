@@ -120,13 +120,25 @@ fn build(
     memory: Option<LoadedTable>,
 ) -> Result<Built, TableError> {
     let Some(memory) = memory else {
-        let provider = listing_table(ctx, &files, inspected.schema, inspected.bloom_filters)?;
+        let provider = listing_table(
+            ctx,
+            &files,
+            inspected.schema,
+            inspected.bloom_filters,
+            &inspected.footers,
+        )?;
         let mut table = registered(files.def, &files, inspected.rows, provider.schema(), None);
         table.never_null = inspected.never_null;
         return Ok((table, provider));
     };
     let file_schema = merge_schema(&inspected.schema, &memory.batches);
-    let listing = listing_table(ctx, &files, file_schema, inspected.bloom_filters)?;
+    let listing = listing_table(
+        ctx,
+        &files,
+        file_schema,
+        inspected.bloom_filters,
+        &inspected.footers,
+    )?;
     let schema = listing.schema();
     let mem = mem_table(&schema, &memory.batches)?;
     let provider = union(&files.def.name, listing, mem)?;

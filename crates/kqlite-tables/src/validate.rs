@@ -8,6 +8,7 @@ use datafusion::arrow::compute::can_cast_types;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 
 use crate::error::{ColumnMismatch, TableError};
+use crate::footer_stats::Footer;
 use crate::schema::{datetime_type, ColumnDef, KustoType, TableDef};
 
 /// What registration learns about one Parquet file from its footer.
@@ -20,6 +21,7 @@ pub(crate) struct FileFacts {
     pub non_null: Vec<String>,
     /// Whether any column chunk has a bloom filter.
     pub bloom_filters: bool,
+    pub footer: Footer,
 }
 
 const NESTED_HINT: &str = "nested Parquet types in dynamic columns are not supported yet; \

@@ -398,3 +398,44 @@ async fn reads_bloom_filters(ctx: &datafusion::prelude::SessionContext, name: &s
     let parquet = format.downcast_ref::<ParquetFormat>().expect("Parquet");
     parquet.options().global.bloom_filter_on_read
 }
+
+#[tokio::test]
+async fn planning_takes_file_statistics_from_the_footers_read_at_attach() {
+    use datafusion::datasource::physical_plan::parquet::metadata::CachedParquetMetaData;
+    use datafusion::object_store::path::Path as StorePath;
+
+    let dir = scratch("footer statistics");
+    let file = dir.join("AlertInfo/part-0.parquet");
+    alert_info_file(&file, 7);
+    let ctx = context();
+    register_dir(&ctx, &dir).unwrap();
+    // The footer planning used is the one attach parsed (no page index: the scan has not
+    // run), handed on so that the scan does not parse it again.
+    let frame = table(&ctx, "AlertInfo").await;
+    frame.create_physical_plan().await.unwrap();
+    let location = StorePath::from_filesystem_path(file.canonicalize().unwrap()).unwrap();
+    let cache = ctx.runtime_env().cache_manager.get_file_metadata_cache();
+    let entry = cache
+        .get(&location)
+        .expect("the footer, cached while planning");
+    let footer = entry.file_metadata.as_any();
+    let footer = footer.downcast_ref::<CachedParquetMetaData>().unwrap();
+    assert!(footer.parquet_metadata().column_index().is_none());
+}
+
+#[tokio::test]
+async fn a_file_rewritten_after_attach_is_read_as_it_is_now() {
+    let dir = scratch("rewritten");
+    let file = dir.join("AlertInfo/part-0.parquet");
+    alert_info_file(&file, 3);
+    let ctx = context();
+    register_dir(&ctx, &dir).unwrap();
+    alert_info_file(&file, 5);
+    // Neither the row count planned from statistics nor the scan uses the old footer.
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 5);
+    let ids = table(&ctx, "AlertInfo")
+        .await
+        .filter(ident("AlertId").eq(lit("da4")))
+        .unwrap();
+    assert_eq!(ids.count().await.unwrap(), 1);
+}
