@@ -213,7 +213,7 @@ impl fmt::Display for ViewIn {
 
 impl PartialEq for ViewIn {
     fn eq(&self, other: &Self) -> bool {
-        &self.original == &other.original
+        self.original.eq(&other.original)
     }
 }
 

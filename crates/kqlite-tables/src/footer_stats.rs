@@ -73,7 +73,7 @@ impl FooterStatistics {
     }
 
     /// The entry for `key` from its attach-time footer, if attach read it.
-    fn from_footer(&self, key: &TableScopedPath) -> Option<CachedFileMetadata> {
+    fn entry_from_footer(&self, key: &TableScopedPath) -> Option<CachedFileMetadata> {
         let footer = self.footers.get(&key.path)?;
         let statistics = DFParquetMetadata::statistics_from_parquet_metadata(
             &footer.metadata,
@@ -104,7 +104,9 @@ impl FooterStatistics {
 
 impl Cache<TableScopedPath, CachedFileMetadata> for FooterStatistics {
     fn get(&self, key: &TableScopedPath) -> Option<CachedFileMetadata> {
-        self.computed.get(key).or_else(|| self.from_footer(key))
+        self.computed
+            .get(key)
+            .or_else(|| self.entry_from_footer(key))
     }
 
     fn put(&self, key: &TableScopedPath, value: CachedFileMetadata) -> Option<CachedFileMetadata> {
