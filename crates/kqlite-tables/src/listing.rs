@@ -31,7 +31,8 @@ pub(crate) struct Inspected {
     pub never_null: Vec<String>,
     /// Whether any file has a bloom filter.
     pub bloom_filters: bool,
-    /// Each file's footer, for the statistics queries plan with.
+    /// Files and their footers, for the statistics queries plan with (not every file of a
+    /// very large table: see [`FOOTER_MEMORY`]).
     pub footers: Vec<(PathBuf, Footer)>,
 }
 
@@ -56,8 +57,25 @@ pub(crate) fn inspect(table: &ParquetFiles) -> Result<Inspected, TableError> {
         schema,
         never_null,
         bloom_filters: facts.iter().any(|f| f.bloom_filters),
-        footers: facts.into_iter().map(|f| (f.path, f.footer)).collect(),
+        footers: kept_footers(facts),
     })
+}
+
+/// Footers kept per table for planning: about 40 KB each, so some 1,600 files. The files
+/// past that have their footers read again by each query, as DataFusion does by itself.
+const FOOTER_MEMORY: usize = 64 << 20;
+
+/// The footers of `facts`, as long as they fit in [`FOOTER_MEMORY`].
+fn kept_footers(facts: Vec<FileFacts>) -> Vec<(PathBuf, Footer)> {
+    let mut used = 0;
+    facts
+        .into_iter()
+        .map(|f| (f.path, f.footer))
+        .take_while(|(_, footer)| {
+            used += footer.metadata.memory_size();
+            used <= FOOTER_MEMORY
+        })
+        .collect()
 }
 
 /// Reads only the footer of `path` (opened read-only): row count and Arrow schema.
