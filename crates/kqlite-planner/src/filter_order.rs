@@ -1,8 +1,8 @@
-//! A physical optimizer rule for filters with two or more conjuncts: plain comparisons of a
+//! A physical optimizer rule for filters. Comparisons of string-view columns with literal
+//! strings become [`ViewIn`]s. In a filter with two or more conjuncts, plain comparisons of a
 //! column with a literal go first, and the conjunction becomes a [`SelectiveAnd`], which runs
 //! each conjunct only on the rows the ones before kept, so that the string kernels after the
-//! comparisons see only the rows left. Comparisons of string-view columns with literal strings
-//! become [`ViewIn`]s. Only comparisons move, and they cannot fail, so a
+//! comparisons see only the rows left. Only comparisons move, and they cannot fail, so a
 //! conjunct that could fail on some row is never evaluated on rows it was not evaluated on
 //! before.
 
