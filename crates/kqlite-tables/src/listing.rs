@@ -174,6 +174,7 @@ pub(crate) fn listing_table(
             .map(|(path, footer)| (path.as_path(), footer)),
         Arc::clone(&file_schema),
         ctx.runtime_env().cache_manager.get_file_metadata_cache(),
+        table.hive.is_none(),
     );
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)

@@ -424,15 +424,39 @@ async fn planning_takes_file_statistics_from_the_footers_read_at_attach() {
 }
 
 #[tokio::test]
+async fn the_first_query_of_a_table_hands_on_the_footers_of_all_its_files() {
+    use datafusion::object_store::path::Path as StorePath;
+
+    let dir = scratch("all footers");
+    let files: Vec<_> = (0..3)
+        .map(|i| dir.join(format!("AlertInfo/part-{i}.parquet")))
+        .collect();
+    for file in &files {
+        alert_info_file(file, 4);
+    }
+    let ctx = context();
+    register_dir(&ctx, &dir).unwrap();
+    let frame = table(&ctx, "AlertInfo").await;
+    frame.create_physical_plan().await.unwrap();
+    let cache = ctx.runtime_env().cache_manager.get_file_metadata_cache();
+    for file in &files {
+        let location = StorePath::from_filesystem_path(file.canonicalize().unwrap()).unwrap();
+        assert!(cache.get(&location).is_some(), "{}", file.display());
+    }
+}
+
+#[tokio::test]
 async fn a_file_rewritten_after_attach_is_read_as_it_is_now() {
     let dir = scratch("rewritten");
     let file = dir.join("AlertInfo/part-0.parquet");
     alert_info_file(&file, 3);
+    // An unchanged file beside it: its statistics are computed with the stale one's.
+    alert_info_file(&dir.join("AlertInfo/part-1.parquet"), 2);
     let ctx = context();
     register_dir(&ctx, &dir).unwrap();
     alert_info_file(&file, 5);
     // Neither the row count planned from statistics nor the scan uses the old footer.
-    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 5);
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 7);
     let ids = table(&ctx, "AlertInfo")
         .await
         .filter(ident("AlertId").eq(lit("da4")))
