@@ -19,7 +19,7 @@ sizes=("$@")
 # Setup: a local virtual environment with the engines compared against.
 if [ ! -x "$here/.venv/bin/python" ]; then
     python3 -m venv "$here/.venv"
-    "$here/.venv/bin/pip" install --quiet duckdb datafusion chdb pyarrow pytz
+    "$here/.venv/bin/pip" install --quiet duckdb==2.0.0 datafusion==55.0.0 chdb==4.4.0 pyarrow pytz
 fi
 "$here/.venv/bin/python" -c "import duckdb, datafusion, chdb; print('duckdb', duckdb.__version__, '| datafusion', datafusion.__version__, '| chdb', chdb.__version__)"
 
