@@ -348,36 +348,37 @@ pub(crate) fn delimited<'a, T>(
     Ok((rest, (items, open_span.to(close_span))))
 }
 
-/// The closing bracket; at end of input (or `;`) the error points at the opening one.
+/// The closing bracket of a list; at end of input (or `;`) the error points at the opening one.
 pub(crate) fn closing<'a>(
     i: In<'a>,
     open: &str,
     close: &str,
     open_span: Span,
 ) -> PResult<'a, Span> {
-    if let Some(ok) = try_punct(i, close) {
-        return Ok(ok);
-    }
-    let j = ws(i);
-    if text(&j).is_empty() || text(&j).starts_with(';') {
-        return failure(open_span, format!("unclosed '{open}' opened here"));
-    }
-    let found = describe_token(&j);
-    let mut e = PErr::message(
-        token_span(&j),
-        format!("expected ',' or '{close}', found {found}"),
-    );
-    e.expected = vec!["','".to_string(), format!("'{close}'")];
-    Err(nom::Err::Failure(e))
+    let expected = vec!["','".to_string(), format!("'{close}'")];
+    let wanted = format!("',' or '{close}'");
+    closing_expecting(i, (open, close), open_span, &wanted, expected)
 }
 
-/// A closing bracket where no comma may come (a parenthesised expression, a sub-query); at
-/// end of input (or `;`) the error points at the opening one.
+/// A closing bracket where no comma may come (a parenthesised expression, a sub-query).
 pub(crate) fn closing_paren<'a>(
     i: In<'a>,
     open: &str,
     close: &str,
     open_span: Span,
+) -> PResult<'a, Span> {
+    let expected = vec![format!("'{close}'")];
+    let wanted = format!("'{close}' or an operator");
+    closing_expecting(i, (open, close), open_span, &wanted, expected)
+}
+
+/// `close`, or an error saying what was `wanted` instead of the token found.
+fn closing_expecting<'a>(
+    i: In<'a>,
+    (open, close): (&str, &str),
+    open_span: Span,
+    wanted: &str,
+    expected: Vec<String>,
 ) -> PResult<'a, Span> {
     if let Some(ok) = try_punct(i, close) {
         return Ok(ok);
@@ -387,10 +388,7 @@ pub(crate) fn closing_paren<'a>(
         return failure(open_span, format!("unclosed '{open}' opened here"));
     }
     let found = describe_token(&j);
-    let mut e = PErr::message(
-        token_span(&j),
-        format!("expected '{close}' or an operator, found {found}"),
-    );
-    e.expected = vec![format!("'{close}'")];
+    let mut e = PErr::message(token_span(&j), format!("expected {wanted}, found {found}"));
+    e.expected = expected;
     Err(nom::Err::Failure(e))
 }

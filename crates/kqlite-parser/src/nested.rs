@@ -6,26 +6,18 @@ use crate::expr::{comma_list, or_expr};
 use crate::lexer::{
     at_punct, closing, cut, delimited, expect, ident, kw, punct, try_kw, try_punct, In, PResult,
 };
-use crate::operators::{mv_expand_column, subquery};
+use crate::operators::{mv_expand_clause, subquery};
 use crate::sources::options;
 
 /// `mv-apply [options] Col [to typeof(T)], ... [limit N] on (subquery)`
 pub(crate) fn mv_apply<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
-    let is_option =
-        |n: &str| matches!(n, "with_itemindex" | "kind" | "bagexpansion") || n.starts_with("hint.");
-    let (i, options) = options(i, is_option)?;
-    let (mut i, columns) = comma_list(i, mv_expand_column)?;
-    let mut limit = None;
-    if let Some((rest, _)) = try_kw(i, "limit") {
-        let (rest, n) = cut(or_expr(rest))?;
-        (i, limit) = (rest, Some(n));
-    }
+    let (i, expand) = mv_expand_clause(i)?;
     let (i, _) = cut(kw(i, "on"))?;
     let (rest, subquery) = cut(subquery(i))?;
     let apply = MvApply {
-        options,
-        columns,
-        limit,
+        options: expand.options,
+        columns: expand.columns,
+        limit: expand.limit,
         subquery,
     };
     Ok((rest, OperatorKind::MvApply(apply)))

@@ -263,6 +263,12 @@ fn join_body<'a>(i: In<'a>, _is_join: bool) -> PResult<'a, Join> {
 
 /// `mv-expand [options] Col [to typeof(T)], ... [limit N]`
 fn mv_expand<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
+    let (i, expand) = mv_expand_clause(i)?;
+    Ok((i, OperatorKind::MvExpand(expand)))
+}
+
+/// What `mv-expand` and `mv-apply` share: `[options] Col [to typeof(T)], ... [limit N]`.
+pub(crate) fn mv_expand_clause<'a>(i: In<'a>) -> PResult<'a, MvExpand> {
     let is_option =
         |n: &str| matches!(n, "bagexpansion" | "with_itemindex" | "kind") || n.starts_with("hint.");
     let (i, options) = options(i, is_option)?;
@@ -272,17 +278,15 @@ fn mv_expand<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
         let (rest, n) = cut(or_expr(rest))?;
         (i, limit) = (rest, Some(n));
     }
-    Ok((
-        i,
-        OperatorKind::MvExpand(MvExpand {
-            options,
-            columns,
-            limit,
-        }),
-    ))
+    let expand = MvExpand {
+        options,
+        columns,
+        limit,
+    };
+    Ok((i, expand))
 }
 
-pub(crate) fn mv_expand_column<'a>(i: In<'a>) -> PResult<'a, MvExpandColumn> {
+fn mv_expand_column<'a>(i: In<'a>) -> PResult<'a, MvExpandColumn> {
     let (i, expr) = crate::expr::item(i)?;
     let Some((i, _)) = try_kw(i, "to") else {
         return Ok((

@@ -124,6 +124,10 @@ fn messages_for_common_mistakes() {
         err("T | where (a == 1 b == 2)").message,
         "expected ')' or an operator, found 'b'"
     );
+    let in_list = err("T | where a in (1 2)");
+    assert_eq!(in_list.message, "expected ',' or ')', found '2'");
+    assert_eq!(in_list.expected, ["','", "')'"]);
+    assert_eq!(err("T | where (a == 1").message, "unclosed '(' opened here");
     assert_eq!(
         err("T | make-seriez count() on T step 1d").message,
         "unknown operator 'make-seriez'; did you mean 'make-series'?"

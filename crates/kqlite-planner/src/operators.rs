@@ -144,14 +144,7 @@ impl Planner<'_> {
         items: &[ast::Expr],
         span: Span,
     ) -> PlanResult<LogicalPlan> {
-        let removed = matching_columns(plan.schema(), items)?;
-        let kept: Vec<Expr> = plan
-            .schema()
-            .iter()
-            .filter(|(_, f)| !removed.contains(f.name()))
-            .map(|(q, f)| Expr::Column((q, f).into()))
-            .collect();
-        build(LogicalPlanBuilder::from(plan).project(kept), span)
+        project_matching(plan, items, false, span)
     }
 
     fn project_keep(
@@ -160,14 +153,7 @@ impl Planner<'_> {
         items: &[ast::Expr],
         span: Span,
     ) -> PlanResult<LogicalPlan> {
-        let keep = matching_columns(plan.schema(), items)?;
-        let kept: Vec<Expr> = plan
-            .schema()
-            .iter()
-            .filter(|(_, f)| keep.contains(f.name()))
-            .map(|(q, f)| Expr::Column((q, f).into()))
-            .collect();
-        build(LogicalPlanBuilder::from(plan).project(kept), span)
+        project_matching(plan, items, true, span)
     }
 
     fn project_rename(
@@ -487,6 +473,24 @@ fn binned_column(item: &ast::Expr) -> Option<String> {
         Some(ExprKind::Name(column)) => Some(column.clone()),
         _ => None,
     }
+}
+
+/// `project-keep` (`keep`) or `project-away` (not `keep`): the columns `items` match, or all
+/// the others, in their input order.
+fn project_matching(
+    plan: LogicalPlan,
+    items: &[ast::Expr],
+    keep: bool,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
+    let matched = matching_columns(plan.schema(), items)?;
+    let kept: Vec<Expr> = plan
+        .schema()
+        .iter()
+        .filter(|(_, f)| matched.contains(f.name()) == keep)
+        .map(|(q, f)| Expr::Column((q, f).into()))
+        .collect();
+    build(LogicalPlanBuilder::from(plan).project(kept), span)
 }
 
 /// Column names matched by a list of names and `Prefix*` wildcards; unknown plain names are errors.
