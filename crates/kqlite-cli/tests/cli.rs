@@ -245,18 +245,18 @@ fn string_kernels_run_after_comparisons_on_the_rows_they_keep() {
 
 #[test]
 fn columns_without_nulls_are_read_as_they_are() {
-    // ActionType has no null in the sample's footers: no coalesce(col, "") on it.
+    // ActionType has no null in the sample's footers: no kql_empty_if_null(col) on it.
     let output = with_sample(&[
         "--explain",
         "DataSecurityEvents | project ActionType, SensitivityLabelId",
     ]);
     let text = stdout(&output);
     assert!(
-        !text.contains("WHEN datasecurityevents.ActionType IS NOT NULL"),
+        !text.contains("kql_empty_if_null(datasecurityevents.ActionType)"),
         "{text}"
     );
     assert!(
-        text.contains("WHEN datasecurityevents.SensitivityLabelId IS NOT NULL"),
+        text.contains("kql_empty_if_null(datasecurityevents.SensitivityLabelId)"),
         "{text}"
     );
 }

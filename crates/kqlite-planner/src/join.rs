@@ -1,9 +1,8 @@
 //! `join` and `lookup`: Kusto's join kinds, `$left`/`$right` keys and column suffixes.
 
 use datafusion::common::{Column, ExprSchema, JoinType};
-use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_aggregate::expr_fn::first_value;
-use datafusion::logical_expr::{col, lit, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, BinaryOp, ExprKind, Join, Span};
 
 use crate::error::{build, PlanError, PlanResult};
@@ -190,8 +189,8 @@ fn side_columns(
                 .schema()
                 .field_from_column(&column)
                 .map(|f| f.data_type().clone());
-            if let Some(empty) = data_type.ok().as_ref().and_then(empty_string) {
-                expr = coalesce(vec![expr, lit(empty)]);
+            if data_type.ok().as_ref().and_then(empty_string).is_some() {
+                expr = crate::kernels::empty_if_null::call(expr);
             }
         }
         let output = unique_name(name, taken);

@@ -1,5 +1,5 @@
 //! An optimizer rule for the never-null strings. Nullable string columns are read as
-//! `coalesce(col, "")` (Kusto has no null strings), which hides the column from Parquet
+//! `kql_empty_if_null(col)` (Kusto has no null strings), which hides the column from Parquet
 //! pruning and costs a pass per batch. Where a filter keeps a row only if the value equals or
 //! contains a non-empty literal, an empty string fails just as a null does, so the filter can
 //! read the column directly. Only the positive positions of a predicate (under `and`/`or`,
@@ -12,6 +12,7 @@ use datafusion::logical_expr::{BinaryExpr, Case, Expr, Filter, LogicalPlan, Oper
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
+use crate::kernels::empty_if_null::EmptyIfNull;
 use crate::kernels::{InCi, StringMatch};
 
 #[derive(Debug, Default)]
@@ -122,10 +123,13 @@ fn is_matcher(call: &ScalarFunction) -> bool {
         && call.args[1..].iter().all(non_empty)
 }
 
-/// `x` when `expr` is `coalesce(x, "")` or the `CASE WHEN x IS NOT NULL THEN x ELSE "" END`
-/// DataFusion simplifies it to.
+/// `x` when `expr` is `kql_empty_if_null(x)`, `coalesce(x, "")` or the
+/// `CASE WHEN x IS NOT NULL THEN x ELSE "" END` DataFusion simplifies the latter to.
 fn coalesced(expr: &Expr) -> Option<Expr> {
     match expr {
+        Expr::ScalarFunction(call) if call.func.inner().is::<EmptyIfNull>() => {
+            call.args.first().cloned()
+        }
         Expr::ScalarFunction(call) if call.func.name() == "coalesce" && call.args.len() == 2 => {
             is_empty_string(&call.args[1]).then(|| call.args[0].clone())
         }

@@ -6,9 +6,8 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::catalog::default_table_source::provider_as_source;
 use datafusion::common::ScalarValue;
-use datafusion::functions::expr_fn::coalesce;
 use datafusion::logical_expr::cast;
-use datafusion::logical_expr::{col, lit, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, ExprKind, Query, ScalarType, Source, Span, Statement};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
@@ -259,7 +258,7 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// Coalesces the nullable string columns of `plan` to "", except those in `keep` (the
+/// Reads the nullable string columns of `plan` with "" for null, except those in `keep` (the
 /// `dynamic` ones, and those with no null in the data).
 pub(crate) fn strings_not_null(
     plan: LogicalPlan,
@@ -272,11 +271,11 @@ pub(crate) fn strings_not_null(
         .map(|(qualifier, field)| {
             let column = Expr::Column((qualifier, field).into());
             let kept = keep.iter().any(|d| d == field.name());
-            match empty_string(field.data_type()) {
-                Some(empty) if field.is_nullable() && !kept => {
-                    coalesce(vec![column, lit(empty)]).alias(field.name())
-                }
-                _ => column,
+            let string = empty_string(field.data_type()).is_some();
+            if string && field.is_nullable() && !kept {
+                crate::kernels::empty_if_null::call(column).alias(field.name())
+            } else {
+                column
             }
         })
         .collect();

@@ -4,6 +4,7 @@
 
 pub mod dcount;
 pub mod dynamic;
+pub mod empty_if_null;
 mod in_ci;
 pub mod json;
 mod mv_items;
