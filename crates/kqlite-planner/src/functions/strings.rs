@@ -3,14 +3,14 @@
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::functions::expr_fn::{
-    character_length, concat, concat_ws, lower, md5, octet_length, replace, reverse, sha256, upper,
+    character_length, concat, concat_ws, md5, octet_length, replace, reverse, sha256,
 };
 use datafusion::logical_expr::{cast, Expr};
 
 use super::{is_empty, Call};
 use crate::error::PlanResult;
 use crate::kernels::rowwise::{self, Ctx, RowFn};
-use crate::kernels::{parsers as p, text_fns as t};
+use crate::kernels::{case_fold, parsers as p, text_fns as t};
 use crate::planner::Planner;
 
 type Row<'a> = [Option<&'a str>];
@@ -19,8 +19,12 @@ impl Planner<'_> {
     pub(super) fn string_call(&mut self, c: &Call) -> Option<PlanResult<Expr>> {
         use RowFn::{Bool, Long, Text};
         Some(match c.f {
-            "tolower" => self.texts(c, 1, 1).map(|a| lower(a[0].clone())),
-            "toupper" => self.texts(c, 1, 1).map(|a| upper(a[0].clone())),
+            "tolower" => self
+                .texts(c, 1, 1)
+                .map(|a| case_fold::call(a[0].clone(), false)),
+            "toupper" => self
+                .texts(c, 1, 1)
+                .map(|a| case_fold::call(a[0].clone(), true)),
             "strlen" => self
                 .texts(c, 1, 1)
                 .map(|a| cast(character_length(a[0].clone()), DataType::Int64)),

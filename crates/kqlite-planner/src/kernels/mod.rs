@@ -2,6 +2,7 @@
 //! Arrow string arrays (`Utf8`, `LargeUtf8`, `Utf8View`, dictionaries of those) and never build
 //! a lowercase copy of a column: case-insensitive comparison folds ASCII bytes on the fly.
 
+pub mod case_fold;
 pub mod dcount;
 pub mod dynamic;
 pub mod empty_if_null;
