@@ -6,8 +6,9 @@ use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, BinaryOp, ExprKind, Join, Span};
 
 use crate::error::{build, PlanError, PlanResult};
+use crate::functions::is_text;
 use crate::names::{column_names, resolve_column};
-use crate::planner::{empty_string, Planner};
+use crate::planner::Planner;
 
 const LEFT: &str = "$left";
 const RIGHT: &str = "$right";
@@ -185,11 +186,8 @@ fn side_columns(
         let column = Column::new(Some(side), name.as_str());
         let mut expr = col(column.clone());
         if nullable {
-            let data_type = joined
-                .schema()
-                .field_from_column(&column)
-                .map(|f| f.data_type().clone());
-            if data_type.ok().as_ref().and_then(empty_string).is_some() {
+            let field = joined.schema().field_from_column(&column);
+            if field.is_ok_and(|f| is_text(f.data_type())) {
                 expr = crate::kernels::empty_if_null::call(expr);
             }
         }

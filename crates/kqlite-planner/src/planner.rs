@@ -2,15 +2,14 @@
 
 use std::collections::HashMap;
 
-use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::catalog::default_table_source::provider_as_source;
-use datafusion::common::ScalarValue;
 use datafusion::logical_expr::cast;
 use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, ExprKind, Query, ScalarType, Source, Span, Statement};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::functions::is_text;
 use crate::names::unknown_name;
 use crate::{Catalog, PlanOptions};
 
@@ -271,8 +270,7 @@ pub(crate) fn strings_not_null(
         .map(|(qualifier, field)| {
             let column = Expr::Column((qualifier, field).into());
             let kept = keep.iter().any(|d| d == field.name());
-            let string = empty_string(field.data_type()).is_some();
-            if string && field.is_nullable() && !kept {
+            if is_text(field.data_type()) && field.is_nullable() && !kept {
                 crate::kernels::empty_if_null::call(column).alias(field.name())
             } else {
                 column
@@ -283,16 +281,6 @@ pub(crate) fn strings_not_null(
         .project(columns)
         .and_then(|b| b.build())
         .at(span)
-}
-
-/// The empty value of a string type, or None for other types.
-pub(crate) fn empty_string(data_type: &DataType) -> Option<ScalarValue> {
-    match data_type {
-        DataType::Utf8 => Some(ScalarValue::Utf8(Some(String::new()))),
-        DataType::Utf8View => Some(ScalarValue::Utf8View(Some(String::new()))),
-        DataType::LargeUtf8 => Some(ScalarValue::LargeUtf8(Some(String::new()))),
-        _ => None,
-    }
 }
 
 /// A column reference by its (unqualified) output name.
