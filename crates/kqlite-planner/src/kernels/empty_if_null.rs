@@ -42,7 +42,10 @@ impl ScalarUDFImpl for EmptyIfNull {
         &self.signature
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        Ok(arg_types[0].clone())
+        match arg_types.first() {
+            Some(t) => Ok(t.clone()),
+            None => exec_err!("kql_empty_if_null needs a string"),
+        }
     }
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let Some(arg) = args.arg_fields.first() else {
