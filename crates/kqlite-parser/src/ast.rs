@@ -459,6 +459,7 @@ pub enum OperatorKind {
     Union(Union),
     MvExpand(MvExpand),
     Parse(Parse),
+    ParseKv(ParseKv),
     /// `as Name`
     As(Ident),
     /// `serialize [Name = expr, ...]`
@@ -682,6 +683,16 @@ pub struct Parse {
     pub source: Expr,
     /// The pattern: string literals and `Col[:type]` captures, in order; `*` skips.
     pub pattern: Vec<ParsePart>,
+}
+
+/// `parse-kv Expr as (Key:type, ...) with (pair_delimiter=..., kv_delimiter=..., ...)`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParseKv {
+    pub source: Expr,
+    /// The keys to extract, with their types.
+    pub keys: Vec<(Ident, Ident)>,
+    /// `pair_delimiter`, `kv_delimiter`, `quote`, `escape`, `greedy`, `regex`.
+    pub options: Vec<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -431,6 +431,118 @@ pub(crate) fn at_assign(i: &In) -> bool {
     }
 }
 
+/// Words that cannot name a column without brackets (`['first'] = ...`): Kusto's keywords
+/// that are not also allowed as identifiers.
+const RESERVED: &[&str] = &[
+    "and",
+    "as",
+    "asc",
+    "between",
+    "by",
+    "boolean",
+    "byte",
+    "char",
+    "contains",
+    "contains_cs",
+    "containscs",
+    "cycles",
+    "datatable",
+    "date",
+    "datetime",
+    "decimal",
+    "desc",
+    "double",
+    "dynamic",
+    "earliest",
+    "endswith",
+    "endswith_cs",
+    "externaldata",
+    "external_data",
+    "find",
+    "first",
+    "flags",
+    "float",
+    "has",
+    "has_all",
+    "has_any",
+    "has_cs",
+    "hasprefix",
+    "hasprefix_cs",
+    "hassuffix",
+    "hassuffix_cs",
+    "in",
+    "int",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
+    "invoke",
+    "isfuzzy",
+    "kind",
+    "last",
+    "latest",
+    "like",
+    "likecs",
+    "long",
+    "materialize",
+    "matches",
+    "mdm",
+    "missing",
+    "notcontains",
+    "notcontainscs",
+    "notlike",
+    "notlikecs",
+    "of",
+    "or",
+    "others",
+    "print",
+    "project",
+    "real",
+    "sample",
+    "search",
+    "set",
+    "simple",
+    "sql",
+    "startswith",
+    "startswith_cs",
+    "string",
+    "time",
+    "timespan",
+    "title",
+    "to",
+    "toscalar",
+    "totable",
+    "uint",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uint8",
+    "ulong",
+    "union",
+    "uniqueid",
+    "verbose",
+    "where",
+    "withsource",
+    "with_source",
+    "with_itemindex",
+    "with_match_id",
+    "with_step_name",
+];
+
+/// `Name = expr` naming a column: a keyword needs brackets, as in Kusto.
+pub(crate) fn column_assign<'a>(i: In<'a>) -> PResult<'a, Expr> {
+    let bracketed = text(&ws(i)).starts_with('[');
+    let (_, name) = ident(i)?;
+    if !bracketed && RESERVED.contains(&name.node.as_str()) {
+        let message = format!(
+            "'{0}' is a keyword: write ['{0}'] to use it as a column name",
+            name.node
+        );
+        return crate::lexer::failure(name.span, message);
+    }
+    assign(i)
+}
+
 /// `Name = expr`
 pub(crate) fn assign<'a>(i: In<'a>) -> PResult<'a, Expr> {
     let (i, name) = ident(i)?;
@@ -452,7 +564,7 @@ pub(crate) fn assign<'a>(i: In<'a>) -> PResult<'a, Expr> {
 /// A column item: `Name = expr`, `(A, B) = expr` or an expression.
 pub(crate) fn item<'a>(i: In<'a>) -> PResult<'a, Expr> {
     if at_assign(&i) {
-        assign(i)
+        column_assign(i)
     } else if let Some((rest, names)) = tuple_names(i) {
         tuple_assign(rest, names)
     } else {

@@ -41,6 +41,7 @@ pub use ast::*;
 pub use error::ParseError;
 pub use operators::OPERATOR_KEYWORDS;
 pub use split::split_queries;
+pub use time::parse_timespan_text;
 pub use tokens::{tokens, TokenKind};
 
 use lexer::{at_eof, describe_token, token_span, Ctx, In};

@@ -332,7 +332,7 @@ fn literal_from_text(ty: ScalarType, raw: &str) -> Option<Literal> {
         ScalarType::Guid if !raw.is_empty() => Literal::Guid(raw.to_string()),
         ScalarType::Int => Literal::Int(i32::try_from(parse_integer(raw)?).ok()?),
         ScalarType::Long => Literal::Long(parse_integer(raw)?),
-        ScalarType::Real => Literal::Real(parse_real(raw)?),
+        ScalarType::Real | ScalarType::Decimal => Literal::Real(parse_real(raw)?),
         ScalarType::Bool => Literal::Bool(parse_bool(raw)?),
         _ => return None,
     })

@@ -1,8 +1,8 @@
 //! Tabular operators after `|`, one parser per operator, dispatched from one `match`.
 
 use crate::ast::{
-    Ident, Join, MvExpand, MvExpandColumn, NullsOrder, Operator, OperatorKind, Parse, ParsePart,
-    SortKey, SortOrder, Spanned, Summarize,
+    Ident, Join, MvExpand, MvExpandColumn, NullsOrder, Operator, OperatorKind, Parse, ParseKv,
+    ParsePart, SortKey, SortOrder, Spanned, Summarize,
 };
 use crate::error::did_you_mean;
 use crate::expr::{column_or_pattern, comma_list, item_list, or_expr, postfix, unary};
@@ -36,6 +36,7 @@ pub const OPERATOR_KEYWORDS: &[&str] = &[
     "mvexpand",
     "order",
     "parse",
+    "parse-kv",
     "parse-where",
     "partition",
     "project",
@@ -130,6 +131,7 @@ fn dispatch<'a>(name: &str, i: In<'a>, at: crate::ast::Span) -> PResult<'a, Oper
         "mv-expand" | "mvexpand" => mv_expand(i),
         "parse" => parse_op(i, false),
         "parse-where" => parse_op(i, true),
+        "parse-kv" => parse_kv(i),
         "as" => as_op(i),
         "serialize" => serialize(i),
         "getschema" => Ok((i, K::Getschema)),
@@ -330,6 +332,26 @@ fn parse_op<'a>(i: In<'a>, only_matching: bool) -> PResult<'a, OperatorKind> {
             options,
             source,
             pattern,
+        }),
+    ))
+}
+
+/// `parse-kv Expr as (Key:type, ...) [with (option=value, ...)]`
+fn parse_kv<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
+    let (i, source) = or_expr(i)?;
+    let (i, _) = kw(i, "as")?;
+    let (mut i, keys) = cut(crate::sources::column_decls(i))?;
+    let mut options = Vec::new();
+    if let Some((rest, _)) = try_kw(i, "with") {
+        let (rest, (opts, _)) = cut(delimited(rest, "(", ")", crate::expr::assign))?;
+        (i, options) = (rest, opts);
+    }
+    Ok((
+        i,
+        OperatorKind::ParseKv(ParseKv {
+            source,
+            keys,
+            options,
         }),
     ))
 }

@@ -179,7 +179,7 @@ pub(crate) fn scale_decimal(int: &str, frac: &str, unit: i64) -> Option<i64> {
 
 /// The text inside `time(...)`/`timespan(...)`: `1d`, `2` (days), `15 seconds`,
 /// `[-][d.]hh:mm[:ss[.fffffff]]`. `null` is handled by the caller.
-pub(crate) fn parse_timespan_text(s: &str) -> Option<i64> {
+pub fn parse_timespan_text(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Some(rest) = s.strip_prefix('-') {
         return parse_timespan_text(rest).map(|v| -v);

@@ -12,7 +12,7 @@ use datafusion::common::DFSchema;
 use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_aggregate::array_agg::array_agg_udaf;
 use datafusion::functions_aggregate::expr_fn::{
-    avg, count, first_value, max, min, stddev, stddev_pop, sum, var_pop, var_sample,
+    count, first_value, max, min, stddev, stddev_pop, sum, var_pop, var_sample,
 };
 use datafusion::logical_expr::{cast, lit, Expr, ExprFunctionExt};
 use kqlite_parser::{ast, ExprKind, Literal, Span};
@@ -21,6 +21,7 @@ use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::functions::check_arity;
 use crate::kernels::dcount;
 use crate::kernels::pack::{pack, PackKind};
+use crate::names::expression_name;
 use crate::planner::{column, Planner};
 
 /// Aggregates we lower, with the prefix of their default column name.
@@ -72,26 +73,21 @@ pub(crate) fn is_aggregate(name: &str) -> bool {
     AGGREGATES.iter().any(|(n, _)| *n == name)
 }
 
-/// Kusto's name for an unnamed aggregate column: `count_`, `sum_X`, `set_X`,
-/// `percentile_X_95`.
+/// Kusto's name for an unnamed aggregate column: its prefix and the name of its first argument
+/// (`count_`, `sum_X`, `countif_b`, `set_X`, `percentile_X_95`); `take_any(X)` is `X`.
 pub(crate) fn default_name(call: &ast::Expr) -> Option<String> {
     let ExprKind::Call { name, args } = &call.node else {
         return None;
     };
     let (_, prefix) = AGGREGATES.iter().find(|(n, _)| *n == name.node)?;
-    if matches!(name.node.as_str(), "count" | "countif") {
-        return Some(prefix.to_string());
-    }
-    let column = match args.first().map(|a| &a.node) {
-        Some(ExprKind::Name(column)) => column.as_str(),
-        _ => return Some(prefix.to_string()),
-    };
     if matches!(name.node.as_str(), ARG_MAX | ARG_MIN) {
-        return match args.get(1).map(|a| &a.node) {
-            Some(ExprKind::Name(returned)) => Some(returned.clone()),
-            _ => None,
-        };
+        return args.get(1).and_then(expression_name);
     }
+    let column = args.first().and_then(expression_name);
+    if matches!(name.node.as_str(), "take_any") {
+        return column;
+    }
+    let column = column.unwrap_or_default();
     if name.node == "percentile" {
         let p = args.get(1).map(percent_text).unwrap_or_default();
         return Some(format!("{prefix}{column}_{p}"));
@@ -184,7 +180,9 @@ fn expand_arg(
 ) {
     let target = &args[0];
     let target_name = output_name(target);
-    let extreme = synthetic_call(if max { "max" } else { "min" }, vec![target.clone()], span);
+    let hidden = if max { ARG_MAX } else { ARG_MIN };
+    // The extreme from the same row as the other columns (NaN included, see below).
+    let extreme = synthetic_call(hidden, vec![target.clone(), target.clone()], span);
     let first_name = given
         .map(|g| g.node.clone())
         .or(target_name.map(str::to_string))
@@ -205,7 +203,6 @@ fn expand_arg(
             _ => returned.push(arg.clone()),
         }
     }
-    let hidden = if max { ARG_MAX } else { ARG_MIN };
     for (i, value) in returned.into_iter().enumerate() {
         let (name, value) = match &value.node {
             ExprKind::Assign { name, value } => (name.node.clone(), value.as_ref().clone()),
@@ -262,6 +259,9 @@ enum Finish {
     Render(PackKind, Option<Expr>),
     /// The nearest-rank percentile of a list.
     Percentile(Expr),
+    /// A sum over a count, as a real: NaN over no values, as in Kusto (which also lets a
+    /// `long` sum wrap before dividing).
+    Mean,
 }
 
 impl Planner<'_> {
@@ -284,9 +284,13 @@ impl Planner<'_> {
         };
         let lowered = self.lower_aggregate(&name.node, args, schema, span);
         let result = lowered.map(|(aggregate, finish)| {
-            let alias = format!("__kql_agg_{}", sink.len());
-            sink.push(aggregate.alias(&alias));
-            finish_aggregate(column(&alias), finish)
+            let mut references = Vec::new();
+            for part in mean_parts(aggregate, &finish) {
+                let alias = format!("__kql_agg_{}", sink.len());
+                sink.push(part.alias(&alias));
+                references.push(column(&alias));
+            }
+            finish_aggregate(references, finish)
         });
         self.aggregate_sink = Some(sink);
         result
@@ -318,7 +322,9 @@ impl Planner<'_> {
         }
         let first = || a[0].clone();
         let filtered = |e: Expr, p: &Expr| e.filter(p.clone()).build().at(span);
+        let order = self.aggregate_order.clone();
         let list = || array_agg_udaf().call(vec![a[0].clone()]);
+        let sequence = || ordered(list(), &order);
         let limit = |i: usize| a.get(i).map(|e| cast(e.clone(), DataType::Int64));
         Ok(match name {
             "count" => {
@@ -342,7 +348,7 @@ impl Planner<'_> {
                 (dcount::call(kept), Finish::Zero)
             }
             "sum" => one(arity(1, 1), sum(first()), Finish::Zero)?,
-            "avg" => one(arity(1, 1), avg(first()), Finish::None)?,
+            "avg" => one(arity(1, 1), sum(first()), Finish::Mean)?,
             "min" => one(arity(1, 1), min(first()), Finish::None)?,
             "max" => one(arity(1, 1), max(first()), Finish::None)?,
             "stdev" => one(arity(1, 1), stddev(first()), Finish::Zero)?,
@@ -353,16 +359,16 @@ impl Planner<'_> {
                 arity(2, 2)?;
                 let base = match name {
                     "sumif" => sum(first()),
-                    "avgif" => avg(first()),
+                    "avgif" => sum(first()),
                     "minif" => min(first()),
                     "maxif" => max(first()),
                     "stdevif" => stddev(first()),
                     _ => var_sample(first()),
                 };
-                let finish = if matches!(name, "sumif" | "stdevif" | "varianceif") {
-                    Finish::Zero
-                } else {
-                    Finish::None
+                let finish = match name {
+                    "sumif" | "stdevif" | "varianceif" => Finish::Zero,
+                    "avgif" => Finish::Mean,
+                    _ => Finish::None,
                 };
                 (filtered(base, &a[1])?, finish)
             }
@@ -375,12 +381,12 @@ impl Planner<'_> {
             }
             "make_list" | "makelist" => {
                 arity(1, 2)?;
-                (list(), Finish::Render(PackKind::List, limit(1)))
+                (sequence(), Finish::Render(PackKind::List, limit(1)))
             }
             "make_list_if" => {
                 arity(2, 3)?;
                 (
-                    filtered(list(), &a[1])?,
+                    filtered(sequence(), &a[1])?,
                     Finish::Render(PackKind::List, limit(2)),
                 )
             }
@@ -418,8 +424,15 @@ impl Planner<'_> {
             }
             ARG_MAX | ARG_MIN => {
                 arity(2, 2)?;
-                let order = a[0].clone().sort(name == ARG_MIN, false);
-                (first_value(a[1].clone(), vec![order]), Finish::None)
+                // Kusto's arg_max and arg_min both pick a NaN over any number.
+                let mut order = Vec::new();
+                if self.type_of(&a[0], schema, span)?.is_floating() {
+                    order.push(
+                        datafusion::functions::expr_fn::isnan(a[0].clone()).sort(false, false),
+                    );
+                }
+                order.push(a[0].clone().sort(name == ARG_MIN, false));
+                (first_value(a[1].clone(), order), Finish::None)
             }
             other => {
                 return Err(PlanError::not_supported(
@@ -431,12 +444,42 @@ impl Planner<'_> {
     }
 }
 
+/// `make_list` keeps the serialized order of its input.
+fn ordered(list: Expr, order: &[datafusion::logical_expr::SortExpr]) -> Expr {
+    if order.is_empty() {
+        return list;
+    }
+    list.clone()
+        .order_by(order.to_vec())
+        .build()
+        .unwrap_or(list)
+}
+
 fn one(arity: PlanResult<()>, aggregate: Expr, finish: Finish) -> PlanResult<(Expr, Finish)> {
     arity.map(|_| (aggregate, finish))
 }
 
-fn finish_aggregate(reference: Expr, finish: Finish) -> Expr {
+/// The DataFusion aggregates behind one KQL aggregate: a mean is a sum and a count of the
+/// same values (with the same filter).
+fn mean_parts(aggregate: Expr, finish: &Finish) -> Vec<Expr> {
+    if !matches!(finish, Finish::Mean) {
+        return vec![aggregate];
+    }
+    let mut counted = aggregate.clone();
+    if let Expr::AggregateFunction(call) = &mut counted {
+        call.func = datafusion::functions_aggregate::count::count_udaf();
+    }
+    vec![aggregate, counted]
+}
+
+fn finish_aggregate(mut references: Vec<Expr>, finish: Finish) -> Expr {
+    let reference = references.remove(0);
     match finish {
+        Finish::Mean => {
+            let real = |e: Expr| cast(e, DataType::Float64);
+            let total = coalesce(vec![real(reference), lit(0.0)]);
+            total / real(references.remove(0))
+        }
         Finish::None => reference,
         Finish::Zero => coalesce(vec![reference, lit(0i64)]),
         Finish::Render(kind, limit) => {

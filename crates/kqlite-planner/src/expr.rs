@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::DFSchema;
-use datafusion::functions::expr_fn::regexp_like;
 use datafusion::logical_expr::{
     binary_expr, col, in_subquery, lit, not_in_subquery, scalar_subquery, Expr, ExprSchemable,
     LogicalPlanBuilder, Operator, ScalarUDF,
 };
 use kqlite_parser::{ast, BinaryOp, ExprKind, ListOp, Span, UnaryOp};
 
+use crate::binary::null_as;
 use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::kernels::{InCi, MatchOp, StringMatch};
 use crate::literals::scalar_of;
@@ -82,7 +82,9 @@ impl Planner<'_> {
                 let plan = self.tabular(&args[0])?;
                 Ok(scalar_subquery(std::sync::Arc::new(plan)))
             }
-            "row_number" | "prev" | "next" => self.window_call(&name.node, args, schema, span),
+            "row_number" | "prev" | "next" | "row_cumsum" | "row_rank_dense" | "row_rank_min" => {
+                self.window_call(&name.node, args, schema, span)
+            }
             "column_ifexists" if args.len() == 2 => {
                 let name = self.constant(&args[0])?;
                 let Some(Some(column)) = name.try_as_str() else {
@@ -149,71 +151,6 @@ impl Planner<'_> {
         }
     }
 
-    /// Kusto compares a bool with a number as 0/1 (`IsManaged == 1`) and with text.
-    fn bool_operands(
-        &self,
-        op: BinaryOp,
-        l: Expr,
-        r: Expr,
-        schema: &DFSchema,
-        span: Span,
-    ) -> PlanResult<(Expr, Expr)> {
-        if !matches!(op, BinaryOp::Eq | BinaryOp::NotEq) || self.aggregate_sink.is_some() {
-            return Ok((l, r));
-        }
-        let (lt, rt) = (l.get_type(schema).at(span)?, r.get_type(schema).at(span)?);
-        let as_long = |e: Expr| datafusion::logical_expr::cast(e, DataType::Int64);
-        let as_text = |e: Expr| datafusion::logical_expr::cast(e, DataType::Utf8);
-        Ok(match (&lt, &rt) {
-            (DataType::Boolean, t) if t.is_integer() => (as_long(l), r),
-            (t, DataType::Boolean) if t.is_integer() => (l, as_long(r)),
-            (DataType::Boolean, t) if t.is_string() => {
-                (as_text(l), datafusion::functions::expr_fn::lower(r))
-            }
-            (t, DataType::Boolean) if t.is_string() => {
-                (datafusion::functions::expr_fn::lower(l), as_text(r))
-            }
-            _ => (l, r),
-        })
-    }
-
-    /// Timespans scale by numbers (`2 * 1h`, `1d / 4`) and divide into ratios (`1d / 1h`),
-    /// which Arrow's duration arithmetic lacks: compute on nanoseconds.
-    fn timespan_arithmetic(
-        &self,
-        op: Operator,
-        l: &Expr,
-        r: &Expr,
-        schema: &DFSchema,
-    ) -> Option<Expr> {
-        if !matches!(op, Operator::Multiply | Operator::Divide) {
-            return None;
-        }
-        let (lt, rt) = (l.get_type(schema).ok()?, r.get_type(schema).ok()?);
-        let is_span = |t: &DataType| matches!(t, DataType::Duration(_));
-        let nanos = |e: &Expr| datafusion::logical_expr::cast(e.clone(), DataType::Int64);
-        let real = |e: Expr| datafusion::logical_expr::cast(e, DataType::Float64);
-        let span_of = |e: Expr| {
-            let whole = datafusion::logical_expr::cast(e, DataType::Int64);
-            datafusion::logical_expr::cast(
-                whole,
-                DataType::Duration(datafusion::arrow::datatypes::TimeUnit::Nanosecond),
-            )
-        };
-        match (is_span(&lt), is_span(&rt)) {
-            (true, true) if op == Operator::Divide => {
-                Some(binary_expr(real(nanos(l)), op, real(nanos(r))))
-            }
-            (true, false) if rt.is_numeric() => {
-                Some(span_of(binary_expr(real(nanos(l)), op, real(r.clone()))))
-            }
-            (false, true) if lt.is_numeric() && op == Operator::Multiply => {
-                Some(span_of(binary_expr(real(l.clone()), op, real(nanos(r)))))
-            }
-            _ => None,
-        }
-    }
-
     /// `x between (start .. 1d)`: a timespan end counts from a datetime start.
     fn range_end(&self, low: &Expr, high: Expr, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
         let low_type = low.get_type(schema).at(span)?;
@@ -223,61 +160,6 @@ impl Planner<'_> {
             return Ok(binary_expr(low.clone(), Operator::Plus, high));
         }
         Ok(high)
-    }
-
-    fn binary(
-        &mut self,
-        op: BinaryOp,
-        left: &ast::Expr,
-        right: &ast::Expr,
-        schema: &DFSchema,
-        span: Span,
-    ) -> PlanResult<Expr> {
-        let l = self.scalar(left, schema)?;
-        let r = self.scalar(right, schema)?;
-        let (l, r) = self.bool_operands(op, l, r, schema, span)?;
-        if let Some((match_op, case_sensitive, negated)) = string_predicate(op) {
-            let l = self.as_string(l, schema, left.span)?;
-            let r = self.as_string(r, schema, right.span)?;
-            let call = string_match(match_op, case_sensitive, false, vec![l, r]);
-            return Ok(if negated {
-                Expr::Not(Box::new(call))
-            } else {
-                call
-            });
-        }
-        let sql_op = match op {
-            BinaryOp::Or => Operator::Or,
-            BinaryOp::And => Operator::And,
-            BinaryOp::Eq => Operator::Eq,
-            BinaryOp::NotEq => Operator::NotEq,
-            BinaryOp::Lt => Operator::Lt,
-            BinaryOp::LtEq => Operator::LtEq,
-            BinaryOp::Gt => Operator::Gt,
-            BinaryOp::GtEq => Operator::GtEq,
-            BinaryOp::Add => Operator::Plus,
-            BinaryOp::Sub => Operator::Minus,
-            BinaryOp::Mul => Operator::Multiply,
-            BinaryOp::Div => Operator::Divide,
-            BinaryOp::Mod => Operator::Modulo,
-            BinaryOp::MatchesRegex => return Ok(regexp_like(l, r, None)),
-            other => {
-                return Err(PlanError::not_supported(
-                    span,
-                    format!("the operator '{}'", other.spelling()),
-                ))
-            }
-        };
-        if let Some(expr) = self.timespan_arithmetic(sql_op, &l, &r, schema) {
-            return Ok(expr);
-        }
-        let (l, r) = text_as_number(sql_op, l, r, schema);
-        let expr = binary_expr(l, sql_op, r);
-        // Inside summarize, operands may name aggregate outputs that the input lacks.
-        if self.aggregate_sink.is_none() {
-            expr.get_type(schema).at(span)?;
-        }
-        Ok(expr)
     }
 
     fn list(
@@ -313,8 +195,9 @@ impl Planner<'_> {
             }
         }
         Ok(match op {
-            ListOp::In => value.in_list(list, false),
-            ListOp::NotIn => value.in_list(list, true),
+            // As `==` and `!=`: a null is in no list.
+            ListOp::In => null_as(value.in_list(list, false), false),
+            ListOp::NotIn => null_as(value.in_list(list, true), true),
             ListOp::InCi | ListOp::NotInCi => {
                 let value = self.as_string(value, schema, left.span)?;
                 let mut args = vec![value];
@@ -351,8 +234,8 @@ impl Planner<'_> {
         let plan = std::sync::Arc::new(plan);
         let lower = datafusion::functions::expr_fn::lower;
         match op {
-            ListOp::In => Ok(in_subquery(value, plan)),
-            ListOp::NotIn => Ok(not_in_subquery(value, plan)),
+            ListOp::In => Ok(null_as(in_subquery(value, plan), false)),
+            ListOp::NotIn => Ok(null_as(not_in_subquery(value, plan), true)),
             ListOp::InCi => Ok(in_subquery(lower(value), lowered_column(plan, item.span)?)),
             ListOp::NotInCi => Ok(not_in_subquery(
                 lower(value),
@@ -407,7 +290,7 @@ impl Planner<'_> {
 }
 
 /// The string operators and their kernel: (operation, case-sensitive, negated).
-fn string_predicate(op: BinaryOp) -> Option<(MatchOp, bool, bool)> {
+pub(crate) fn string_predicate(op: BinaryOp) -> Option<(MatchOp, bool, bool)> {
     use BinaryOp::*;
     use MatchOp as M;
     Some(match op {
@@ -463,22 +346,4 @@ fn lowered_column(
         .and_then(|b| b.build())
         .at(span)?;
     Ok(std::sync::Arc::new(lowered))
-}
-
-/// A `dynamic` value is JSON text, so `d.Size > 1000` compares text with a number: read the
-/// text as a number (null when it is not one) instead of letting DataFusion compare the number's
-/// digits as text. The number is a `real`, which holds every integer up to 2^53 exactly.
-fn text_as_number(op: Operator, l: Expr, r: Expr, schema: &DFSchema) -> (Expr, Expr) {
-    if matches!(op, Operator::And | Operator::Or) {
-        return (l, r);
-    }
-    let (Ok(lt), Ok(rt)) = (l.get_type(schema), r.get_type(schema)) else {
-        return (l, r);
-    };
-    let as_number = |e: Expr| datafusion::logical_expr::try_cast(e, DataType::Float64);
-    match (lt.is_string(), rt.is_string()) {
-        (true, false) if rt.is_numeric() => (as_number(l), r),
-        (false, true) if lt.is_numeric() => (l, as_number(r)),
-        _ => (l, r),
-    }
 }

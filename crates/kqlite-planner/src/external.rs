@@ -6,7 +6,7 @@ use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, ExprKind, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
-use crate::planner::{strings_not_null, Planner};
+use crate::planner::{kusto_columns, Planner};
 use crate::ExternalData;
 
 impl Planner<'_> {
@@ -46,7 +46,7 @@ impl Planner<'_> {
             .filter(|(_, ty)| ty == "dynamic")
             .map(|(name, _)| name.clone())
             .collect();
-        strings_not_null(scan, &dynamic, span)
+        kusto_columns(scan, &dynamic, &[], span)
     }
 
     /// A path to read: a constant string that is not a URL (`file://` is allowed).

@@ -163,7 +163,18 @@ impl Planner<'_> {
             LogicalPlanBuilder::from(left).join_on(right, join_type, on),
             span,
         )?;
-        Ok((joined, left_names, right_names))
+        Ok((nulls_match(joined), left_names, right_names))
+    }
+}
+
+/// Kusto's join keys match when both are null.
+fn nulls_match(plan: LogicalPlan) -> LogicalPlan {
+    match plan {
+        LogicalPlan::Join(mut join) => {
+            join.null_equality = datafusion::common::NullEquality::NullEqualsNull;
+            LogicalPlan::Join(join)
+        }
+        other => other,
     }
 }
 

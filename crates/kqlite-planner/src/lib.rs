@@ -2,6 +2,7 @@
 //! semantics. It knows nothing of files: tables come from a [`Catalog`].
 
 mod aggregates;
+mod binary;
 mod conjunction;
 mod error;
 mod evaluate;
@@ -13,16 +14,19 @@ mod join;
 mod kernels;
 mod literals;
 mod make_series;
+mod merge_projections;
 mod mv_apply;
 mod mv_expand;
 mod names;
 mod operators;
 mod optimize;
+mod parse_kv;
 mod parse_op;
 mod planner;
 mod range;
 mod search;
 mod selectivity;
+mod serial;
 mod top_nested;
 mod union;
 mod user_functions;
@@ -38,6 +42,7 @@ use kqlite_parser::Query;
 
 pub use error::{ErrorKind, PlanError, PlanResult};
 pub use filter_order::CheapConjunctsFirst;
+pub use merge_projections::MergeProjections;
 pub use optimize::ReadStringsDirectly;
 pub use selectivity::GuessFilterSelectivity;
 

@@ -9,6 +9,16 @@ use kqlite_parser::{Dynamic, Literal, ScalarType};
 /// The time zone every `datetime` carries.
 pub(crate) const UTC: &str = "UTC";
 
+/// A `dynamic` value: JSON text (see `kernels/json.rs`) in a `LargeUtf8` column, the one
+/// string layout that nothing else produces, so that its type tells it from a `string`.
+pub(crate) fn dynamic_type() -> DataType {
+    DataType::LargeUtf8
+}
+
+pub(crate) fn is_dynamic(t: &DataType) -> bool {
+    *t == DataType::LargeUtf8
+}
+
 pub(crate) fn datetime_type() -> DataType {
     DataType::Timestamp(TimeUnit::Nanosecond, Some(Arc::from(UTC)))
 }
@@ -45,7 +55,8 @@ pub(crate) fn arrow_type(ty: ScalarType) -> DataType {
         ScalarType::Int => DataType::Int32,
         ScalarType::Long => DataType::Int64,
         ScalarType::Real | ScalarType::Decimal => DataType::Float64,
-        ScalarType::String | ScalarType::Guid | ScalarType::Dynamic => DataType::Utf8,
+        ScalarType::String | ScalarType::Guid => DataType::Utf8,
+        ScalarType::Dynamic => dynamic_type(),
         ScalarType::Datetime => datetime_type(),
         ScalarType::Timespan => DataType::Duration(TimeUnit::Nanosecond),
     }
@@ -62,14 +73,15 @@ fn typed_null(ty: ScalarType) -> ScalarValue {
 /// A dynamic value as carried (see `kernels/json.rs`): null as null, a string as its text,
 /// anything else as JSON text.
 fn dynamic_text(value: &Dynamic) -> ScalarValue {
-    match value {
-        Dynamic::Null => ScalarValue::Utf8(None),
+    let text = match value {
+        Dynamic::Null => None,
         Dynamic::Value(literal) => match literal.as_ref() {
-            Literal::String(s) | Literal::Guid(s) => string(s),
-            _ => string(&dynamic_json(value)),
+            Literal::String(s) | Literal::Guid(s) => Some(s.clone()),
+            _ => Some(dynamic_json(value)),
         },
-        other => string(&dynamic_json(other)),
-    }
+        other => Some(dynamic_json(other)),
+    };
+    ScalarValue::LargeUtf8(text)
 }
 
 /// Dynamic values are carried as JSON text.

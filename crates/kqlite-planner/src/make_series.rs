@@ -7,6 +7,7 @@
 use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, ScalarValue};
+use datafusion::functions::expr_fn::floor;
 use datafusion::functions_aggregate::expr_fn::{array_agg, max, min};
 use datafusion::logical_expr::{
     cast, col, lit, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, ScalarUDF,
@@ -15,7 +16,6 @@ use kqlite_parser::{ast, ExprKind, MakeSeries, Span, Summarize};
 
 use crate::error::{build, PlanError, PlanResult, WithSpan};
 use crate::kernels::SeriesFill;
-use crate::literals::datetime;
 use crate::names::column_names;
 use crate::planner::Planner;
 
@@ -36,31 +36,41 @@ impl Planner<'_> {
             ));
         };
         let axis = self.scalar(&series.on, plan.schema())?;
-        let step = match self.constant(&series.step)? {
-            ScalarValue::DurationNanosecond(Some(step)) if step > 0 => step,
-            _ => {
-                return Err(PlanError::user(
-                    series.step.span,
-                    "make-series needs a positive timespan step",
-                ))
-            }
+        let time = matches!(
+            self.type_of(&axis, plan.schema(), span)?,
+            DataType::Timestamp(..)
+        );
+        let axis = if time {
+            cast(axis, DataType::Int64)
+        } else {
+            cast(axis, DataType::Float64)
         };
+        let step = self.series_step(&series.step, time)?;
         let (from, to) = self.series_range(&plan, series, &axis, step, span)?;
         let bins = if to > from {
-            (to - from + step - 1) / step
+            ((to - from) / step).ceil() as i64
         } else {
             0
         };
-
+        let bound = |v: f64| {
+            if time {
+                lit(v as i64)
+            } else {
+                lit(v)
+            }
+        };
+        // A range with no bin has no series at all.
         let in_range = axis
             .clone()
-            .gt_eq(lit(datetime(Some(from))))
-            .and(axis.clone().lt(lit(datetime(Some(to)))));
+            .gt_eq(bound(from))
+            .and(axis.clone().lt(bound(to)))
+            .and(lit(bins > 0));
         let mut columns: Vec<Expr> = column_names(plan.schema())
             .into_iter()
             .map(|n| col(Column::from_name(n)))
             .collect();
-        columns.push(((cast(axis, DataType::Int64) - lit(from)) / lit(step)).alias(BIN));
+        let position = (cast(axis, DataType::Float64) - lit(from)) / lit(step);
+        columns.push(cast(floor(position), DataType::Int64).alias(BIN));
         let binned = build(
             LogicalPlanBuilder::from(plan)
                 .filter(in_range)
@@ -122,24 +132,50 @@ impl Planner<'_> {
                 .alias(name),
             );
         }
-        output.push(lit(axis_json(from, step, bins)).alias(axis_name));
+        let integral = !time && [from, step].iter().all(|v| v.fract() == 0.0);
+        let axis_values = axis_json(from, step, bins, time, integral);
+        output.push(lit(ScalarValue::LargeUtf8(Some(axis_values))).alias(axis_name));
         build(LogicalPlanBuilder::from(grouped).project(output), span)
     }
 
-    /// `from` and `to` as nanoseconds: given, or the data's first bin and the bin after its last.
+    /// The step: a positive timespan (in nanoseconds) on a datetime axis, a positive number on
+    /// a numeric one.
+    fn series_step(&mut self, step: &ast::Expr, time: bool) -> PlanResult<f64> {
+        let value = match self.constant(step)? {
+            ScalarValue::DurationNanosecond(Some(ns)) if time => ns as f64,
+            ScalarValue::Int64(Some(n)) if !time => n as f64,
+            ScalarValue::Int32(Some(n)) if !time => n as f64,
+            ScalarValue::Float64(Some(n)) if !time => n,
+            _ => 0.0,
+        };
+        if value > 0.0 {
+            return Ok(value);
+        }
+        let wanted = if time { "timespan" } else { "number" };
+        Err(PlanError::user(
+            step.span,
+            format!("make-series needs a positive {wanted} step"),
+        ))
+    }
+
+    /// `from` and `to` (nanoseconds on a datetime axis): given, or the data's first bin and the
+    /// bin after its last.
     fn series_range(
         &mut self,
         plan: &LogicalPlan,
         series: &MakeSeries,
         axis: &Expr,
-        step: i64,
+        step: f64,
         span: Span,
-    ) -> PlanResult<(i64, i64)> {
-        let given = |planner: &mut Self, e: &Option<ast::Expr>| -> PlanResult<Option<i64>> {
+    ) -> PlanResult<(f64, f64)> {
+        let given = |planner: &mut Self, e: &Option<ast::Expr>| -> PlanResult<Option<f64>> {
             let Some(e) = e else { return Ok(None) };
             match planner.constant(e)? {
-                ScalarValue::TimestampNanosecond(Some(v), _) => Ok(Some(v)),
-                _ => Err(PlanError::user(e.span, "make-series needs a datetime here")),
+                ScalarValue::TimestampNanosecond(Some(v), _) => Ok(Some(v as f64)),
+                ScalarValue::Int64(Some(v)) => Ok(Some(v as f64)),
+                ScalarValue::Int32(Some(v)) => Ok(Some(v as f64)),
+                ScalarValue::Float64(Some(v)) => Ok(Some(v)),
+                _ => Err(PlanError::user(e.span, "make-series needs a constant here")),
             }
         };
         let (from, to) = (given(self, &series.from)?, given(self, &series.to)?);
@@ -150,8 +186,8 @@ impl Planner<'_> {
             LogicalPlanBuilder::from(plan.clone()).aggregate(
                 Vec::<Expr>::new(),
                 vec![
-                    cast(min(axis.clone()), DataType::Int64).alias("first"),
-                    cast(max(axis.clone()), DataType::Int64).alias("last"),
+                    cast(min(axis.clone()), DataType::Float64).alias("first"),
+                    cast(max(axis.clone()), DataType::Float64).alias("last"),
                 ],
             ),
             span,
@@ -165,13 +201,13 @@ impl Planner<'_> {
                 let a = b
                     .column(column)
                     .as_any()
-                    .downcast_ref::<datafusion::arrow::array::Int64Array>()?;
+                    .downcast_ref::<datafusion::arrow::array::Float64Array>()?;
                 a.is_valid(0).then(|| a.value(0))
             })
         };
         let first = from.or_else(|| value(0).map(|v| v.div_euclid(step) * step));
-        let last = to.or_else(|| value(1).map(|v| (v.div_euclid(step) + 1) * step));
-        Ok((first.unwrap_or(0), last.unwrap_or(0)))
+        let last = to.or_else(|| value(1).map(|v| (v.div_euclid(step) + 1.0) * step));
+        Ok((first.unwrap_or(0.0), last.unwrap_or(0.0)))
     }
 }
 
@@ -202,15 +238,23 @@ fn named(name: &str, expr: &ast::Expr, span: Span) -> ast::Expr {
     )
 }
 
-/// The bins' start times as a JSON array of ISO 8601 datetimes, as Kusto writes them.
-fn axis_json(from: i64, step: i64, bins: i64) -> String {
-    let times: Vec<String> = (0..bins)
+/// The bins' starts as a JSON array: ISO 8601 datetimes as Kusto writes them, or numbers.
+fn axis_json(from: f64, step: f64, bins: i64, time: bool, integral: bool) -> String {
+    let values: Vec<String> = (0..bins)
         .map(|i| {
-            let ns = from + i * step;
+            let start = from + i as f64 * step;
+            if !time {
+                return if integral {
+                    (start as i64).to_string()
+                } else {
+                    start.to_string()
+                };
+            }
+            let ns = start as i64;
             let t = chrono::DateTime::from_timestamp_nanos(ns);
             let ticks = ns.rem_euclid(1_000_000_000) / 100;
             format!("\"{}.{ticks:07}Z\"", t.format("%Y-%m-%dT%H:%M:%S"))
         })
         .collect();
-    format!("[{}]", times.join(","))
+    format!("[{}]", values.join(","))
 }

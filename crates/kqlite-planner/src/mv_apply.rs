@@ -6,7 +6,9 @@
 
 use datafusion::common::{Column, JoinType};
 use datafusion::functions_window::expr_fn::row_number;
-use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
+use datafusion::logical_expr::{
+    col, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, SortExpr,
+};
 use kqlite_parser::{ast, ExprKind, MvApply, MvExpand, OperatorKind, SortKey, Span};
 
 use crate::error::{build, PlanError, PlanResult};
@@ -132,9 +134,22 @@ fn count_call(span: Span) -> ast::Expr {
     )
 }
 
+/// Numbers the rows by all their columns: the numbering is read twice (expanded, and joined
+/// back), and both reads must agree whatever order the rows arrive in. Rows that tie are
+/// equal, so which of them gets which number does not matter.
 fn number_rows(plan: LogicalPlan, span: Span) -> PlanResult<LogicalPlan> {
+    let order: Vec<SortExpr> = plan
+        .schema()
+        .columns()
+        .into_iter()
+        .map(|c| Expr::Column(c).sort(true, true))
+        .collect();
+    let numbered = row_number()
+        .order_by(order)
+        .build()
+        .map_err(|e| PlanError::user(span, e.to_string()))?;
     build(
-        LogicalPlanBuilder::from(plan).window(vec![row_number().alias(ROW)]),
+        LogicalPlanBuilder::from(plan).window(vec![numbered.alias(ROW)]),
         span,
     )
 }

@@ -1,7 +1,7 @@
 //! Name resolution against a plan's schema, with "did you mean" help.
 
 use datafusion::common::{Column, DFSchema};
-use kqlite_parser::Span;
+use kqlite_parser::{ast, ExprKind, Literal, Span};
 
 use crate::error::PlanError;
 
@@ -72,6 +72,107 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// Functions whose unnamed result takes the name of their first argument: `tostring(x)`,
+/// `bin(T, 1h)` and `format_datetime(T, f)` are named `x` and `T`.
+const NAMED_BY_FIRST_ARGUMENT: &[&str] = &[
+    "tostring",
+    "toint",
+    "tolong",
+    "toreal",
+    "todouble",
+    "todatetime",
+    "totimespan",
+    "tobool",
+    "toboolean",
+    "todecimal",
+    "toguid",
+    "todynamic",
+    "toobject",
+    "tohex",
+    "bin",
+    "floor",
+    "bin_at",
+    "bin_auto",
+    "startofday",
+    "round",
+    "ceiling",
+    "format_datetime",
+    "format_timespan",
+    "format_bytes",
+    "parse_json",
+    "parsejson",
+    "parse_xml",
+    "parse_csv",
+    "split",
+    "abs",
+    "pow",
+    "sqrt",
+    "log",
+    "log2",
+    "log10",
+    "exp",
+    "exp2",
+    "exp10",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "cot",
+    "degrees",
+    "radians",
+    "binary_and",
+    "binary_or",
+    "binary_xor",
+    "binary_not",
+    "binary_shift_left",
+    "binary_shift_right",
+    "series_fill_forward",
+    "series_fill_backward",
+    "series_fill_linear",
+    "series_fill_const",
+    "series_fir",
+    "series_iir",
+    "series_outliers",
+];
+
+/// The name Kusto derives from an expression: a column's own name, `d_a_b` for `d.a.b` or
+/// `d["a"]["b"]`, and through the functions above, their first argument's. None for the rest,
+/// which get `Column1`, `Column2`...
+pub(crate) fn expression_name(expr: &ast::Expr) -> Option<String> {
+    match &expr.node {
+        ExprKind::Name(name) => Some(name.clone()),
+        ExprKind::Member { target, name } => {
+            Some(format!("{}_{}", expression_name(target)?, name.node))
+        }
+        ExprKind::Index { target, index } => {
+            let step = match &index.node {
+                ExprKind::Literal(Literal::String(s)) => s.clone(),
+                ExprKind::Literal(Literal::Long(n)) => n.to_string(),
+                ExprKind::Literal(Literal::Int(n)) => n.to_string(),
+                _ => return None,
+            };
+            Some(format!("{}_{step}", expression_name(target)?))
+        }
+        ExprKind::Call { name, args } if NAMED_BY_FIRST_ARGUMENT.contains(&name.node.as_str()) => {
+            args.first().and_then(expression_name)
+        }
+        _ => None,
+    }
+}
+
+/// `name`, or `name1`, `name2`...: the first not taken.
+pub(crate) fn unique_name(name: String, taken: &[String]) -> String {
+    if !taken.contains(&name) {
+        return name;
+    }
+    (1..)
+        .map(|i| format!("{name}{i}"))
+        .find(|n| !taken.contains(n))
+        .expect("an unbounded range has a free name")
 }
 
 /// Kusto names unnamed computed columns `Column1`, `Column2`...: the first not taken.

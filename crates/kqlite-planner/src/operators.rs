@@ -9,8 +9,8 @@ use datafusion::logical_expr::{
 use kqlite_parser::{ast, ExprKind, NullsOrder, OperatorKind, SortKey, SortOrder, Span, Summarize};
 
 use crate::error::{build, PlanError, PlanResult, WithSpan};
-use crate::names::{column_names, fresh_column_name, resolve_column};
-use crate::planner::{column, Planner};
+use crate::names::{column_names, expression_name, fresh_column_name, resolve_column, unique_name};
+use crate::planner::{column, Binding, Planner};
 
 impl Planner<'_> {
     pub(crate) fn operator(
@@ -38,6 +38,7 @@ impl Planner<'_> {
             OperatorKind::Union(union) => self.union(Some(plan), union, span),
             OperatorKind::MvExpand(mv) => self.mv_expand(plan, mv, span),
             OperatorKind::Parse(parse) => self.parse(plan, parse, span),
+            OperatorKind::ParseKv(kv) => self.parse_kv(plan, kv, span),
             OperatorKind::Serialize(items) => self.extend(plan, items, span),
             OperatorKind::Getschema => self.getschema(plan, span),
             OperatorKind::Invoke(call) => self.invoke(plan, call),
@@ -87,13 +88,17 @@ impl Planner<'_> {
         for item in items {
             let (name, value) = split_name(item);
             let lowered = self.scalar(value, &schema)?;
-            let name = name.unwrap_or_else(|| fresh_column_name(&names));
-            if names.contains(&name) {
-                return Err(PlanError::user(
-                    item.span,
-                    format!("the column '{name}' is produced twice"),
-                ));
-            }
+            let declared = matches!(item.node, ExprKind::Assign { .. } | ExprKind::Name(_));
+            let name = match name {
+                Some(name) if declared && names.contains(&name) => {
+                    return Err(PlanError::user(
+                        item.span,
+                        format!("the column '{name}' is produced twice"),
+                    ))
+                }
+                Some(name) => unique_name(name, &names),
+                None => fresh_column_name(&names),
+            };
             names.push(name.clone());
             exprs.push(lowered.alias(name));
         }
@@ -101,41 +106,70 @@ impl Planner<'_> {
         build(LogicalPlanBuilder::from(plan).project(exprs), span)
     }
 
-    /// `extend`: items are added in turn, so later ones may use earlier ones; an existing name
-    /// is replaced in place.
+    /// `extend`: every item reads the input's columns as they were (`extend a = c, c = a`
+    /// swaps them); a new column can be read by the items after it. An existing name is
+    /// replaced in place, new ones are added in order.
     fn extend(
         &mut self,
-        mut plan: LogicalPlan,
+        plan: LogicalPlan,
         items: &[ast::Expr],
         span: Span,
     ) -> PlanResult<LogicalPlan> {
+        let schema = plan.schema().clone();
+        let input = column_names(&schema);
+        let mut names = input.clone();
+        let mut exprs: Vec<Expr> = schema.columns().into_iter().map(Expr::Column).collect();
+        let mut earlier = Vec::new();
+        let lowered =
+            self.extend_items(items, &schema, &input, &mut names, &mut exprs, &mut earlier);
+        for (name, previous) in earlier.into_iter().rev() {
+            match previous {
+                Some(binding) => self.lets.insert(name, binding),
+                None => self.lets.remove(&name),
+            };
+        }
+        lowered?;
+        let (windowed, exprs) = crate::window::with_windows(plan, exprs, span)?;
+        build(LogicalPlanBuilder::from(windowed).project(exprs), span)
+    }
+
+    /// Lowers `extend`'s items into `exprs`; each new column is bound for the items after it
+    /// (the bindings it shadows are pushed on `earlier`, to be restored).
+    fn extend_items(
+        &mut self,
+        items: &[ast::Expr],
+        schema: &DFSchema,
+        input: &[String],
+        names: &mut Vec<String>,
+        exprs: &mut Vec<Expr>,
+        earlier: &mut Vec<(String, Option<Binding>)>,
+    ) -> PlanResult<()> {
         for item in items {
-            let schema = plan.schema().clone();
             if let Some((_, value)) = item.tuple_assign() {
                 // (a, b) = f(...): the functions that return several values are series
                 // functions we lack; lowering the call says which.
-                self.scalar(value, &schema)?;
+                self.scalar(value, schema)?;
                 return Err(PlanError::not_supported(
                     item.span,
                     "(a, b) = f(...) in extend",
                 ));
             }
             let (name, value) = split_name(item);
-            let lowered = self.scalar(value, &schema)?;
-            let existing = column_names(&schema);
-            let name = name.unwrap_or_else(|| fresh_column_name(&existing));
-            let mut exprs: Vec<Expr> = schema
-                .iter()
-                .map(|(q, f)| Expr::Column((q, f).into()))
-                .collect();
-            match existing.iter().position(|n| *n == name) {
-                Some(i) => exprs[i] = lowered.alias(name),
-                None => exprs.push(lowered.alias(name)),
+            let lowered = self.scalar(value, schema)?;
+            let name = name.unwrap_or_else(|| fresh_column_name(names));
+            match names.iter().position(|n| *n == name) {
+                Some(i) => exprs[i] = lowered.clone().alias(&name),
+                None => {
+                    names.push(name.clone());
+                    exprs.push(lowered.clone().alias(&name));
+                }
             }
-            let (windowed, exprs) = crate::window::with_windows(plan, exprs, span)?;
-            plan = build(LogicalPlanBuilder::from(windowed).project(exprs), span)?;
+            if !input.contains(&name) {
+                let previous = self.lets.insert(name.clone(), Binding::Lowered(lowered));
+                earlier.push((name, previous));
+            }
         }
-        Ok(plan)
+        Ok(())
     }
 
     fn project_away(
@@ -230,16 +264,19 @@ impl Planner<'_> {
         let mut groups = Vec::new();
         for key in &summarize.by {
             let (name, value) = split_name(key);
-            let name = name
-                .or_else(|| binned_column(value))
-                .unwrap_or_else(|| fresh_column_name(&names));
+            let name = match name {
+                Some(name) => unique_name(name, &names),
+                None => fresh_column_name(&names),
+            };
             groups.push(self.scalar(value, &schema)?.alias(&name));
             names.push(name);
         }
         let items = crate::aggregates::expand_items(&summarize.aggregates, &schema, &summarize.by);
         // Aggregate calls met while lowering the items land in the sink.
         self.aggregate_sink = Some(Vec::new());
+        self.aggregate_order = crate::serial::serial_order(&plan);
         let outputs = self.aggregate_outputs(&items, &schema, &mut names);
+        self.aggregate_order.clear();
         let aggregates = self.aggregate_sink.take().unwrap_or_default();
         let outputs = outputs?;
         let grouped = build(
@@ -433,14 +470,16 @@ pub(crate) fn kusto_type_name(data_type: &DataType) -> &'static str {
         DataType::Decimal128(..) | DataType::Decimal256(..) => "decimal",
         DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => "datetime",
         DataType::Duration(_) | DataType::Interval(_) => "timespan",
-        DataType::List(_) | DataType::Struct(_) | DataType::Map(..) => "dynamic",
+        DataType::List(_) | DataType::Struct(_) | DataType::Map(..) | DataType::LargeUtf8 => {
+            "dynamic"
+        }
         _ => "string",
     }
 }
 
 fn system_type(kusto: &str) -> &'static str {
     match kusto {
-        "bool" => "Boolean",
+        "bool" => "SByte",
         "int" => "Int32",
         "long" => "Int64",
         "real" => "Double",
@@ -452,26 +491,11 @@ fn system_type(kusto: &str) -> &'static str {
     }
 }
 
-/// `Name = expr` gives its name; a bare column keeps its own.
+/// `Name = expr` gives its name; otherwise Kusto derives one (`expression_name`).
 fn split_name(item: &ast::Expr) -> (Option<String>, &ast::Expr) {
     match &item.node {
         ExprKind::Assign { name, value } => (Some(name.node.clone()), value),
-        ExprKind::Name(name) => (Some(name.clone()), item),
-        _ => (binned_column(item), item),
-    }
-}
-
-/// `bin(Timestamp, 1h)` keeps the name `Timestamp`.
-fn binned_column(item: &ast::Expr) -> Option<String> {
-    let ExprKind::Call { name, args } = &item.node else {
-        return None;
-    };
-    if !matches!(name.node.as_str(), "bin" | "floor") {
-        return None;
-    }
-    match args.first().map(|a| &a.node) {
-        Some(ExprKind::Name(column)) => Some(column.clone()),
-        _ => None,
+        _ => (expression_name(item), item),
     }
 }
 
@@ -538,6 +562,7 @@ pub(crate) fn operator_name(op: &OperatorKind) -> &'static str {
         OperatorKind::MvExpand(_) => "mv-expand",
         OperatorKind::Parse(p) if p.only_matching => "parse-where",
         OperatorKind::Parse(_) => "parse",
+        OperatorKind::ParseKv(_) => "parse-kv",
         OperatorKind::Serialize(_) => "serialize with columns",
         OperatorKind::Getschema => "getschema",
         OperatorKind::Invoke(_) => "invoke",

@@ -3,7 +3,8 @@
 //! pruning and costs a pass per batch. Where a filter keeps a row only if the value equals or
 //! contains a non-empty literal, an empty string fails just as a null does, so the filter can
 //! read the column directly. Only the positive positions of a predicate (under `and`/`or`,
-//! never `not`) are rewritten.
+//! never `not`) are rewritten. There, Kusto's null-safe equality (`coalesce(x == y, false)`,
+//! see `binary.rs`) is a plain `x == y` again, which Parquet pruning understands.
 
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Result, ScalarValue};
@@ -68,6 +69,11 @@ impl OptimizerRule for ReadStringsDirectly {
 /// Rewrites the positive positions of a predicate; says whether anything changed.
 fn positive(expr: Expr) -> (Expr, bool) {
     match expr {
+        // A filter drops a null as it drops false: `coalesce(x == y, false)` is `x == y`.
+        Expr::ScalarFunction(call) if null_as_false(&call) => {
+            let inner = call.args.into_iter().next().expect("two arguments");
+            (positive(inner).0, true)
+        }
         Expr::BinaryExpr(BinaryExpr { left, op, right })
             if matches!(op, Operator::And | Operator::Or) =>
         {
@@ -113,6 +119,15 @@ fn positive(expr: Expr) -> (Expr, bool) {
         },
         other => (other, false),
     }
+}
+
+fn null_as_false(call: &ScalarFunction) -> bool {
+    call.func.name() == "coalesce"
+        && call.args.len() == 2
+        && matches!(
+            call.args[1],
+            Expr::Literal(ScalarValue::Boolean(Some(false)), _)
+        )
 }
 
 /// Our string matchers with only non-empty literal needles: false for an empty haystack.

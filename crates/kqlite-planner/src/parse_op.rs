@@ -100,7 +100,9 @@ fn pattern_regex(
                         PlanError::user(t.span, format!("unknown type '{}'", t.node))
                     })?,
                 };
-                regex.push_str(capture_regex(ty, last && !regex_kind));
+                // Simple mode takes the shortest text up to the next literal; regex mode, as
+                // Kusto's regexes, the longest.
+                regex.push_str(capture_regex(ty, regex_kind || last));
                 captures.push(Capture {
                     name: name.node.clone(),
                     ty,
@@ -117,12 +119,12 @@ fn pattern_regex(
     Ok((regex, captures))
 }
 
-fn capture_regex(ty: ScalarType, last: bool) -> &'static str {
+fn capture_regex(ty: ScalarType, greedy: bool) -> &'static str {
     match ty {
         ScalarType::Int | ScalarType::Long => r"([-+]?\d+)",
         ScalarType::Real | ScalarType::Decimal => r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)",
         ScalarType::Bool => "((?i:true|false))",
-        _ if last => "(.*)",
+        _ if greedy => "(.*)",
         _ => "(.*?)",
     }
 }

@@ -29,6 +29,9 @@ pub(crate) struct Planner<'a> {
     pub(crate) lets: HashMap<String, Binding>,
     /// While lowering `summarize` aggregates: the aggregate expressions found so far.
     pub(crate) aggregate_sink: Option<Vec<Expr>>,
+    /// While lowering `summarize` aggregates: the serialized order of the input, which
+    /// `make_list` keeps.
+    pub(crate) aggregate_order: Vec<datafusion::logical_expr::SortExpr>,
 }
 
 impl<'a> Planner<'a> {
@@ -38,6 +41,7 @@ impl<'a> Planner<'a> {
             now: options.now,
             lets: HashMap::new(),
             aggregate_sink: None,
+            aggregate_order: Vec::new(),
         }
     }
 
@@ -185,6 +189,12 @@ impl<'a> Planner<'a> {
             };
             types.push(crate::literals::arrow_type(scalar_type));
         }
+        if let Some(value) = values.iter().find(|v| !is_literal(v)) {
+            return Err(PlanError::user(
+                value.span,
+                "datatable values must be literals (a typed null such as long(null), not null)",
+            ));
+        }
         let empty = datafusion::common::DFSchema::empty();
         let mut rows = Vec::with_capacity(values.len() / columns.len());
         for chunk in values.chunks(columns.len()) {
@@ -244,24 +254,25 @@ impl<'a> Planner<'a> {
     }
 
     /// Kusto strings are never null: a missing string reads as empty. `dynamic` columns
-    /// (JSON text) keep their nulls.
+    /// keep their nulls and are read as dynamic values.
     fn never_null_strings(
         &self,
         scan: LogicalPlan,
         table: &str,
         span: Span,
     ) -> PlanResult<LogicalPlan> {
-        let mut as_they_are = self.catalog.dynamic_columns(table);
-        as_they_are.extend(self.catalog.never_null(table));
-        strings_not_null(scan, &as_they_are, span)
+        let dynamic = self.catalog.dynamic_columns(table);
+        let never_null = self.catalog.never_null(table);
+        kusto_columns(scan, &dynamic, &never_null, span)
     }
 }
 
-/// Reads the nullable string columns of `plan` with "" for null, except those in `keep` (the
-/// `dynamic` ones, and those with no null in the data).
-pub(crate) fn strings_not_null(
+/// A source's columns as Kusto reads them: those in `dynamic` as dynamic values, nullable
+/// strings with "" for null (except those in `as_they_are`, which hold no null).
+pub(crate) fn kusto_columns(
     plan: LogicalPlan,
-    keep: &[String],
+    dynamic: &[String],
+    as_they_are: &[String],
     span: Span,
 ) -> PlanResult<LogicalPlan> {
     let columns: Vec<Expr> = plan
@@ -269,18 +280,34 @@ pub(crate) fn strings_not_null(
         .iter()
         .map(|(qualifier, field)| {
             let column = Expr::Column((qualifier, field).into());
-            let kept = keep.iter().any(|d| d == field.name());
-            if is_text(field.data_type()) && field.is_nullable() && !kept {
-                crate::kernels::empty_if_null::call(column).alias(field.name())
-            } else {
+            if dynamic.iter().any(|d| d == field.name()) {
+                cast(column, crate::literals::dynamic_type()).alias(field.name())
+            } else if as_they_are.iter().any(|n| n == field.name()) {
                 column
+            } else {
+                never_null_string(column, field)
             }
         })
         .collect();
-    LogicalPlanBuilder::from(plan)
-        .project(columns)
-        .and_then(|b| b.build())
-        .at(span)
+    crate::error::build(LogicalPlanBuilder::from(plan).project(columns), span)
+}
+
+/// A nullable string column read with "" for null; other columns as they are.
+fn never_null_string(column: Expr, field: &Field) -> Expr {
+    if is_text(field.data_type()) && field.is_nullable() {
+        crate::kernels::empty_if_null::call(column).alias(field.name())
+    } else {
+        column
+    }
+}
+
+/// A literal, possibly signed: what `datatable` accepts.
+fn is_literal(value: &ast::Expr) -> bool {
+    match &value.node {
+        ExprKind::Literal(_) => true,
+        ExprKind::Unary { operand, .. } => matches!(operand.node, ExprKind::Literal(_)),
+        _ => false,
+    }
 }
 
 /// A column reference by its (unqualified) output name.

@@ -25,7 +25,14 @@ impl Planner<'_> {
             option_word(&search.options, "kind").as_deref() == Some("case_sensitive");
         let schema = plan.schema().clone();
         let predicate = self.search_predicate(&search.predicate, &schema, case_sensitive)?;
-        build(LogicalPlanBuilder::from(plan).filter(predicate), span)
+        let found = build(LogicalPlanBuilder::from(plan).filter(predicate), span)?;
+        if schema.has_column_with_unqualified_name("$table") {
+            return Ok(found);
+        }
+        // Piped input has no table name: Kusto names it by position.
+        let mut exprs = vec![lit("search_arg0").alias("$table")];
+        exprs.extend(schema.columns().into_iter().map(Expr::Column));
+        build(LogicalPlanBuilder::from(found).project(exprs), span)
     }
 
     /// `find where P project a, b`: the rows matching `P`, with the source column first.
@@ -82,14 +89,19 @@ impl Planner<'_> {
     }
 }
 
-/// `term` matched against every string column (`dynamic` ones included).
+/// `term` matched against the text of every column.
 fn any_column(schema: &DFSchema, term: &str, case_sensitive: bool) -> Expr {
     let columns = schema
         .iter()
-        .filter(|(_, f)| {
-            f.data_type().is_string() && !matches!(f.name().as_str(), "$table" | "source_")
-        })
-        .map(|(q, f)| Expr::Column((q, f).into()));
+        .filter(|(_, f)| !matches!(f.name().as_str(), "$table" | "source_"))
+        .map(|(q, f)| {
+            let column = Expr::Column((q, f).into());
+            if f.data_type().is_string() {
+                column
+            } else {
+                crate::functions::to_string_typed(column, f.data_type())
+            }
+        });
     columns
         .map(|column| term_match(column, term, case_sensitive))
         .reduce(Expr::or)

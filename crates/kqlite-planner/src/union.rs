@@ -26,7 +26,9 @@ impl Planner<'_> {
             legs.push(("union_arg0".to_string(), plan));
         }
         for table in &union.tables {
-            for (name, plan) in self.union_leg(table, legs.len())? {
+            // `search in (A, B)` and `find` name `let` tables by their name; `union` by position.
+            let by_name = matches!(source_column.as_deref(), Some("$table" | "source_"));
+            for (name, plan) in self.union_leg(table, legs.len(), by_name)? {
                 legs.push((name, plan));
             }
         }
@@ -34,7 +36,6 @@ impl Planner<'_> {
             return Err(PlanError::user(span, "union found no tables"));
         }
         let common = inner.then(|| common_columns(&legs));
-        let leg_names: Vec<String> = legs.iter().map(|(name, _)| name.clone()).collect();
         let mut result: Option<LogicalPlanBuilder> = None;
         for (name, plan) in legs {
             let plan = leg_columns(
@@ -50,12 +51,8 @@ impl Planner<'_> {
             });
         }
         let unioned = result.expect("at least one leg").build().at(span)?;
-        // Dynamic columns keep their nulls, as they do in each table.
-        let dynamic: Vec<String> = leg_names
-            .iter()
-            .flat_map(|name| self.catalog.dynamic_columns(name))
-            .collect();
-        crate::planner::strings_not_null(unioned, &dynamic, span)
+        // A column one leg lacks is null in its rows: empty, if it is a string.
+        crate::planner::kusto_columns(unioned, &[], &[], span)
     }
 
     /// One table, a subquery, or every table matching a wildcard.
@@ -63,6 +60,7 @@ impl Planner<'_> {
         &mut self,
         table: &ast::Expr,
         index: usize,
+        lets_by_name: bool,
     ) -> PlanResult<Vec<(String, LogicalPlan)>> {
         match &table.node {
             ExprKind::Name(pattern) if pattern.contains('*') => {
@@ -82,7 +80,10 @@ impl Planner<'_> {
                     })
                     .collect()
             }
-            ExprKind::Name(name) => Ok(vec![(name.clone(), self.tabular(table)?)]),
+            // Tables go by their name; anything else, `let` names included, by its position.
+            ExprKind::Name(name) if lets_by_name || self.binding(name).is_none() => {
+                Ok(vec![(name.clone(), self.tabular(table)?)])
+            }
             _ => Ok(vec![(format!("union_arg{index}"), self.tabular(table)?)]),
         }
     }

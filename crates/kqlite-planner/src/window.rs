@@ -1,18 +1,29 @@
-//! `row_number()`, `prev()` and `next()` over the serialized row order, and the window plan
-//! that computes them before a projection.
+//! The window functions of a serialized row set (`row_number`, `prev`, `next`,
+//! `row_cumsum`, `row_rank_dense`, `row_rank_min`), and the window plans that compute them
+//! before a projection.
 
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, DFSchema, ScalarValue};
+use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::functions_window::expr_fn::{lag, lead, row_number};
+use datafusion::logical_expr::expr::WindowFunction;
 use datafusion::logical_expr::utils::find_window_exprs;
-use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{
+    cast, col, lit, when, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFrame,
+    WindowFrameBound, WindowFrameUnits,
+};
 use kqlite_parser::{ast, Span};
 
+use crate::binary::null_as;
 use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::functions::check_arity;
 use crate::planner::Planner;
 
 impl Planner<'_> {
+    /// `row_number`, `prev`, `next`, `row_cumsum`, `row_rank_dense`, `row_rank_min`. The ones
+    /// with a restart argument number within segments: a segment starts at each row where
+    /// the restart is true.
     pub(crate) fn window_call(
         &mut self,
         name: &str,
@@ -20,10 +31,44 @@ impl Planner<'_> {
         schema: &DFSchema,
         span: Span,
     ) -> PlanResult<Expr> {
-        if name == "row_number" {
-            check_arity(name, args, 0, 0, span)?;
-            return Ok(row_number());
+        match name {
+            "row_number" => {
+                check_arity(name, args, 0, 2, span)?;
+                let start = match args.first() {
+                    Some(n) => self.scalar(n, schema)?,
+                    None => lit(1i64),
+                };
+                let restart = self.restart(args.get(1), schema)?;
+                let number = in_segments(row_number(), restart)?;
+                Ok(cast(number, DataType::Int64) + cast(start, DataType::Int64) - lit(1i64))
+            }
+            "row_cumsum" => {
+                check_arity(name, args, 1, 2, span)?;
+                let term = self.scalar(&args[0], schema)?;
+                let restart = self.restart(args.get(1), schema)?;
+                running(sum(term), restart)
+            }
+            "row_rank_dense" | "row_rank_min" => {
+                check_arity(name, args, 1, 2, span)?;
+                let term = self.scalar(&args[0], schema)?;
+                let restart = self.restart(args.get(1), schema)?;
+                rank(term, restart, name == "row_rank_min")
+            }
+            _ => self.prev_next(name, args, schema, span),
         }
+    }
+
+    fn restart(&mut self, arg: Option<&ast::Expr>, schema: &DFSchema) -> PlanResult<Option<Expr>> {
+        arg.map(|r| self.scalar(r, schema)).transpose()
+    }
+
+    fn prev_next(
+        &mut self,
+        name: &str,
+        args: &[ast::Expr],
+        schema: &DFSchema,
+        span: Span,
+    ) -> PlanResult<Expr> {
         check_arity(name, args, 1, 3, span)?;
         let value = self.scalar(&args[0], schema)?;
         let offset = match args.get(1) {
@@ -52,34 +97,138 @@ fn constant(expr: Expr, span: Span) -> PlanResult<ScalarValue> {
     }
 }
 
-/// Computes the window functions used by `exprs` in a window plan under `plan`, and rewrites
-/// `exprs` to read their results.
+/// The segment of each row: how many restarts there were up to it.
+fn segment(restart: Expr) -> PlanResult<Expr> {
+    let flag = cast(null_as(restart, false), DataType::Int64);
+    cumulative(sum(flag), Vec::new())
+}
+
+/// `window` computed within each segment (all rows one segment without a restart).
+fn in_segments(window: Expr, restart: Option<Expr>) -> PlanResult<Expr> {
+    let partition = match restart {
+        Some(r) => vec![segment(r)?],
+        None => Vec::new(),
+    };
+    window
+        .partition_by(partition)
+        .build()
+        .map_err(|e| PlanError::user(Span::default(), e.to_string()))
+}
+
+/// A running aggregate (`row_cumsum`): over the rows so far of the segment.
+fn running(aggregate: Expr, restart: Option<Expr>) -> PlanResult<Expr> {
+    let partition = match restart {
+        Some(r) => vec![segment(r)?],
+        None => Vec::new(),
+    };
+    cumulative(aggregate, partition)
+}
+
+fn cumulative(aggregate: Expr, partition: Vec<Expr>) -> PlanResult<Expr> {
+    let Expr::AggregateFunction(call) = aggregate else {
+        return Err(PlanError::user(Span::default(), "expected an aggregate"));
+    };
+    let frame = WindowFrame::new_bounds(
+        WindowFrameUnits::Rows,
+        WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+        WindowFrameBound::CurrentRow,
+    );
+    Expr::from(WindowFunction::new(call.func, call.params.args))
+        .partition_by(partition)
+        .window_frame(frame)
+        .build()
+        .map_err(|e| PlanError::user(Span::default(), e.to_string()))
+}
+
+/// `row_rank_dense`: 1, and one more at each row whose term differs from the row before;
+/// `row_rank_min`: the row number where the current run of equal terms began.
+fn rank(term: Expr, restart: Option<Expr>, min: bool) -> PlanResult<Expr> {
+    let changed = null_as(term.clone().not_eq(lag(term, Some(1), None)), true);
+    let starts = match &restart {
+        Some(r) => changed.or(null_as(r.clone(), false)),
+        None => changed,
+    };
+    if !min {
+        return running(sum(cast(starts, DataType::Int64)), restart);
+    }
+    let number = in_segments(row_number(), restart.clone())?;
+    let at_start = when(starts, cast(number, DataType::Int64))
+        .end()
+        .map_err(|e| PlanError::user(Span::default(), e.to_string()))?;
+    running(max(at_start), restart)
+}
+
+/// Computes the window functions used by `exprs` under `plan`, innermost first (a restart
+/// such as `g != prev(g)` is itself windowed), and rewrites `exprs` to read their results.
+/// A function with no order of its own follows the serialized order of `plan` (`serial.rs`).
 pub(crate) fn with_windows(
-    plan: LogicalPlan,
-    exprs: Vec<Expr>,
+    mut plan: LogicalPlan,
+    mut exprs: Vec<Expr>,
     span: Span,
 ) -> PlanResult<(LogicalPlan, Vec<Expr>)> {
-    let windows = find_window_exprs(&exprs);
-    if windows.is_empty() {
-        return Ok((plan, exprs));
+    let order = crate::serial::serial_order(&plan);
+    loop {
+        let found = innermost_windows(&exprs);
+        if found.is_empty() {
+            return Ok((plan, exprs));
+        }
+        let ordered: Vec<Expr> = found.iter().map(|w| in_order(w.clone(), &order)).collect();
+        plan = LogicalPlanBuilder::window_plan(plan, ordered.clone()).at(span)?;
+        exprs = exprs
+            .into_iter()
+            .map(|expr| read_results(expr, &found, &ordered, span))
+            .collect::<PlanResult<Vec<_>>>()?;
     }
-    let plan = LogicalPlanBuilder::window_plan(plan, windows.clone()).at(span)?;
-    let rewritten = exprs
-        .into_iter()
-        .map(|expr| {
-            expr.transform_up(|node| {
-                Ok(match windows.iter().find(|w| **w == node) {
-                    Some(w) => {
-                        Transformed::yes(col(Column::from_name(w.schema_name().to_string())))
-                    }
-                    None => Transformed::no(node),
-                })
-            })
-            .map(|t| t.data)
-            .at(span)
+}
+
+/// The window functions in `exprs` that hold no other.
+fn innermost_windows(exprs: &[Expr]) -> Vec<Expr> {
+    let mut found: Vec<Expr> = Vec::new();
+    for window in find_window_exprs(exprs) {
+        let mut nested = Vec::new();
+        let _ = window.apply_children(|child| {
+            nested.extend(innermost_windows(std::slice::from_ref(child)));
+            Ok(TreeNodeRecursion::Continue)
+        });
+        let layer = if nested.is_empty() {
+            vec![window]
+        } else {
+            nested
+        };
+        for w in layer {
+            if !found.contains(&w) {
+                found.push(w);
+            }
+        }
+    }
+    found
+}
+
+/// `expr` with each of `found` replaced by a reference to its computed column.
+fn read_results(expr: Expr, found: &[Expr], ordered: &[Expr], span: Span) -> PlanResult<Expr> {
+    expr.transform_up(|node| {
+        Ok(match found.iter().position(|w| *w == node) {
+            Some(i) => {
+                Transformed::yes(col(Column::from_name(ordered[i].schema_name().to_string())))
+            }
+            None => Transformed::no(node),
         })
-        .collect::<PlanResult<Vec<_>>>()?;
-    Ok((plan, rewritten))
+    })
+    .map(|t| t.data)
+    .at(span)
+}
+
+fn in_order(window: Expr, order: &[datafusion::logical_expr::SortExpr]) -> Expr {
+    match window {
+        Expr::WindowFunction(mut w) if w.params.order_by.is_empty() && !order.is_empty() => {
+            w.params.order_by = order.to_vec();
+            if w.params.window_frame == WindowFrame::new(None) {
+                w.params.window_frame = WindowFrame::new(Some(true));
+            }
+            Expr::WindowFunction(w)
+        }
+        other => other,
+    }
 }
 
 /// The first `rows` rows of each group of `partition`, in `order`: a row number per group,

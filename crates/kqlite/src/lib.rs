@@ -56,6 +56,19 @@ impl Default for Engine {
     }
 }
 
+/// DataFusion's logical rules, with kqlite's projection merge just before DataFusion's (see
+/// `merge_projections.rs`) and the never-null string rewrite last.
+fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + Sync>> {
+    let mut rules = datafusion::optimizer::Optimizer::new().rules;
+    let projections = rules
+        .iter()
+        .position(|r| r.name() == "optimize_projections")
+        .unwrap_or(rules.len());
+    rules.insert(projections, Arc::new(kqlite_planner::MergeProjections));
+    rules.push(Arc::new(kqlite_planner::ReadStringsDirectly));
+    rules
+}
+
 /// DataFusion's physical rules, with kqlite's filter selectivity guess before join selection
 /// (which picks the build side from it) and the conjunct order last.
 fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
@@ -84,7 +97,7 @@ impl Engine {
         let state = datafusion::execution::SessionStateBuilder::new()
             .with_config(config)
             .with_default_features()
-            .with_optimizer_rule(Arc::new(kqlite_planner::ReadStringsDirectly))
+            .with_optimizer_rules(logical_rules())
             .with_physical_optimizer_rules(physical_rules())
             .build();
         let ctx = SessionContext::new_with_state(state);

@@ -3,7 +3,7 @@
 use super::{expr_at, ident, item, items, list, pattern_or_expr, string};
 use crate::ast::{
     Expr, ExprKind, Ident, Join, MvExpand, MvExpandColumn, NullsOrder, OperatorKind, Param,
-    ParamType, Parse, ParsePart, SortKey, SortOrder, Source, Statement, Summarize, Union,
+    ParamType, Parse, ParseKv, ParsePart, SortKey, SortOrder, Source, Statement, Summarize, Union,
 };
 
 pub(crate) fn statement(s: &Statement) -> String {
@@ -128,6 +128,7 @@ pub fn print_operator(op: &OperatorKind) -> String {
         K::Union(u) => union("union", u),
         K::MvExpand(m) => mv_expand(m),
         K::Parse(p) => parse(p),
+        K::ParseKv(p) => parse_kv(p),
         K::As(name) => format!("as {}", ident(&name.node)),
         K::Serialize(xs) if xs.is_empty() => "serialize".to_string(),
         K::Serialize(xs) => format!("serialize {}", items(xs)),
@@ -217,6 +218,24 @@ pub(crate) fn mv_columns(opts: &[Expr], columns: &[MvExpandColumn]) -> String {
         })
         .collect();
     format!("{}{}", options(opts), cols.join(", "))
+}
+
+fn parse_kv(p: &ParseKv) -> String {
+    let keys: Vec<String> = p
+        .keys
+        .iter()
+        .map(|(name, ty)| format!("{}:{}", ident(&name.node), ty.node))
+        .collect();
+    let with = if p.options.is_empty() {
+        String::new()
+    } else {
+        format!(" with ({})", list(&p.options))
+    };
+    format!(
+        "parse-kv {} as ({}){with}",
+        expr_at(&p.source, 1),
+        keys.join(", ")
+    )
 }
 
 fn parse(p: &Parse) -> String {

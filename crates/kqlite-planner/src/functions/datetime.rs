@@ -20,7 +20,8 @@ impl Planner<'_> {
             "ago" => self
                 .lower_args(c, 1, 1)
                 .map(|a| binary_expr(lit(datetime(Some(self.now))), Operator::Minus, a[0].clone())),
-            "bin" | "floor" if c.args.len() == 2 => {
+            // `floor` is `bin`'s other name: two arguments, as Kusto requires.
+            "bin" | "floor" => {
                 let a = self.lower_args(c, 2, 2);
                 a.and_then(|a| self.bin(a[0].clone(), a[1].clone(), None, c))
             }
@@ -76,14 +77,33 @@ impl Planner<'_> {
             "datetime_add" => self.unit_call(c, 3, TimeOp::Add),
             "datetime_diff" => self.unit_call(c, 3, TimeOp::Diff),
             "datetime_part" => self.part_call(c),
-            "format_datetime" => self.lower_args(c, 2, 2).map(kernel(TimeOp::Format)),
-            "format_timespan" => self.lower_args(c, 2, 2).map(kernel(TimeOp::FormatSpan)),
+            "format_datetime" => self.format_call(c, TimeOp::Format),
+            "format_timespan" => self.format_call(c, TimeOp::FormatSpan),
             "unixtime_seconds_todatetime" => self.unix_call(c, 1_000_000_000),
             "unixtime_milliseconds_todatetime" => self.unix_call(c, 1_000_000),
             "unixtime_microseconds_todatetime" => self.unix_call(c, 1_000),
             "unixtime_nanoseconds_todatetime" => self.unix_call(c, 1),
             _ => return None,
         })
+    }
+
+    /// `format_datetime(t, f)` and `format_timespan(s, f)`: `f` is a constant of Kusto's
+    /// specifiers and delimiters.
+    fn format_call(&mut self, c: &Call, op: TimeOp) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 2, 2)?;
+        let format = match self.constant(&c.args[1]) {
+            Ok(ScalarValue::Utf8(Some(f))) => f,
+            _ => {
+                return Err(PlanError::user(
+                    c.args[1].span,
+                    format!("{}() needs a constant format", c.f),
+                ))
+            }
+        };
+        time::check_format(&format, op == TimeOp::FormatSpan).map_err(|e| {
+            PlanError::user(c.args[1].span, format!("{}(): invalid format: {e}", c.f))
+        })?;
+        Ok(time::call(op, a))
     }
 
     fn now_call(&mut self, c: &Call) -> PlanResult<Expr> {
@@ -137,8 +157,11 @@ impl Planner<'_> {
     fn bin(&self, value: Expr, size: Expr, origin: Option<Expr>, c: &Call) -> PlanResult<Expr> {
         match self.type_of(&value, c.schema, c.span)? {
             DataType::Timestamp(..) => {
-                let size = duration_to_interval(size, c)?;
-                let origin = origin.unwrap_or_else(|| lit(datetime(Some(0))));
+                let nanos = positive_nanos(&size, c)?;
+                let origin = origin.unwrap_or_else(|| lit(datetime(Some(kusto_origin(nanos)))));
+                let size = lit(ScalarValue::IntervalMonthDayNano(Some(
+                    IntervalMonthDayNano::new(0, 0, nanos),
+                )));
                 Ok(date_bin(size, value, cast(origin, datetime_type())))
             }
             DataType::Duration(_) => {
@@ -190,12 +213,17 @@ fn unit(c: &Call, i: usize) -> PlanResult<Unit> {
     })
 }
 
-/// `date_bin` wants an interval; KQL sizes are timespans.
-fn duration_to_interval(size: Expr, c: &Call) -> PlanResult<Expr> {
+/// Kusto bins datetimes from 0001-01-01, not from the Unix epoch: the first bin boundary at
+/// or before the epoch, for bins of `size` nanoseconds.
+fn kusto_origin(size: i64) -> i64 {
+    let since_year_one = i128::from(crate::kernels::convert::EPOCH_TICKS) * 100;
+    -((since_year_one % i128::from(size)) as i64)
+}
+
+/// The bin size of a datetime `bin`, a constant timespan, in nanoseconds.
+fn positive_nanos(size: &Expr, c: &Call) -> PlanResult<i64> {
     match size {
-        Expr::Literal(ScalarValue::DurationNanosecond(Some(ns)), _) if ns > 0 => Ok(lit(
-            ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 0, ns))),
-        )),
+        Expr::Literal(ScalarValue::DurationNanosecond(Some(ns)), _) if *ns > 0 => Ok(*ns),
         _ => Err(PlanError::user(
             c.span,
             format!(

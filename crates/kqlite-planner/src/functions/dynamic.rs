@@ -1,12 +1,14 @@
 //! Dynamic values (carried as text, see `kernels/json.rs`): `parse_json`, property and element
 //! access, the array and bag functions, `pack` and `pack_array`, `split`, `extract_json`.
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{lit, Expr};
 use kqlite_parser::{ast, ExprKind, Literal};
 
 use super::Call;
 use crate::error::PlanResult;
+use crate::kernels::arrays as a;
 use crate::kernels::dynamic as d;
 use crate::kernels::pack::{pack, PackKind};
 use crate::kernels::rowwise::{self, RowFn};
@@ -14,30 +16,66 @@ use crate::planner::Planner;
 
 impl Planner<'_> {
     pub(super) fn dynamic_call(&mut self, c: &Call) -> Option<PlanResult<Expr>> {
-        use RowFn::{Bool, Long, Text};
+        use RowFn::{Bool, Dynamic, Long, Real, Text};
         Some(match c.f {
             "parse_json" | "todynamic" | "parsejson" | "toobject" => {
-                self.row_kernel(c, (1, 1), &[0], Text(d::parse))
+                self.row_kernel(c, (1, 1), &[0], Dynamic(d::parse))
             }
             "array_length" => self.row_kernel(c, (1, 1), &[], Long(d::array_length)),
-            "bag_keys" => self.row_kernel(c, (1, 1), &[], Text(d::bag_keys)),
+            "bag_keys" => self.row_kernel(c, (1, 1), &[], Dynamic(d::bag_keys)),
             "bag_has_key" => self.row_kernel(c, (2, 2), &[1], Bool(d::bag_has_key)),
-            "set_has_element" => self.row_kernel(c, (2, 2), &[1], Bool(d::set_has_element)),
-            "array_index_of" => self.row_kernel(c, (2, 2), &[1], Long(d::array_index_of)),
-            "array_concat" => self.row_kernel(c, (1, 64), &[], Text(d::array_concat)),
-            "array_slice" => self.row_kernel(c, (3, 3), &[], Text(d::array_slice)),
+            "set_has_element" => self.row_kernel(c, (2, 2), &[], Bool(d::set_has_element)),
+            "array_index_of" => self.row_kernel(c, (2, 2), &[], Long(d::array_index_of)),
+            "array_concat" => self.row_kernel(c, (1, 64), &[], Dynamic(d::array_concat)),
+            "array_slice" => self.row_kernel(c, (3, 3), &[], Dynamic(d::array_slice)),
             "strcat_array" => self.row_kernel(c, (2, 2), &[1], Text(d::strcat_array)),
-            "split" => self.row_kernel(c, (2, 3), &[0, 1], Text(d::split)),
+            "split" => self.row_kernel(c, (2, 3), &[0, 1], Dynamic(d::split)),
             "extract_json" | "extractjson" => self.extract_json(c),
             "pack_array" => self.lower_args(c, 1, 64).map(|a| pack(PackKind::Array, a)),
             "pack" | "bag_pack" | "pack_dictionary" => {
                 self.lower_args(c, 2, 128).map(|a| pack(PackKind::Bag, a))
             }
-            "set_union" => self.row_kernel(c, (2, 64), &[], Text(d::set_union)),
-            "set_intersect" => self.row_kernel(c, (2, 64), &[], Text(d::set_intersect)),
-            "set_difference" => self.row_kernel(c, (2, 64), &[], Text(d::set_difference)),
+            "gettype" => self.gettype(c),
+            "array_sum" => self.row_kernel(c, (1, 1), &[], Real(a::sum)),
+            "array_sort_asc" => self.row_kernel(c, (1, 2), &[], Dynamic(a::sort_asc)),
+            "array_sort_desc" => self.row_kernel(c, (1, 2), &[], Dynamic(a::sort_desc)),
+            "array_reverse" => self.row_kernel(c, (1, 1), &[], Dynamic(a::reverse)),
+            "array_rotate_left" => self.row_kernel(c, (2, 2), &[], Dynamic(a::rotate_left)),
+            "array_rotate_right" => self.row_kernel(c, (2, 2), &[], Dynamic(a::rotate_right)),
+            "array_shift_left" => self.row_kernel(c, (2, 3), &[], Dynamic(a::shift_left)),
+            "array_shift_right" => self.row_kernel(c, (2, 3), &[], Dynamic(a::shift_right)),
+            "array_split" => self.row_kernel(c, (2, 2), &[], Dynamic(a::split)),
+            "array_iff" | "array_iif" => self.row_kernel(c, (3, 3), &[], Dynamic(a::iff)),
+            "zip" => self.row_kernel(c, (2, 64), &[], Dynamic(a::zip)),
+            "range" => self.row_kernel(c, (2, 3), &[], Dynamic(a::range)),
+            "repeat" => self.row_kernel(c, (2, 2), &[], Dynamic(a::repeat)),
+            "bag_merge" => self.row_kernel(c, (2, 64), &[], Dynamic(a::bag_merge)),
+            "bag_remove_keys" => self.row_kernel(c, (2, 2), &[], Dynamic(a::bag_remove_keys)),
+            "bag_set_key" => self.row_kernel(c, (3, 3), &[1], Dynamic(a::bag_set_key)),
+            "jaccard_index" => self.row_kernel(c, (2, 2), &[], Real(a::jaccard_index)),
+            "dynamic_to_json" => self.row_kernel(c, (1, 1), &[], Text(a::to_json)),
+            "set_union" => self.row_kernel(c, (2, 64), &[], Dynamic(d::set_union)),
+            "set_intersect" => self.row_kernel(c, (2, 64), &[], Dynamic(d::set_intersect)),
+            "set_difference" => self.row_kernel(c, (2, 64), &[], Dynamic(d::set_difference)),
             _ => return None,
         })
+    }
+
+    /// `gettype(v)`: the Kusto type of `v`, or for a dynamic value, of what it holds.
+    fn gettype(&mut self, c: &Call) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 1, 1)?;
+        let t = self.type_of(&a[0], c.schema, c.span)?;
+        if crate::literals::is_dynamic(&t) {
+            return Ok(rowwise::call("gettype", RowFn::Text(d::type_name), a));
+        }
+        let name = match t {
+            DataType::Int8 | DataType::Int16 | DataType::Int32 => "int",
+            DataType::Float32 | DataType::Float64 => "real",
+            DataType::Decimal128(..) => "decimal",
+            DataType::Null => "null",
+            ref other => crate::operators::kusto_type_name(other),
+        };
+        Ok(lit(name))
     }
 
     /// `extract_json(path, json [, typeof(T)])`.
@@ -75,7 +113,7 @@ impl Planner<'_> {
         steps.reverse();
         let mut args = vec![self.scalar(base, schema)?];
         args.extend(steps);
-        Ok(rowwise::call("kql_json_get", RowFn::Text(d::get), args))
+        Ok(rowwise::call("kql_json_get", RowFn::Dynamic(d::get), args))
     }
 
     /// A constant position or name, or any expression (integers are positions).

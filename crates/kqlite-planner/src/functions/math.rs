@@ -2,6 +2,7 @@
 //! and arithmetic functions.
 
 use datafusion::arrow::datatypes::DataType;
+use datafusion::functions::expr_fn as f;
 use datafusion::functions::expr_fn::{
     abs, ceil, coalesce, exp, floor, greatest, isnan, least, ln, log10, log2, nullif, power, round,
     signum, sqrt,
@@ -11,6 +12,7 @@ use kqlite_parser::{ast, ExprKind, ScalarType};
 
 use super::{is_text, to_string_typed, Call};
 use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::kernels::convert::{self, Target};
 use crate::literals::string;
 use crate::planner::Planner;
 
@@ -24,10 +26,10 @@ impl Planner<'_> {
             "tostring" => self
                 .lower_args(c, 1, 1)
                 .and_then(|a| self.to_text(a[0].clone(), c)),
-            "toint" => one(self, &|e| try_cast(e, DataType::Int32)),
-            "tolong" => one(self, &|e| try_cast(e, DataType::Int64)),
-            "todouble" | "toreal" | "todecimal" => one(self, &|e| try_cast(e, DataType::Float64)),
-            "tobool" | "toboolean" => self.to_bool(c),
+            "toint" => self.convert(c, Target::Int),
+            "tolong" => self.convert(c, Target::Long),
+            "todouble" | "toreal" | "todecimal" => self.convert(c, Target::Real),
+            "tobool" | "toboolean" => self.convert(c, Target::Bool),
             "iff" | "iif" => self.lower_args(c, 3, 3).and_then(|a| {
                 let values = self.common_numeric(vec![a[1].clone(), a[2].clone()], c)?;
                 when(a[0].clone(), values[0].clone())
@@ -41,13 +43,32 @@ impl Planner<'_> {
             "isnotnull" => one(self, &|e| e.is_not_null()),
             "abs" => one(self, &abs),
             "ceiling" => one(self, &ceil),
-            "floor" => one(self, &floor),
             "round" => self.lower_args(c, 1, 2).map(round),
             "sign" => one(self, &signum),
-            "sqrt" => one(self, &|e| positive(e.clone(), sqrt(real(e)), true)),
-            "log" => one(self, &|e| positive(e.clone(), ln(real(e)), false)),
-            "log10" => one(self, &|e| positive(e.clone(), log10(real(e)), false)),
-            "log2" => one(self, &|e| positive(e.clone(), log2(real(e)), false)),
+            // sqrt(-1) is NaN, but the logarithm of a negative number is null (of 0, -inf).
+            "sqrt" => one(self, &|e| {
+                let x = real(e);
+                let negative = x.clone().lt(lit(0.0));
+                when(negative, lit(f64::NAN))
+                    .otherwise(sqrt(x))
+                    .expect("a one-branch CASE builds")
+            }),
+            "sin" => one(self, &|e| f::sin(real(e))),
+            "cos" => one(self, &|e| f::cos(real(e))),
+            "tan" => one(self, &|e| f::tan(real(e))),
+            "cot" => one(self, &|e| f::cot(real(e))),
+            "atan" => one(self, &|e| f::atan(real(e))),
+            "asin" => one(self, &|e| unit_range(real(e), f::asin)),
+            "acos" => one(self, &|e| unit_range(real(e), f::acos)),
+            "atan2" => self
+                .lower_args(c, 2, 2)
+                .map(|a| f::atan2(real(a[0].clone()), real(a[1].clone()))),
+            "degrees" => one(self, &|e| f::degrees(real(e))),
+            "radians" => one(self, &|e| f::radians(real(e))),
+            "pi" => self.lower_args(c, 0, 0).map(|_| f::pi()),
+            "log" => one(self, &|e| not_negative(e.clone(), ln(real(e)))),
+            "log10" => one(self, &|e| not_negative(e.clone(), log10(real(e)))),
+            "log2" => one(self, &|e| not_negative(e.clone(), log2(real(e)))),
             "exp" => one(self, &|e| exp(real(e))),
             "exp2" => one(self, &|e| power(lit(2.0), real(e))),
             "exp10" => one(self, &|e| power(lit(10.0), real(e))),
@@ -75,9 +96,29 @@ impl Planner<'_> {
             "new_guid" => self
                 .lower_args(c, 0, 0)
                 .map(|_| datafusion::functions::expr_fn::uuid()),
-            "max_of" => self.lower_args(c, 2, 64).map(greatest),
-            "min_of" => self.lower_args(c, 2, 64).map(least),
+            "max_of" => self.extreme_of(c, greatest),
+            "min_of" => self.extreme_of(c, least),
             _ => return None,
+        })
+    }
+
+    /// `max_of` and `min_of`: NaN among reals makes the result NaN, as in .NET's Math.Max.
+    fn extreme_of(&mut self, c: &Call, f: fn(Vec<Expr>) -> Expr) -> PlanResult<Expr> {
+        let a = self.lower_args(c, 2, 64)?;
+        let mut nan = None;
+        for e in &a {
+            if self.type_of(e, c.schema, c.span)?.is_floating() {
+                let test = isnan(e.clone());
+                nan = Some(match nan {
+                    None => test,
+                    Some(any) => test.or(any),
+                });
+            }
+        }
+        let extreme = f(a);
+        Ok(match nan {
+            Some(nan) => when(nan, lit(f64::NAN)).otherwise(extreme).at(c.span)?,
+            None => extreme,
         })
     }
 
@@ -106,23 +147,19 @@ impl Planner<'_> {
         Ok(to_string_typed(e, &t))
     }
 
-    /// `tobool`: text "true"/"false" (any case), numbers non-zero.
-    fn to_bool(&mut self, c: &Call) -> PlanResult<Expr> {
+    /// `toint`, `tolong`, `todouble`, `tobool` (see `kernels/convert.rs`); a value already of
+    /// the target type is left as it is.
+    fn convert(&mut self, c: &Call, target: Target) -> PlanResult<Expr> {
         let a = self.lower_args(c, 1, 1)?;
         let e = a[0].clone();
-        let t = self.type_of(&e, c.schema, c.span)?;
-        Ok(if is_text(&t) {
-            let lowered =
-                datafusion::functions::expr_fn::lower(datafusion::functions::expr_fn::btrim(vec![
-                    e,
-                ]));
-            when(lowered.clone().eq(lit("true")), lit(true))
-                .when(lowered.eq(lit("false")), lit(false))
-                .otherwise(lit(datafusion::common::ScalarValue::Boolean(None)))
-                .at(c.span)?
-        } else {
-            try_cast(e, DataType::Boolean)
-        })
+        let same = match (self.type_of(&e, c.schema, c.span)?, target) {
+            (DataType::Int32, Target::Int) => true,
+            (DataType::Int64, Target::Long) => true,
+            (DataType::Float64, Target::Real) => true,
+            (DataType::Boolean, Target::Bool) => true,
+            _ => false,
+        };
+        Ok(if same { e } else { convert::call(target, e) })
     }
 
     /// `case(p1, v1, p2, v2, ..., else)`.
@@ -188,14 +225,17 @@ impl Planner<'_> {
     }
 }
 
-/// `f` where `x` is positive (or zero when `zero_ok`), null elsewhere.
-fn positive(x: Expr, f: Expr, zero_ok: bool) -> Expr {
-    let op = if zero_ok {
-        Operator::GtEq
-    } else {
-        Operator::Gt
-    };
-    let ok = binary_expr(cast(x, DataType::Float64), op, lit(0.0));
+/// `f(x)` for `x` in [-1, 1], null elsewhere (`asin`, `acos`).
+fn unit_range(x: Expr, f: fn(Expr) -> Expr) -> Expr {
+    let inside = abs(x.clone()).lt_eq(lit(1.0));
+    when(inside, f(x))
+        .otherwise(lit(datafusion::common::ScalarValue::Float64(None)))
+        .expect("a one-branch CASE builds")
+}
+
+/// `f` where `x` is not negative, null elsewhere.
+fn not_negative(x: Expr, f: Expr) -> Expr {
+    let ok = binary_expr(cast(x, DataType::Float64), Operator::GtEq, lit(0.0));
     when(ok, f)
         .otherwise(lit(datafusion::common::ScalarValue::Float64(None)))
         .expect("a one-branch CASE builds")
@@ -223,4 +263,26 @@ pub(super) fn convert_to(found: Expr, ty: &ast::Expr, c: &Call) -> PlanResult<Ex
         return Ok(found);
     }
     Ok(try_cast(found, target))
+}
+
+impl Planner<'_> {
+    /// A dynamic value as the scalar type `ty` (what `parse-kv` and `to typeof(T)` convert to):
+    /// text for strings (empty for null), Kusto's conversions for the rest.
+    pub(crate) fn typed_value(&self, value: Expr, ty: ScalarType) -> Expr {
+        let text = || cast(value.clone(), DataType::Utf8);
+        match ty {
+            ScalarType::String | ScalarType::Guid => {
+                to_string_typed(value, &crate::literals::dynamic_type())
+            }
+            ScalarType::Int => convert::call(Target::Int, value),
+            ScalarType::Long => convert::call(Target::Long, value),
+            ScalarType::Real | ScalarType::Decimal => convert::call(Target::Real, value),
+            ScalarType::Bool => convert::call(Target::Bool, value),
+            ScalarType::Datetime => try_cast(text(), crate::literals::datetime_type()),
+            ScalarType::Timespan => {
+                crate::kernels::time::call(crate::kernels::time::TimeOp::ParseSpan, vec![text()])
+            }
+            ScalarType::Dynamic => value,
+        }
+    }
 }

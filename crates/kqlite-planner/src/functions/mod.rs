@@ -139,8 +139,9 @@ impl Planner<'_> {
     }
 }
 
+/// A `string` column (a `dynamic` one is `LargeUtf8`, see `literals::dynamic_type`).
 pub(crate) fn is_text(t: &DataType) -> bool {
-    matches!(t, DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
+    matches!(t, DataType::Utf8 | DataType::Utf8View)
 }
 
 pub(crate) fn check_arity(
@@ -180,7 +181,7 @@ fn unknown_function(name: &str, span: Span) -> PlanError {
 
 /// Kusto's `isempty`: an empty string, or a null of any type.
 fn is_empty(e: Expr, t: &DataType) -> Expr {
-    if is_text(t) {
+    if is_text(t) || crate::literals::is_dynamic(t) {
         return e
             .clone()
             .is_null()
@@ -195,15 +196,20 @@ pub(crate) fn to_string(e: Expr, schema: &DFSchema, span: Span) -> PlanResult<Ex
     Ok(to_string_typed(e, &t))
 }
 
-fn to_string_typed(e: Expr, t: &DataType) -> Expr {
+pub(crate) fn to_string_typed(e: Expr, t: &DataType) -> Expr {
     let text = match t {
         t if is_text(t) => e,
         DataType::Timestamp(..) => {
-            datafusion::functions::expr_fn::to_char(e, lit("%Y-%m-%dT%H:%M:%S%.fZ"))
+            crate::kernels::time::call(crate::kernels::time::TimeOp::DateText, vec![e])
         }
         DataType::Duration(_) => {
             crate::kernels::time::call(crate::kernels::time::TimeOp::SpanText, vec![e])
         }
+        // .NET's names: `True`, `False`.
+        DataType::Boolean => datafusion::logical_expr::when(e.clone(), lit("True"))
+            .when(!e, lit("False"))
+            .end()
+            .expect("a CASE with branches builds"),
         _ => cast(e, DataType::Utf8),
     };
     coalesce(vec![text, lit(string(""))])

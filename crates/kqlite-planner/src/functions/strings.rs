@@ -17,7 +17,7 @@ type Row<'a> = [Option<&'a str>];
 
 impl Planner<'_> {
     pub(super) fn string_call(&mut self, c: &Call) -> Option<PlanResult<Expr>> {
-        use RowFn::{Bool, Long, Text};
+        use RowFn::{Bool, Dynamic, Long, Text};
         Some(match c.f {
             "tolower" => self
                 .texts(c, 1, 1)
@@ -49,13 +49,15 @@ impl Planner<'_> {
             }),
             "extract" => self.extract(c),
             "extract_all" | "extractall" => {
-                self.row_kernel(c, (2, 3), &[0, 1, 2], Text(t::extract_all))
+                self.row_kernel(c, (2, 3), &[0, 1, 2], Dynamic(t::extract_all))
             }
             "substring" => self.row_kernel(c, (2, 3), &[0], Text(t::substring)),
             "indexof" => self.row_kernel(c, (2, 5), &[0, 1], Long(t::index_or_minus_one)),
             "trim" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim)),
             "trim_start" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim_start)),
             "trim_end" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim_end)),
+            "strcmp" => self.row_kernel(c, (2, 2), &[0, 1], Long(t::strcmp)),
+            "strrep" => self.row_kernel(c, (2, 3), &[0, 2], Text(t::strrep)),
             "countof" => self.row_kernel(c, (2, 3), &[0, 1, 2], Long(t::countof)),
             "base64_encode_tostring" | "base64_encodestring" => {
                 self.row_kernel(c, (1, 1), &[0], Text(t::base64_encode))
@@ -67,10 +69,10 @@ impl Planner<'_> {
                 self.row_kernel(c, (1, 1), &[0], Text(t::url_encode))
             }
             "url_decode" => self.row_kernel(c, (1, 1), &[0], Text(t::url_decode)),
-            "parse_url" | "parseurl" => self.row_kernel(c, (1, 1), &[0], Text(p::parse_url)),
-            "parse_path" => self.row_kernel(c, (1, 1), &[0], Text(p::parse_path)),
+            "parse_url" | "parseurl" => self.row_kernel(c, (1, 1), &[0], Dynamic(p::parse_url)),
+            "parse_path" => self.row_kernel(c, (1, 1), &[0], Dynamic(p::parse_path)),
             "parse_command_line" => {
-                self.row_kernel(c, (2, 2), &[0, 1], Text(p::parse_command_line))
+                self.row_kernel(c, (2, 2), &[0, 1], Dynamic(p::parse_command_line))
             }
             "hash_sha256" => self
                 .texts(c, 1, 1)

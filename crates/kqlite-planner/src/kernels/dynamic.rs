@@ -2,6 +2,8 @@
 //! access, `parse_json`, array and bag functions, `split`, `extract_json`.
 
 use super::json::{self, Step};
+use datafusion::arrow::datatypes::DataType;
+
 use super::rowwise::{long, text, Ctx};
 
 type Row<'a> = [Option<&'a str>];
@@ -37,6 +39,9 @@ pub fn get(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
 pub fn parse(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     let Some(value) = row[0] else { return false };
     let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return false;
+    }
     if json::is_valid(trimmed) {
         return json::push_value(trimmed, out);
     }
@@ -68,14 +73,23 @@ pub fn bag_has_key(_: &mut Ctx, row: &Row) -> Option<bool> {
     Some(json::step(row[0]?, Step::Key(key)).is_some())
 }
 
-/// The position of `value` among the elements, -1 when absent; null for a non-array.
-pub fn array_index_of(_: &mut Ctx, row: &Row) -> Option<i64> {
+/// The position of `value` among the elements, -1 when absent; null for a non-array. A string
+/// finds only strings, and a number or bool only what is not one (`"2"` is not `2`).
+pub fn array_index_of(ctx: &mut Ctx, row: &Row) -> Option<i64> {
     let items = json::elements(row[0]?)?;
     let wanted = text(row, 1);
+    let kind = ctx.types.get(1).map(|t| match t {
+        DataType::Utf8 | DataType::Utf8View => Some(true),
+        DataType::LargeUtf8 => None,
+        _ => Some(false),
+    });
     let mut buffer = String::new();
     let found = items.iter().position(|item| {
         buffer.clear();
-        json::push_value(item, &mut buffer) && buffer == wanted
+        let is_string = item.trim_start().starts_with('"');
+        kind.flatten().is_none_or(|want| want == is_string)
+            && json::push_value(item, &mut buffer)
+            && buffer == wanted
     });
     Some(found.map_or(-1, |i| i as i64))
 }
@@ -84,14 +98,12 @@ pub fn set_has_element(ctx: &mut Ctx, row: &Row) -> Option<bool> {
     array_index_of(ctx, row).map(|i| i >= 0)
 }
 
-/// `array_concat(a, b, ...)`: null when any argument is not an array.
+/// `array_concat(a, b, ...)`: an argument that is not an array adds nothing.
 pub fn array_concat(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     out.push('[');
     let mut first = true;
     for value in row {
-        let Some(items) = value.and_then(json::elements) else {
-            return false;
-        };
+        let items = value.and_then(json::elements).unwrap_or_default();
         for item in items {
             if !first {
                 out.push(',');
@@ -151,10 +163,11 @@ pub fn split(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     } else {
         value.split(delimiter).collect()
     };
+    // With an index: a one-element array, or null past the end.
     let parts = match row.get(2) {
         Some(_) => match long(row, 2) {
             Some(i) if i >= 0 && (i as usize) < parts.len() => vec![parts[i as usize]],
-            _ => vec![],
+            _ => return false,
         },
         None => parts,
     };
@@ -283,5 +296,25 @@ fn set_op(row: &Row, out: &mut String, op: SetOp) -> bool {
         }
     }
     out.push(']');
+    true
+}
+
+/// `gettype(v)` of a dynamic value: what the JSON it holds is.
+pub fn type_name(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let name = match row[0].map(str::trim) {
+        None => "null",
+        Some(v) if v.starts_with('{') && json::is_valid(v) => "dictionary",
+        Some(v) if v.starts_with('[') && json::is_valid(v) => "array",
+        Some("true" | "false") => "bool",
+        Some(v) if v.parse::<i64>().is_ok() => "long",
+        Some(v)
+            if v.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+                && v.parse::<f64>().is_ok() =>
+        {
+            "double"
+        }
+        Some(_) => "string",
+    };
+    out.push_str(name);
     true
 }

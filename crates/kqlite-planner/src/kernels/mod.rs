@@ -2,12 +2,15 @@
 //! Arrow string arrays (`Utf8`, `LargeUtf8`, `Utf8View`, dictionaries of those) and never build
 //! a lowercase copy of a column: case-insensitive comparison folds ASCII bytes on the fly.
 
+pub mod arrays;
 pub mod case_fold;
+pub mod convert;
 pub mod dcount;
 pub mod dynamic;
 pub mod empty_if_null;
 mod in_ci;
 pub mod json;
+pub mod key_values;
 mod mv_items;
 pub mod pack;
 pub mod parsers;

@@ -1,14 +1,16 @@
 //! Building dynamic values from typed columns: `pack_array`, `pack`/`bag_pack`, and the JSON
 //! text of the lists that `make_list`, `make_set` and `make_bag` aggregate.
 //!
-//! Text that holds a JSON array or bag is embedded as that value (it is a dynamic value carried
-//! as text); any other text becomes a JSON string. Numbers and bools are JSON numbers and bools,
-//! datetimes and timespans strings in Kusto's formats.
+//! A dynamic value is embedded as the JSON value it holds, a string becomes a JSON string.
+//! Numbers and bools are JSON numbers and bools, datetimes and timespans strings in Kusto's
+//! formats. `make_list` and `make_set` take the elements of a dynamic array, not the array.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray, StringBuilder};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, LargeStringArray, LargeStringBuilder, StringArray,
+};
 use datafusion::arrow::compute::{cast, sort_to_indices};
 use datafusion::arrow::datatypes::{
     DataType, DurationNanosecondType, TimeUnit, TimestampNanosecondType,
@@ -24,6 +26,7 @@ use super::time::{push_datetime, push_timespan};
 /// A column ready to be written as JSON values.
 enum JsonColumn {
     Text(ArrayRef),
+    Dynamic(ArrayRef),
     Raw(StringArray),
     Time(ArrayRef),
     Span(ArrayRef),
@@ -32,9 +35,8 @@ enum JsonColumn {
 impl JsonColumn {
     fn new(array: &ArrayRef) -> Result<Self> {
         Ok(match array.data_type() {
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                JsonColumn::Text(cast(array, &DataType::Utf8)?)
-            }
+            DataType::Utf8 | DataType::Utf8View => JsonColumn::Text(cast(array, &DataType::Utf8)?),
+            DataType::LargeUtf8 => JsonColumn::Dynamic(cast(array, &DataType::Utf8)?),
             DataType::Timestamp(..) => JsonColumn::Time(cast(
                 array,
                 &DataType::Timestamp(TimeUnit::Nanosecond, None),
@@ -49,7 +51,10 @@ impl JsonColumn {
 
     fn is_null(&self, i: usize) -> bool {
         match self {
-            JsonColumn::Text(a) | JsonColumn::Time(a) | JsonColumn::Span(a) => a.is_null(i),
+            JsonColumn::Text(a)
+            | JsonColumn::Dynamic(a)
+            | JsonColumn::Time(a)
+            | JsonColumn::Span(a) => a.is_null(i),
             JsonColumn::Raw(a) => a.is_null(i),
         }
     }
@@ -61,7 +66,8 @@ impl JsonColumn {
             return;
         }
         match self {
-            JsonColumn::Text(a) => json::push_as_json(a.as_string::<i32>().value(i), out),
+            JsonColumn::Text(a) => json::push_string(a.as_string::<i32>().value(i), out),
+            JsonColumn::Dynamic(a) => json::push_as_json(a.as_string::<i32>().value(i), out),
             JsonColumn::Raw(a) => out.push_str(a.value(i)),
             JsonColumn::Time(a) => {
                 out.push('"');
@@ -120,7 +126,7 @@ impl ScalarUDFImpl for Pack {
         &self.signature
     }
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        Ok(crate::literals::dynamic_type())
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -140,7 +146,7 @@ impl ScalarUDFImpl for Pack {
     }
 }
 
-fn pack_rows(kind: PackKind, arrays: &[ArrayRef], rows: usize) -> Result<StringArray> {
+fn pack_rows(kind: PackKind, arrays: &[ArrayRef], rows: usize) -> Result<LargeStringArray> {
     let columns = arrays
         .iter()
         .map(JsonColumn::new)
@@ -148,7 +154,7 @@ fn pack_rows(kind: PackKind, arrays: &[ArrayRef], rows: usize) -> Result<StringA
     if kind == PackKind::Bag && columns.len() % 2 != 0 {
         return exec_err!("bag_pack() needs key and value pairs");
     }
-    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    let mut out = LargeStringBuilder::with_capacity(rows, rows * 16);
     let mut buffer = String::new();
     for i in 0..rows {
         buffer.clear();
@@ -168,7 +174,7 @@ fn pack_rows(kind: PackKind, arrays: &[ArrayRef], rows: usize) -> Result<StringA
                     buffer.push(',');
                 }
                 let key = match &pair[0] {
-                    JsonColumn::Text(a) if !a.is_null(i) => {
+                    JsonColumn::Text(a) | JsonColumn::Dynamic(a) if !a.is_null(i) => {
                         a.as_string::<i32>().value(i).to_string()
                     }
                     _ => String::new(),
@@ -185,7 +191,7 @@ fn pack_rows(kind: PackKind, arrays: &[ArrayRef], rows: usize) -> Result<StringA
 }
 
 /// Renders each list of an aggregate's output as a JSON array (or merged bag).
-fn list_rows(kind: PackKind, lists: &ArrayRef, limit: usize) -> Result<StringArray> {
+fn list_rows(kind: PackKind, lists: &ArrayRef, limit: usize) -> Result<LargeStringArray> {
     let (values, offsets): (ArrayRef, Vec<usize>) = match lists.data_type() {
         DataType::List(_) => {
             let l = lists.as_list::<i32>();
@@ -208,7 +214,7 @@ fn list_rows(kind: PackKind, lists: &ArrayRef, limit: usize) -> Result<StringArr
         _ => values,
     };
     let column = JsonColumn::new(&values)?;
-    let mut out = StringBuilder::with_capacity(lists.len(), lists.len() * 16);
+    let mut out = LargeStringBuilder::with_capacity(lists.len(), lists.len() * 16);
     let mut buffer = String::new();
     for row in 0..lists.len() {
         buffer.clear();
@@ -235,18 +241,42 @@ fn list_rows(kind: PackKind, lists: &ArrayRef, limit: usize) -> Result<StringArr
         if kind == PackKind::MergeBags {
             merge_bags(&values, present, &mut buffer);
         } else {
-            buffer.push('[');
-            for (k, i) in present.take(limit).enumerate() {
-                if k > 0 {
-                    buffer.push(',');
-                }
-                column.write(i, &mut buffer);
-            }
-            buffer.push(']');
+            write_elements(&column, present, limit, &mut buffer);
         }
         out.append_value(&buffer);
     }
     Ok(out.finish())
+}
+
+/// `[v, ...]` of at most `limit` values; a dynamic array contributes its elements.
+fn write_elements(
+    column: &JsonColumn,
+    rows: impl Iterator<Item = usize>,
+    limit: usize,
+    out: &mut String,
+) {
+    let mut element = String::new();
+    let mut count = 0;
+    out.push('[');
+    for i in rows {
+        element.clear();
+        column.write(i, &mut element);
+        let items = match column {
+            JsonColumn::Dynamic(_) => json::elements(&element).filter(|_| element.starts_with('[')),
+            _ => None,
+        };
+        for item in items.unwrap_or_else(|| vec![element.as_str()]) {
+            if count == limit {
+                break;
+            }
+            if count > 0 {
+                out.push(',');
+            }
+            out.push_str(item.trim());
+            count += 1;
+        }
+    }
+    out.push(']');
 }
 
 fn merge_bags(values: &ArrayRef, rows: impl Iterator<Item = usize>, out: &mut String) {

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Int64Builder, StringBuilder,
+    Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, Int64Builder, LargeStringBuilder,
+    StringBuilder,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -27,6 +28,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    pub fn new(types: Vec<DataType>) -> Self {
+        Ctx {
+            types,
+            regexes: HashMap::new(),
+            error: None,
+        }
+    }
+
     /// The compiled `pattern`, or None (with the error recorded) when it is not a valid regex.
     pub fn regex(&mut self, pattern: &str) -> Option<&Regex> {
         if !self.regexes.contains_key(pattern) {
@@ -54,8 +63,11 @@ type Row<'a> = [Option<&'a str>];
 /// A row function and the type it returns. A text function returns false for null.
 #[derive(Clone, Copy, Debug)]
 pub enum RowFn {
-    Text(fn(&mut Ctx, &Row, &mut String) -> bool),
+    Text(TextFn),
+    /// A text function whose result is a `dynamic` value (JSON text, see `json.rs`).
+    Dynamic(TextFn),
     Long(fn(&mut Ctx, &Row) -> Option<i64>),
+    Real(fn(&mut Ctx, &Row) -> Option<f64>),
     Bool(fn(&mut Ctx, &Row) -> Option<bool>),
 }
 
@@ -106,7 +118,9 @@ impl ScalarUDFImpl for RowKernel {
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.f {
             RowFn::Text(_) => DataType::Utf8,
+            RowFn::Dynamic(_) => crate::literals::dynamic_type(),
             RowFn::Long(_) => DataType::Int64,
+            RowFn::Real(_) => DataType::Float64,
             RowFn::Bool(_) => DataType::Boolean,
         })
     }
@@ -123,11 +137,7 @@ impl ScalarUDFImpl for RowKernel {
             .into_iter()
             .map(|a| TextArg::new(a, rows))
             .collect::<Result<Vec<_>>>()?;
-        let mut ctx = Ctx {
-            types,
-            regexes: HashMap::new(),
-            error: None,
-        };
+        let mut ctx = Ctx::new(types);
         let out = run(self.f, &mut ctx, &columns, rows);
         if let Some(error) = ctx.error {
             return exec_err!("{}(): {error}", self.name);
@@ -142,23 +152,36 @@ fn run<'c>(f: RowFn, ctx: &mut Ctx, columns: &'c [TextArg], rows: usize) -> Arra
         row.clear();
         row.extend(columns.iter().map(|c| c.get(i)));
     };
+    let mut texts = |f: TextFn, out: &mut dyn StringSink| {
+        let mut buffer = String::new();
+        for i in 0..rows {
+            fill(i, &mut row);
+            buffer.clear();
+            let found = f(ctx, &row, &mut buffer);
+            out.push(found.then_some(buffer.as_str()));
+        }
+    };
     match f {
         RowFn::Text(f) => {
             let mut out = StringBuilder::with_capacity(rows, rows * 8);
-            let mut buffer = String::new();
-            for i in 0..rows {
-                fill(i, &mut row);
-                buffer.clear();
-                if f(ctx, &row, &mut buffer) {
-                    out.append_value(&buffer);
-                } else {
-                    out.append_null();
-                }
-            }
+            texts(f, &mut out);
+            Arc::new(out.finish())
+        }
+        RowFn::Dynamic(f) => {
+            let mut out = LargeStringBuilder::with_capacity(rows, rows * 8);
+            texts(f, &mut out);
             Arc::new(out.finish())
         }
         RowFn::Long(f) => {
             let mut out = Int64Builder::with_capacity(rows);
+            for i in 0..rows {
+                fill(i, &mut row);
+                out.append_option(f(ctx, &row));
+            }
+            Arc::new(out.finish())
+        }
+        RowFn::Real(f) => {
+            let mut out = Float64Builder::with_capacity(rows);
             for i in 0..rows {
                 fill(i, &mut row);
                 out.append_option(f(ctx, &row));
@@ -173,6 +196,25 @@ fn run<'c>(f: RowFn, ctx: &mut Ctx, columns: &'c [TextArg], rows: usize) -> Arra
             }
             Arc::new(out.finish())
         }
+    }
+}
+
+type TextFn = fn(&mut Ctx, &Row, &mut String) -> bool;
+
+/// A string builder of either offset width.
+trait StringSink {
+    fn push(&mut self, value: Option<&str>);
+}
+
+impl StringSink for StringBuilder {
+    fn push(&mut self, value: Option<&str>) {
+        self.append_option(value);
+    }
+}
+
+impl StringSink for LargeStringBuilder {
+    fn push(&mut self, value: Option<&str>) {
+        self.append_option(value);
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, StringBuilder};
+use datafusion::arrow::array::{Array, AsArray, LargeStringBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::{exec_err, Result, ScalarValue};
@@ -33,7 +33,7 @@ impl ScalarUDFImpl for SeriesFill {
         &self.signature
     }
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        Ok(crate::literals::dynamic_type())
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -56,7 +56,7 @@ impl ScalarUDFImpl for SeriesFill {
         let numbers = Numbers::of(values.values())?;
         let position_values = cast(positions.values(), &DataType::Int64)?;
         let position_values = position_values.as_primitive::<Int64Type>();
-        let mut out = StringBuilder::new();
+        let mut out = LargeStringBuilder::new();
         let mut slots: Vec<Option<String>> = vec![None; length];
         let mut text = String::new();
         for row in 0..rows {

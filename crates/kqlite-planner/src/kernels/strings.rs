@@ -20,19 +20,38 @@ pub(crate) fn eval_strings<F: Fn(&str) -> bool>(
             let dictionary = array.as_any_dictionary();
             let values = eval_strings(dictionary.values(), predicate)?;
             let taken = take(&values, dictionary.keys(), None)?;
-            Ok(taken.as_boolean().clone())
+            let taken = taken.as_boolean();
+            if taken.null_count() == 0 {
+                return Ok(taken.clone());
+            }
+            let empty = predicate("");
+            Ok(taken.iter().map(|b| Some(b.unwrap_or(empty))).collect())
         }
         other => exec_err!("expected a string column, found {other}"),
     }
 }
 
+/// A null string is Kusto's empty string: it gets the predicate's answer for "", never null,
+/// so that `!has` and `!in~` keep it.
 fn eval_typed<'a, A, F>(array: A, predicate: &F) -> BooleanArray
 where
     A: StringArrayType<'a> + Array,
     F: Fn(&str) -> bool,
 {
-    let values = BooleanBuffer::collect_bool(array.len(), |i| predicate(array.value(i)));
-    BooleanArray::new(values, array.logical_nulls())
+    let values = match array.logical_nulls().filter(|n| n.null_count() > 0) {
+        None => BooleanBuffer::collect_bool(array.len(), |i| predicate(array.value(i))),
+        Some(nulls) => {
+            let empty = predicate("");
+            BooleanBuffer::collect_bool(array.len(), |i| {
+                if nulls.is_valid(i) {
+                    predicate(array.value(i))
+                } else {
+                    empty
+                }
+            })
+        }
+    };
+    BooleanArray::new(values, None)
 }
 
 /// Kusto terms are maximal runs of alphanumeric characters; non-ASCII letters count too.

@@ -85,11 +85,11 @@ pub fn substring(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     let source = text(row, 0);
     let chars = source.chars().count() as i64;
     let start = long(row, 1).unwrap_or(0);
-    let start = if start < 0 {
-        (chars + start).max(0)
-    } else {
-        start.min(chars)
-    };
+    // A negative start counts from the end; one before the beginning gives nothing.
+    let start = if start < 0 { chars + start } else { start };
+    if !(0..=chars).contains(&start) {
+        return true;
+    }
     let length = match row.get(2) {
         Some(_) => long(row, 2).unwrap_or(0).max(0),
         None => chars,
@@ -101,6 +101,9 @@ pub fn substring(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
 /// `indexof(text, lookup [, start [, length [, occurrence]]])`: a character position or -1.
 pub fn indexof(_: &mut Ctx, row: &Row) -> Option<i64> {
     let (source, lookup) = (text(row, 0), text(row, 1));
+    if lookup.is_empty() {
+        return None;
+    }
     let chars = source.chars().count() as i64;
     let start = long(row, 2).unwrap_or(0);
     let start = if start < 0 {
@@ -140,22 +143,27 @@ fn byte_at(s: &str, n: usize) -> usize {
 }
 
 pub fn index_or_minus_one(ctx: &mut Ctx, row: &Row) -> Option<i64> {
+    if text(row, 1).is_empty() {
+        return None;
+    }
     Some(indexof(ctx, row).unwrap_or(-1))
 }
 
 /// `trim(regex, text)` and its one-sided forms: repeated matches removed from the ends.
+/// Kusto removes one match of the regex at each end (`trim(" ", "  a  ")` is `" a "`); a
+/// pattern such as `\s+` removes a run.
 fn trim_with(ctx: &mut Ctx, row: &Row, out: &mut String, start: bool, end: bool) -> bool {
     let pattern = text(row, 0);
     let source = text(row, 1);
     let mut s = source;
     if start {
-        let Some(re) = ctx.regex(&format!("^(?:{pattern})+")) else {
+        let Some(re) = ctx.regex(&format!("^(?:{pattern})")) else {
             return true;
         };
         s = &s[re.find(s).map_or(0, |m| m.end())..];
     }
     if end {
-        let Some(re) = ctx.regex(&format!("(?:{pattern})+$")) else {
+        let Some(re) = ctx.regex(&format!("(?:{pattern})$")) else {
             return true;
         };
         s = &s[..re.find(s).map_or(s.len(), |m| m.start())];
@@ -301,4 +309,26 @@ mod tests {
         assert_eq!(h, 1846988464401551951);
         assert_eq!(h.rem_euclid(100), 51);
     }
+}
+
+/// `strcmp(a, b)`: -1, 0 or 1, comparing ordinally.
+pub fn strcmp(_: &mut Ctx, row: &Row) -> Option<i64> {
+    Some(match text(row, 0).cmp(text(row, 1)) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
+    })
+}
+
+/// `strrep(s, n [, delimiter])`: `s` n times (at most 1024), joined by the delimiter.
+pub fn strrep(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let Some(n) = long(row, 1) else { return false };
+    let (value, delimiter) = (text(row, 0), text(row, 2));
+    for i in 0..n.clamp(0, 1024) {
+        if i > 0 {
+            out.push_str(delimiter);
+        }
+        out.push_str(value);
+    }
+    true
 }

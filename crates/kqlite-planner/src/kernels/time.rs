@@ -89,6 +89,8 @@ pub enum TimeOp {
     ParseSpan,
     /// `(timespan)`: Kusto's text of a timespan.
     SpanText,
+    /// `(datetime)`: Kusto's text of a datetime, with seven fraction digits.
+    DateText,
     /// `(datetime)`: days since Sunday, as a timespan.
     DayOfWeek,
 }
@@ -119,6 +121,7 @@ impl ScalarUDFImpl for TimeKernel {
             TimeOp::FormatSpan => "format_timespan",
             TimeOp::ParseSpan => "totimespan",
             TimeOp::SpanText => "kql_timespan_text",
+            TimeOp::DateText => "kql_datetime_text",
             TimeOp::DayOfWeek => "dayofweek",
         }
     }
@@ -131,7 +134,9 @@ impl ScalarUDFImpl for TimeKernel {
                 crate::literals::datetime_type()
             }
             TimeOp::Diff(_) | TimeOp::Part(_) | TimeOp::DayOfYear => DataType::Int64,
-            TimeOp::Format | TimeOp::FormatSpan | TimeOp::SpanText => DataType::Utf8,
+            TimeOp::Format | TimeOp::FormatSpan | TimeOp::SpanText | TimeOp::DateText => {
+                DataType::Utf8
+            }
             TimeOp::ParseSpan | TimeOp::DayOfWeek => DataType::Duration(TimeUnit::Nanosecond),
         })
     }
@@ -170,18 +175,8 @@ impl ScalarUDFImpl for TimeKernel {
                 format_column(&arrays[0], &format, self.op == TimeOp::FormatSpan)?
             }
             TimeOp::ParseSpan => parse_spans(&arrays[0])?,
-            TimeOp::SpanText => {
-                let mut out = StringBuilder::new();
-                let mut buffer = String::new();
-                for v in values(&arrays[0])? {
-                    buffer.clear();
-                    if let Some(v) = v {
-                        push_timespan(v, &mut buffer)
-                    }
-                    out.append_option(v.map(|_| buffer.as_str()));
-                }
-                Arc::new(out.finish())
-            }
+            TimeOp::SpanText => texts(&arrays[0], push_timespan)?,
+            TimeOp::DateText => texts(&arrays[0], push_datetime)?,
             TimeOp::DayOfWeek => {
                 let mut out = DurationNanosecondBuilder::new();
                 for v in values(&arrays[0])? {
@@ -193,6 +188,20 @@ impl ScalarUDFImpl for TimeKernel {
         };
         Ok(ColumnarValue::Array(out))
     }
+}
+
+/// Each value written as text by `push`; null stays null.
+fn texts(array: &ArrayRef, push: fn(i64, &mut String)) -> Result<ArrayRef> {
+    let mut out = StringBuilder::new();
+    let mut buffer = String::new();
+    for v in values(array)? {
+        buffer.clear();
+        if let Some(v) = v {
+            push(v, &mut buffer)
+        }
+        out.append_option(v.map(|_| buffer.as_str()));
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 fn nanos_of(array: &ArrayRef) -> Result<ArrayRef> {
@@ -367,13 +376,16 @@ pub fn push_timespan(ns: i64, out: &mut String) {
 }
 
 fn format_column(array: &ArrayRef, format: &str, span: bool) -> Result<ArrayRef> {
-    let tokens = tokens(format);
+    let tokens = tokens(format, span);
     let mut out = StringBuilder::new();
     let mut buffer = String::new();
     for t in values(array)? {
         match t {
             Some(t) => {
                 buffer.clear();
+                if span && t < 0 {
+                    buffer.push('-');
+                }
                 for token in &tokens {
                     if span {
                         span_token(t, token, &mut buffer);
@@ -390,15 +402,45 @@ fn format_column(array: &ArrayRef, format: &str, span: bool) -> Result<ArrayRef>
 }
 
 /// A format split into runs of one letter (`yyyy`, `MM`) and literal text.
-fn tokens(format: &str) -> Vec<String> {
+/// A run of a specifier letter longer than its longest form splits: Kusto reads `dddd` as
+/// `dd` twice.
+fn tokens(format: &str, span: bool) -> Vec<String> {
     let mut tokens: Vec<String> = Vec::new();
     for c in format.chars() {
         match tokens.last_mut() {
-            Some(last) if last.starts_with(c) && c.is_ascii_alphabetic() => last.push(c),
+            Some(last)
+                if last.starts_with(c)
+                    && c.is_ascii_alphabetic()
+                    && last.len() < longest_specifier(c, span) =>
+            {
+                last.push(c)
+            }
             _ => tokens.push(c.to_string()),
         }
     }
     tokens
+}
+
+fn longest_specifier(c: char, span: bool) -> usize {
+    match c {
+        'f' | 'F' => 7,
+        'y' => 4,
+        'd' if span => 8,
+        _ => 2,
+    }
+}
+
+/// Checks a `format_datetime` (or, with `span`, `format_timespan`) format: only Kusto's
+/// specifiers and delimiters; the error names what is not one.
+pub fn check_format(format: &str, span: bool) -> std::result::Result<(), String> {
+    let letters = if span { "dhHmsfF" } else { "dfFhHmMsyt" };
+    for c in format.chars() {
+        let known = letters.contains(c) || " /-:,._[]".contains(c);
+        if !known {
+            return Err(format!("'{c}' is neither a specifier nor a delimiter"));
+        }
+    }
+    Ok(())
 }
 
 fn fraction(sub_nanos: u32, token: &str, out: &mut String) {
@@ -456,8 +498,9 @@ fn parse_spans(array: &ArrayRef) -> Result<ArrayRef> {
         DataType::Duration(_) => return nanos_of(array),
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => {
             let text = cast(array, &DataType::Utf8)?;
+            // Kusto reads timespan literals (`1d`, `90m`) as well as clock forms.
             for value in text.as_string::<i32>() {
-                out.append_option(value.and_then(parse_span));
+                out.append_option(value.and_then(kqlite_parser::parse_timespan_text));
             }
         }
         _ => {
@@ -469,49 +512,18 @@ fn parse_spans(array: &ArrayRef) -> Result<ArrayRef> {
     Ok(Arc::new(out.finish()))
 }
 
-/// `[-][d.]hh:mm[:ss[.fffffff]]`.
-pub fn parse_span(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (negative, text) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (clock, fraction) = text.split_once('.').map_or((text, ""), |(a, b)| (a, b));
-    // A day count comes before the first '.', when that part holds no ':'.
-    let (days, clock, fraction) = if !clock.contains(':') {
-        let (c, f) = fraction.split_once('.').unwrap_or((fraction, ""));
-        (clock.parse::<i64>().ok()?, c, f)
-    } else {
-        (0, clock, fraction)
-    };
-    let parts: Vec<i64> = clock
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let (h, m, s) = match parts[..] {
-        [h, m] => (h, m, 0),
-        [h, m, s] => (h, m, s),
-        _ => return None,
-    };
-    let digits = fraction.len().min(9);
-    let frac = if digits == 0 {
-        0
-    } else {
-        fraction[..digits].parse::<i64>().ok()? * 10i64.pow(9 - digits as u32)
-    };
-    let total = days * DAY + ((h * 60 + m) * 60 + s) * 1_000_000_000 + frac;
-    Some(if negative { -total } else { total })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn timespans_parse() {
-        assert_eq!(parse_span("1.02:03:04"), Some(DAY + 7_384_000_000_000));
-        assert_eq!(parse_span("00:01:00.5"), Some(60_500_000_000));
-        assert_eq!(parse_span("-01:00"), Some(-3_600_000_000_000));
-        assert_eq!(parse_span("x"), None);
+    fn formats_split_long_runs_as_kusto_does() {
+        assert_eq!(tokens("dddd", false), vec!["dd", "dd"]);
+        assert_eq!(tokens("dddd", true), vec!["dddd"]);
+        assert_eq!(tokens("yyyy-MM", false), vec!["yyyy", "-", "MM"]);
+        assert_eq!(tokens("fffffff", false), vec!["fffffff"]);
+        assert!(check_format("yyyy-MM-dd HH:mm", false).is_ok());
+        assert!(check_format("yyyy-MM-ddTHH", false).is_err());
+        assert!(check_format("c", true).is_err());
     }
 }
