@@ -352,6 +352,11 @@ fn primary<'a>(i: In<'a>) -> PResult<'a, Expr> {
     }
     match s.chars().next() {
         Some('(') => parenthesised(i),
+        // `* has "x"`: any column (only an operand of a string operator means it).
+        Some('*') => {
+            let (rest, sp) = punct(i, "*")?;
+            Ok((rest, Spanned::new(ExprKind::Star, sp)))
+        }
         Some('[') => name_expr(i),
         Some('$') => name_expr(i),
         Some(c) if is_ident_start(c) => word_primary(i),
@@ -531,8 +536,14 @@ const RESERVED: &[&str] = &[
 
 /// `Name = expr` naming a column: a keyword needs brackets, as in Kusto.
 pub(crate) fn column_assign<'a>(i: In<'a>) -> PResult<'a, Expr> {
+    column_name(i)?;
+    assign(i)
+}
+
+/// A new column's name: a keyword only in brackets (`['first']`).
+pub(crate) fn column_name<'a>(i: In<'a>) -> PResult<'a, crate::ast::Ident> {
     let bracketed = text(&ws(i)).starts_with('[');
-    let (_, name) = ident(i)?;
+    let (rest, name) = ident(i)?;
     if !bracketed && RESERVED.contains(&name.node.as_str()) {
         let message = format!(
             "'{0}' is a keyword: write ['{0}'] to use it as a column name",
@@ -540,7 +551,7 @@ pub(crate) fn column_assign<'a>(i: In<'a>) -> PResult<'a, Expr> {
         );
         return crate::lexer::failure(name.span, message);
     }
-    assign(i)
+    Ok((rest, name))
 }
 
 /// `Name = expr`

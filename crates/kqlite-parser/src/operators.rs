@@ -368,9 +368,10 @@ fn parse_part<'a>(i: In<'a>) -> Result<Option<(In<'a>, ParsePart)>, nom::Err<cra
     if at_list_end(&i) {
         return Ok(None);
     }
-    let Ok((rest, name)) = ident(i) else {
+    if ident(i).is_err() {
         return Ok(None);
-    };
+    }
+    let (rest, name) = crate::expr::column_name(i)?;
     let Some((after, _)) = try_punct(rest, ":") else {
         return Ok(Some((rest, ParsePart::Capture { name, ty: None })));
     };

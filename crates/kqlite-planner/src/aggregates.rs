@@ -48,6 +48,7 @@ const AGGREGATES: &[(&str, &str)] = &[
     ("make_list", "list_"),
     ("makelist", "list_"),
     ("make_list_if", "list_"),
+    ("make_list_with_nulls", "list_"),
     ("make_set", "set_"),
     ("makeset", "set_"),
     ("make_set_if", "set_"),
@@ -320,6 +321,21 @@ impl Planner<'_> {
             }
             a.push(self.scalar(arg, schema)?);
         }
+        // Sums and means of dynamic values (`sum(d.Size)`) are over their numbers.
+        let numeric = [
+            "sum", "sumif", "avg", "avgif", "stdev", "stdevif", "stdevp", "variance",
+        ];
+        if numeric.contains(&name) || name.starts_with("variance") || name.starts_with("percentile")
+        {
+            if let Some(first) = a.first_mut() {
+                if crate::literals::is_dynamic(&self.type_of(first, schema, span)?) {
+                    *first = crate::kernels::convert::call(
+                        crate::kernels::convert::Target::Real,
+                        first.clone(),
+                    );
+                }
+            }
+        }
         let first = || a[0].clone();
         let filtered = |e: Expr, p: &Expr| e.filter(p.clone()).build().at(span);
         let order = self.aggregate_order.clone();
@@ -382,6 +398,13 @@ impl Planner<'_> {
             "make_list" | "makelist" => {
                 arity(1, 2)?;
                 (sequence(), Finish::Render(PackKind::List, limit(1)))
+            }
+            "make_list_with_nulls" => {
+                arity(1, 2)?;
+                (
+                    sequence(),
+                    Finish::Render(PackKind::ListWithNulls, limit(1)),
+                )
             }
             "make_list_if" => {
                 arity(2, 3)?;

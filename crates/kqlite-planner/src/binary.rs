@@ -13,7 +13,7 @@ use datafusion::functions::expr_fn::{abs, coalesce, isnan, lower, nullif, regexp
 use datafusion::logical_expr::{
     binary_expr, cast, lit, try_cast, when, Expr, ExprSchemable, Operator,
 };
-use kqlite_parser::{ast, BinaryOp, Span};
+use kqlite_parser::{ast, BinaryOp, ExprKind, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::expr::{string_match, string_predicate};
@@ -28,6 +28,20 @@ impl Planner<'_> {
         schema: &DFSchema,
         span: Span,
     ) -> PlanResult<Expr> {
+        if let (ExprKind::Star, Some((match_op, case_sensitive, negated))) =
+            (&left.node, string_predicate(op))
+        {
+            let needle = self.scalar(right, schema)?;
+            let any = any_column(schema, |column| {
+                string_match(
+                    match_op,
+                    case_sensitive,
+                    false,
+                    vec![column, needle.clone()],
+                )
+            });
+            return Ok(if negated { !any } else { any });
+        }
         let l = self.scalar(left, schema)?;
         let r = self.scalar(right, schema)?;
         if let Some((match_op, case_sensitive, negated)) = string_predicate(op) {
@@ -57,6 +71,25 @@ impl Planner<'_> {
         }
         Ok(expr)
     }
+}
+
+/// `* has "x"`: the test over the text of every column, true when any passes (so `* !has "x"`
+/// is true when none has it).
+pub(crate) fn any_column(schema: &DFSchema, test: impl Fn(Expr) -> Expr) -> Expr {
+    schema
+        .iter()
+        .filter(|(_, f)| !matches!(f.name().as_str(), "$table" | "source_"))
+        .map(|(q, f)| {
+            let column = Expr::Column((q, f).into());
+            let text = if crate::functions::is_text(f.data_type()) {
+                column
+            } else {
+                crate::functions::to_string_typed(column, f.data_type())
+            };
+            test(text)
+        })
+        .reduce(Expr::or)
+        .unwrap_or_else(|| lit(false))
 }
 
 fn is_comparison(op: Operator) -> bool {

@@ -2,13 +2,13 @@
 //! in the data, so without a declared output schema they read those names while planning
 //! (through [`crate::Catalog::evaluate`]), as Kusto itself must.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Column;
 use datafusion::logical_expr::{cast, col, Expr, LogicalPlan, LogicalPlanBuilder};
-use kqlite_parser::{ast, BinaryOp, ExprKind, Literal, Span, Summarize};
+use kqlite_parser::{ast, BinaryOp, ExprKind, Literal, ScalarType, Span, Summarize};
 
 use crate::error::{build, PlanError, PlanResult};
 use crate::names::{column_names, resolve_column};
@@ -75,8 +75,8 @@ impl Planner<'_> {
             None => self
                 .bag_keys(&plan, &bag_column, span)?
                 .into_iter()
-                .filter(|k| !ignored.contains(k))
-                .map(|k| (k, None))
+                .filter(|(k, _)| !ignored.contains(k))
+                .map(|(k, kind)| (k, kind.scalar_type().map(crate::literals::arrow_type)))
                 .collect(),
         };
         let mut exprs: Vec<Expr> = Vec::new();
@@ -96,8 +96,8 @@ impl Planner<'_> {
                 }
             }
             let value = self.bag_property(bag, key, plan.schema(), span)?;
-            let value = match ty {
-                Some(t) => datafusion::logical_expr::try_cast(value, t.clone()),
+            let value = match ty.as_ref().and_then(scalar_type_of) {
+                Some(t) => crate::functions::typed_value(value, t),
                 None => value,
             };
             exprs.push(value.alias(&name));
@@ -119,14 +119,18 @@ impl Planner<'_> {
         plan: &LogicalPlan,
         column: &Column,
         span: Span,
-    ) -> PlanResult<BTreeSet<String>> {
-        let mut names = BTreeSet::new();
+    ) -> PlanResult<BTreeMap<String, ValueKind>> {
+        let mut keys: BTreeMap<String, ValueKind> = BTreeMap::new();
         for text in self.column_values(plan.clone(), &column.name, true, span)? {
             if let Ok(serde_json::Value::Object(bag)) = serde_json::from_str(&text) {
-                names.extend(bag.keys().cloned());
+                for (key, value) in bag {
+                    let kind = ValueKind::of(&value);
+                    let merged = keys.get(&key).map_or(kind, |k| k.merge(kind));
+                    keys.insert(key, merged);
+                }
             }
         }
-        Ok(names)
+        Ok(keys)
     }
 
     /// `bag["key"]`, as property access lowers it.
@@ -323,4 +327,55 @@ fn pivot_cell(
         name: ident(value),
         value: Box::new(call(conditional, args)),
     }))
+}
+
+/// What the values of one bag property are, over all rows: Kusto types an unpacked column by
+/// its values (`long` if all are integers, `real` if numbers...), else `dynamic`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ValueKind {
+    Null,
+    Long,
+    Real,
+    Bool,
+    Text,
+    Dynamic,
+}
+
+impl ValueKind {
+    fn of(value: &serde_json::Value) -> Self {
+        match value {
+            serde_json::Value::Null => ValueKind::Null,
+            serde_json::Value::Bool(_) => ValueKind::Bool,
+            serde_json::Value::Number(n) if n.is_i64() => ValueKind::Long,
+            serde_json::Value::Number(_) => ValueKind::Real,
+            serde_json::Value::String(_) => ValueKind::Text,
+            _ => ValueKind::Dynamic,
+        }
+    }
+
+    fn merge(self, other: Self) -> Self {
+        match (self, other) {
+            (ValueKind::Null, k) | (k, ValueKind::Null) => k,
+            (a, b) if a == b => a,
+            (ValueKind::Long, ValueKind::Real) | (ValueKind::Real, ValueKind::Long) => {
+                ValueKind::Real
+            }
+            _ => ValueKind::Dynamic,
+        }
+    }
+
+    fn scalar_type(self) -> Option<ScalarType> {
+        match self {
+            ValueKind::Long => Some(ScalarType::Long),
+            ValueKind::Real => Some(ScalarType::Real),
+            ValueKind::Bool => Some(ScalarType::Bool),
+            ValueKind::Text => Some(ScalarType::String),
+            ValueKind::Null | ValueKind::Dynamic => None,
+        }
+    }
+}
+
+/// The Kusto type an Arrow type stands for, where it is a scalar one.
+fn scalar_type_of(t: &DataType) -> Option<ScalarType> {
+    ScalarType::from_name(crate::operators::kusto_type_name(t))
 }

@@ -27,7 +27,7 @@ impl Planner<'_> {
             ExprKind::Unary { op, operand } => {
                 let operand = self.scalar(operand, schema)?;
                 Ok(match op {
-                    UnaryOp::Neg => Expr::Negative(Box::new(operand)),
+                    UnaryOp::Neg => self.negative(operand, schema, span)?,
                     UnaryOp::Plus => operand,
                 })
             }
@@ -78,10 +78,11 @@ impl Planner<'_> {
             return Err(error);
         }
         match name.node.as_str() {
-            "toscalar" if args.len() == 1 => {
+            "toscalar" if args.len() == 1 && self.is_tabular(&args[0]) => {
                 let plan = self.tabular(&args[0])?;
                 Ok(scalar_subquery(std::sync::Arc::new(plan)))
             }
+            "toscalar" if args.len() == 1 => self.scalar(&args[0], schema),
             "row_number" | "prev" | "next" | "row_cumsum" | "row_rank_dense" | "row_rank_min" => {
                 self.window_call(&name.node, args, schema, span)
             }
@@ -111,12 +112,15 @@ impl Planner<'_> {
             }
             "abs" if args.len() == 1 => {
                 let value = self.scalar(&args[0], schema)?;
-                match value.get_type(schema) {
+                let abs = datafusion::functions::expr_fn::abs;
+                match self.type_of(&value, schema, span)? {
                     // |timespan|: on nanoseconds, as Arrow has no abs for durations.
-                    Ok(t @ DataType::Duration(_)) => {
+                    t @ DataType::Duration(_) => {
                         let nanos = datafusion::logical_expr::cast(value, DataType::Int64);
-                        Ok(datafusion::logical_expr::cast(datafusion::functions::expr_fn::abs(nanos), t))
+                        Ok(datafusion::logical_expr::cast(abs(nanos), t))
                     }
+                    // In long, as all int arithmetic: |int.MinValue| fits.
+                    t if t.is_integer() => Ok(abs(datafusion::logical_expr::cast(value, DataType::Int64))),
                     _ => self.call(name, args, schema, span),
                 }
             }
@@ -126,6 +130,18 @@ impl Planner<'_> {
             )),
             _ => self.call(name, args, schema, span),
         }
+    }
+
+    /// `-x`: an int negates in long (as all int arithmetic), a timespan on its nanoseconds.
+    fn negative(&self, operand: Expr, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
+        let cast = datafusion::logical_expr::cast;
+        Ok(match self.type_of(&operand, schema, span)? {
+            t @ DataType::Duration(_) => {
+                cast(Expr::Negative(Box::new(cast(operand, DataType::Int64))), t)
+            }
+            t if t.is_integer() => Expr::Negative(Box::new(cast(operand, DataType::Int64))),
+            _ => Expr::Negative(Box::new(operand)),
+        })
     }
 
     fn name(&mut self, name: &str, schema: &DFSchema, span: Span) -> PlanResult<Expr> {

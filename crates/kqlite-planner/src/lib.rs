@@ -27,6 +27,7 @@ mod range;
 mod search;
 mod selectivity;
 mod serial;
+mod top_hitters;
 mod top_nested;
 mod union;
 mod user_functions;

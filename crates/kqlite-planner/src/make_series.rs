@@ -135,7 +135,13 @@ impl Planner<'_> {
         let integral = !time && [from, step].iter().all(|v| v.fract() == 0.0);
         let axis_values = axis_json(from, step, bins, time, integral);
         output.push(lit(ScalarValue::LargeUtf8(Some(axis_values))).alias(axis_name));
-        build(LogicalPlanBuilder::from(grouped).project(output), span)
+        // A range with no bin makes no series, not one empty series.
+        build(
+            LogicalPlanBuilder::from(grouped)
+                .project(output)
+                .and_then(|b| b.filter(lit(bins > 0))),
+            span,
+        )
     }
 
     /// The step: a positive timespan (in nanoseconds) on a datetime axis, a positive number on

@@ -1,8 +1,8 @@
-//! `mv-apply`: a subquery over each row's expanded arrays, as one plan. Rows are numbered,
-//! expanded with `mv-expand`, and the subquery runs once over all of them with each
-//! operator kept to its own source row: `summarize` and `distinct` group by the row number,
-//! `take` and `top` keep N rows per source row. The source columns the subquery drops are
-//! joined back by row number.
+//! Subqueries run per group, as one plan: each operator is kept to its own group
+//! (`summarize` and `distinct` group by it, `take` and `top` keep N rows per group).
+//! `mv-apply` groups by source row: rows are numbered, expanded with `mv-expand`, and the
+//! source columns the subquery drops are joined back by row number. `partition by K` groups
+//! by the values of `K`.
 
 use datafusion::common::{Column, JoinType};
 use datafusion::functions_window::expr_fn::row_number;
@@ -41,7 +41,7 @@ impl Planner<'_> {
         let mut sub = self.mv_expand(numbered.clone(), &expand, span)?;
         let mut order: Vec<SortExpr> = Vec::new();
         for op in &apply.subquery {
-            sub = self.per_row_operator(sub, op, &mut order)?;
+            sub = self.per_group_operator(sub, op, &mut order, ROW)?;
         }
         let kept: Vec<String> = column_names(numbered.schema())
             .into_iter()
@@ -50,15 +50,45 @@ impl Planner<'_> {
         join_source_columns(numbered, sub, &kept, span)
     }
 
-    /// One subquery operator, confined to the rows of each source row.
-    fn per_row_operator(
+    /// `partition by K (subquery)`: the subquery run within each value of `K`.
+    pub(crate) fn partition(
+        &mut self,
+        plan: LogicalPlan,
+        partition: &kqlite_parser::Partition,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        const GROUP: &str = "__kql_partition";
+        let key = self.scalar(&partition.by, plan.schema())?;
+        let mut columns: Vec<Expr> = plan
+            .schema()
+            .columns()
+            .into_iter()
+            .map(Expr::Column)
+            .collect();
+        columns.push(key.alias(GROUP));
+        let mut sub = build(LogicalPlanBuilder::from(plan).project(columns), span)?;
+        let mut order: Vec<SortExpr> = Vec::new();
+        for op in &partition.subquery {
+            sub = self.per_group_operator(sub, op, &mut order, GROUP)?;
+        }
+        let kept: Vec<Expr> = column_names(sub.schema())
+            .into_iter()
+            .filter(|n| n != GROUP)
+            .map(|n| col(Column::from_name(n)))
+            .collect();
+        build(LogicalPlanBuilder::from(sub).project(kept), span)
+    }
+
+    /// One subquery operator, confined to the rows of each group (the values of `group`).
+    fn per_group_operator(
         &mut self,
         plan: LogicalPlan,
         op: &ast::Operator,
         order: &mut Vec<SortExpr>,
+        group: &str,
     ) -> PlanResult<LogicalPlan> {
         let span = op.span;
-        let row = || ast::Spanned::new(ExprKind::Name(ROW.to_string()), span);
+        let row = || ast::Spanned::new(ExprKind::Name(group.to_string()), span);
         let with_row = |items: &[ast::Expr]| {
             let mut items = items.to_vec();
             items.push(row());
@@ -71,12 +101,12 @@ impl Planner<'_> {
             }
             OperatorKind::Take(n) => {
                 let rows = self.row_count(n)?;
-                return first_rows_per_group(plan, vec![col(ROW)], order.clone(), rows, span);
+                return first_rows_per_group(plan, vec![col(group)], order.clone(), rows, span);
             }
             OperatorKind::Top { count, by } => {
                 let rows = self.row_count(count)?;
                 let keys = self.sort_exprs(plan.schema(), std::slice::from_ref::<SortKey>(by))?;
-                return first_rows_per_group(plan, vec![col(ROW)], keys, rows, span);
+                return first_rows_per_group(plan, vec![col(group)], keys, rows, span);
             }
             OperatorKind::Project(items) => OperatorKind::Project(with_row(items)),
             OperatorKind::ProjectKeep(items) => OperatorKind::ProjectKeep(with_row(items)),
@@ -105,7 +135,7 @@ impl Planner<'_> {
                 return Err(PlanError::not_supported(
                     span,
                     format!(
-                        "{} inside mv-apply",
+                        "{} inside mv-apply or partition",
                         crate::operators::operator_name(&op.node)
                     ),
                 ))

@@ -5,15 +5,12 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, UnnestOptions};
 use datafusion::functions_nested::expr_fn::{cardinality, range};
-use datafusion::logical_expr::{
-    cast, col, lit, try_cast, Expr, LogicalPlan, LogicalPlanBuilder, ScalarUDF,
-};
+use datafusion::logical_expr::{cast, col, lit, Expr, LogicalPlan, LogicalPlanBuilder, ScalarUDF};
 use kqlite_parser::{ExprKind, MvExpand, ScalarType, Span};
 
 use crate::error::{build, PlanError, PlanResult};
 use crate::join::option_word;
 use crate::kernels::MvItems;
-use crate::literals::arrow_type;
 use crate::names::column_names;
 use crate::planner::Planner;
 
@@ -21,7 +18,7 @@ use crate::planner::Planner;
 struct Expansion {
     name: String,
     list: String,
-    to_type: Option<DataType>,
+    to_type: Option<ScalarType>,
 }
 
 impl Planner<'_> {
@@ -47,6 +44,16 @@ impl Planner<'_> {
         for (i, column) in mv.columns.iter().enumerate() {
             let (name, value) = expansion_name(&column.expr, &schema);
             let lowered = self.scalar(value, &schema)?;
+            let found = self.type_of(&lowered, &schema, value.span)?;
+            if !(crate::literals::is_dynamic(&found) || crate::functions::is_text(&found)) {
+                return Err(PlanError::user(
+                    value.span,
+                    format!(
+                        "mv-expand needs a dynamic array, found {}",
+                        crate::operators::kusto_type_name(&found)
+                    ),
+                ));
+            }
             let list = format!("__kql_mv_{i}");
             let call = items.call(vec![lowered, kind.clone()]);
             first_list.get_or_insert_with(|| call.clone());
@@ -54,7 +61,7 @@ impl Planner<'_> {
             let to_type = column
                 .to_type
                 .as_ref()
-                .map(|t| target_type(&t.node, t.span))
+                .map(|t| scalar_type(&t.node, t.span))
                 .transpose()?;
             expansions.push(Expansion {
                 name,
@@ -107,8 +114,8 @@ fn output_columns(
 ) -> Vec<Expr> {
     let item = |e: &Expansion| {
         let value = col(Column::from_name(e.list.clone()));
-        let value = match &e.to_type {
-            Some(t) => try_cast(value, t.clone()),
+        let value = match e.to_type {
+            Some(t) => crate::functions::typed_value(value, t),
             None => value,
         };
         value.alias(&e.name)
@@ -132,9 +139,9 @@ fn output_columns(
     exprs
 }
 
-fn target_type(name: &str, span: Span) -> PlanResult<DataType> {
+fn scalar_type(name: &str, span: Span) -> PlanResult<ScalarType> {
     match ScalarType::from_name(name) {
-        Some(t) => Ok(arrow_type(t)),
+        Some(t) => Ok(t),
         None => Err(PlanError::user(span, format!("unknown type '{name}'"))),
     }
 }

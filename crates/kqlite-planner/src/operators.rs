@@ -53,6 +53,10 @@ impl Planner<'_> {
             OperatorKind::MvApply(apply) => self.mv_apply(plan, apply, span),
             OperatorKind::Search(search) => self.search(plan, search, span),
             OperatorKind::TopNested(levels) => self.top_nested(plan, levels, span),
+            OperatorKind::Partition(partition) => self.partition(plan, partition, span),
+            OperatorKind::TopHitters { count, column, by } => {
+                self.top_hitters(plan, count, column, by.as_ref(), span)
+            }
             OperatorKind::MakeSeries(series) => self.make_series(plan, series, span),
             OperatorKind::Find(find) => self.find(plan, find, span),
             OperatorKind::Evaluate { plugin, schema, .. } => {
@@ -145,31 +149,43 @@ impl Planner<'_> {
         earlier: &mut Vec<(String, Option<Binding>)>,
     ) -> PlanResult<()> {
         for item in items {
-            if let Some((_, value)) = item.tuple_assign() {
-                // (a, b) = f(...): the functions that return several values are series
-                // functions we lack; lowering the call says which.
-                self.scalar(value, schema)?;
-                return Err(PlanError::not_supported(
-                    item.span,
-                    "(a, b) = f(...) in extend",
-                ));
-            }
-            let (name, value) = split_name(item);
-            let lowered = self.scalar(value, schema)?;
-            let name = name.unwrap_or_else(|| fresh_column_name(names));
-            match names.iter().position(|n| *n == name) {
-                Some(i) => exprs[i] = lowered.clone().alias(&name),
-                None => {
-                    names.push(name.clone());
-                    exprs.push(lowered.clone().alias(&name));
+            let spread = match self.spread_columns(item, schema) {
+                Some(columns) => columns?,
+                None => vec![self.extend_item(item, schema, names)?],
+            };
+            for (name, lowered) in spread {
+                match names.iter().position(|n| *n == name) {
+                    Some(i) => exprs[i] = lowered.clone().alias(&name),
+                    None => {
+                        names.push(name.clone());
+                        exprs.push(lowered.clone().alias(&name));
+                    }
                 }
-            }
-            if !input.contains(&name) {
-                let previous = self.lets.insert(name.clone(), Binding::Lowered(lowered));
-                earlier.push((name, previous));
+                if !input.contains(&name) {
+                    let previous = self.lets.insert(name.clone(), Binding::Lowered(lowered));
+                    earlier.push((name, previous));
+                }
             }
         }
         Ok(())
+    }
+
+    /// One `extend` item: its name (given or derived) and value.
+    fn extend_item(
+        &mut self,
+        item: &ast::Expr,
+        schema: &DFSchema,
+        names: &[String],
+    ) -> PlanResult<(String, Expr)> {
+        if item.tuple_assign().is_some() {
+            return Err(PlanError::not_supported(
+                item.span,
+                "(a, b) = f(...) with this function",
+            ));
+        }
+        let (name, value) = split_name(item);
+        let lowered = self.scalar(value, schema)?;
+        Ok((name.unwrap_or_else(|| fresh_column_name(names)), lowered))
     }
 
     fn project_away(
@@ -268,7 +284,9 @@ impl Planner<'_> {
                 Some(name) => unique_name(name, &names),
                 None => fresh_column_name(&names),
             };
-            groups.push(self.scalar(value, &schema)?.alias(&name));
+            let lowered = self.scalar(value, &schema)?;
+            self.not_dynamic(&lowered, &schema, value.span, "summarize")?;
+            groups.push(lowered.alias(&name));
             names.push(name);
         }
         let items = crate::aggregates::expand_items(&summarize.aggregates, &schema, &summarize.by);
@@ -315,6 +333,19 @@ impl Planner<'_> {
             outputs.push(lowered.alias(name));
         }
         Ok(outputs)
+    }
+
+    /// Kusto neither sorts nor groups by a dynamic value: it asks for a conversion.
+    fn not_dynamic(&self, e: &Expr, schema: &DFSchema, span: Span, op: &str) -> PlanResult<()> {
+        if crate::literals::is_dynamic(&self.type_of(e, schema, span)?) {
+            return Err(PlanError::user(
+                span,
+                format!(
+                    "{op} by a dynamic value: convert it first, as with tostring() or tolong()"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn take(&mut self, plan: LogicalPlan, n: &ast::Expr) -> PlanResult<LogicalPlan> {
@@ -367,7 +398,9 @@ impl Planner<'_> {
                     Some(n) => n == NullsOrder::First,
                     None => asc,
                 };
-                Ok(self.scalar(&key.expr, &schema)?.sort(asc, nulls_first))
+                let value = self.scalar(&key.expr, &schema)?;
+                self.not_dynamic(&value, &schema, key.expr.span, "sort")?;
+                Ok(value.sort(asc, nulls_first))
             })
             .collect()
     }

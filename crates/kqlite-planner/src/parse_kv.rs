@@ -38,7 +38,7 @@ impl Planner<'_> {
                 RowFn::Dynamic(d::get),
                 vec![bag.clone(), lit(ScalarValue::Utf8(Some(key.node.clone())))],
             );
-            let value = self.typed_value(found, scalar_type);
+            let value = crate::functions::typed_value(found, scalar_type);
             match names.iter().position(|n| *n == key.node) {
                 Some(i) => exprs[i] = value.alias(&key.node),
                 None => {

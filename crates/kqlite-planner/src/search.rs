@@ -91,21 +91,7 @@ impl Planner<'_> {
 
 /// `term` matched against the text of every column.
 fn any_column(schema: &DFSchema, term: &str, case_sensitive: bool) -> Expr {
-    let columns = schema
-        .iter()
-        .filter(|(_, f)| !matches!(f.name().as_str(), "$table" | "source_"))
-        .map(|(q, f)| {
-            let column = Expr::Column((q, f).into());
-            if f.data_type().is_string() {
-                column
-            } else {
-                crate::functions::to_string_typed(column, f.data_type())
-            }
-        });
-    columns
-        .map(|column| term_match(column, term, case_sensitive))
-        .reduce(Expr::or)
-        .unwrap_or_else(|| lit(false))
+    crate::binary::any_column(schema, |column| term_match(column, term, case_sensitive))
 }
 
 fn term_match(column: Expr, term: &str, case_sensitive: bool) -> Expr {

@@ -8,7 +8,7 @@ use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::join::option_word;
 use crate::literals::string;
 use crate::names::column_names;
-use crate::operators::wildcard_match;
+use crate::operators::{kusto_type_name, wildcard_match};
 use crate::planner::Planner;
 
 impl Planner<'_> {
@@ -35,6 +35,7 @@ impl Planner<'_> {
         if legs.is_empty() {
             return Err(PlanError::user(span, "union found no tables"));
         }
+        let legs = typed_apart(legs, span)?;
         let common = inner.then(|| common_columns(&legs));
         let mut result: Option<LogicalPlanBuilder> = None;
         for (name, plan) in legs {
@@ -87,6 +88,50 @@ impl Planner<'_> {
             _ => Ok(vec![(format!("union_arg{index}"), self.tabular(table)?)]),
         }
     }
+}
+
+/// A column that has different types in different legs becomes one column per type, named
+/// with the type as Kusto names it: `x_long`, `x_string`.
+fn typed_apart(
+    legs: Vec<(String, LogicalPlan)>,
+    span: Span,
+) -> PlanResult<Vec<(String, LogicalPlan)>> {
+    let mut types: std::collections::HashMap<String, Vec<&'static str>> = Default::default();
+    for (_, plan) in &legs {
+        for field in plan.schema().fields() {
+            let t = kusto_type_name(field.data_type());
+            let seen = types.entry(field.name().clone()).or_default();
+            if !seen.contains(&t) {
+                seen.push(t);
+            }
+        }
+    }
+    let clashing = |name: &str| types.get(name).is_some_and(|t| t.len() > 1);
+    legs.into_iter()
+        .map(|(leg, plan)| {
+            if !plan.schema().fields().iter().any(|f| clashing(f.name())) {
+                return Ok((leg, plan));
+            }
+            let exprs: Vec<Expr> = plan
+                .schema()
+                .iter()
+                .map(|(q, f)| {
+                    let column = Expr::Column((q, f).into());
+                    if clashing(f.name()) {
+                        let t = kusto_type_name(f.data_type());
+                        column.alias(format!("{}_{t}", f.name()))
+                    } else {
+                        column
+                    }
+                })
+                .collect();
+            let plan = LogicalPlanBuilder::from(plan)
+                .project(exprs)
+                .and_then(|b| b.build())
+                .at(span)?;
+            Ok((leg, plan))
+        })
+        .collect()
 }
 
 fn common_columns(legs: &[(String, LogicalPlan)]) -> Vec<String> {

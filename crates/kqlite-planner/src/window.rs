@@ -161,23 +161,41 @@ fn rank(term: Expr, restart: Option<Expr>, min: bool) -> PlanResult<Expr> {
 /// Computes the window functions used by `exprs` under `plan`, innermost first (a restart
 /// such as `g != prev(g)` is itself windowed), and rewrites `exprs` to read their results.
 /// A function with no order of its own follows the serialized order of `plan` (`serial.rs`).
+/// Each layer's results are renamed in a projection: DataFusion's common subexpression pass
+/// mishandles a window plan directly over one whose results it reads.
 pub(crate) fn with_windows(
     mut plan: LogicalPlan,
     mut exprs: Vec<Expr>,
     span: Span,
 ) -> PlanResult<(LogicalPlan, Vec<Expr>)> {
     let order = crate::serial::serial_order(&plan);
+    let mut layer = 0;
     loop {
         let found = innermost_windows(&exprs);
         if found.is_empty() {
             return Ok((plan, exprs));
         }
         let ordered: Vec<Expr> = found.iter().map(|w| in_order(w.clone(), &order)).collect();
-        plan = LogicalPlanBuilder::window_plan(plan, ordered.clone()).at(span)?;
+        let input: Vec<Expr> = plan
+            .schema()
+            .columns()
+            .into_iter()
+            .map(Expr::Column)
+            .collect();
+        let windowed = LogicalPlanBuilder::window_plan(plan, ordered.clone()).at(span)?;
+        let names: Vec<String> = (0..found.len())
+            .map(|i| format!("__kql_window_{layer}_{i}"))
+            .collect();
+        let mut columns = input;
+        for (w, name) in ordered.iter().zip(&names) {
+            columns.push(col(Column::from_name(w.schema_name().to_string())).alias(name));
+        }
+        plan = crate::error::build(LogicalPlanBuilder::from(windowed).project(columns), span)?;
         exprs = exprs
             .into_iter()
-            .map(|expr| read_results(expr, &found, &ordered, span))
+            .map(|expr| read_results(expr, &found, &names, span))
             .collect::<PlanResult<Vec<_>>>()?;
+        layer += 1;
     }
 }
 
@@ -205,12 +223,10 @@ fn innermost_windows(exprs: &[Expr]) -> Vec<Expr> {
 }
 
 /// `expr` with each of `found` replaced by a reference to its computed column.
-fn read_results(expr: Expr, found: &[Expr], ordered: &[Expr], span: Span) -> PlanResult<Expr> {
+fn read_results(expr: Expr, found: &[Expr], names: &[String], span: Span) -> PlanResult<Expr> {
     expr.transform_up(|node| {
         Ok(match found.iter().position(|w| *w == node) {
-            Some(i) => {
-                Transformed::yes(col(Column::from_name(ordered[i].schema_name().to_string())))
-            }
+            Some(i) => Transformed::yes(col(Column::from_name(names[i].clone()))),
             None => Transformed::no(node),
         })
     })

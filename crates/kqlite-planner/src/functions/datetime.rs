@@ -32,7 +32,15 @@ impl Planner<'_> {
             "datetime" | "todatetime" => self
                 .lower_args(c, 1, 1)
                 .map(|a| try_cast(a[0].clone(), datetime_type())),
-            "totimespan" | "time" => self.lower_args(c, 1, 1).map(kernel(TimeOp::ParseSpan)),
+            "totimespan" | "time" => self.lower_args(c, 1, 1).and_then(|a| {
+                if self.type_of(&a[0], c.schema, c.span)?.is_numeric() {
+                    return Err(PlanError::user(
+                        c.span,
+                        format!("{}() takes a string or a timespan, not a number", c.f),
+                    ));
+                }
+                Ok(time::call(TimeOp::ParseSpan, a))
+            }),
             "startofday" => self
                 .lower_args(c, 1, 2)
                 .map(kernel(TimeOp::StartOf(Unit::Day))),
@@ -58,6 +66,8 @@ impl Planner<'_> {
                 .lower_args(c, 1, 2)
                 .map(kernel(TimeOp::EndOf(Unit::Year))),
             "dayofweek" => self.lower_args(c, 1, 1).map(kernel(TimeOp::DayOfWeek)),
+            "make_datetime" => self.lower_args(c, 3, 6).map(kernel(TimeOp::MakeDatetime)),
+            "make_timespan" => self.lower_args(c, 2, 4).map(kernel(TimeOp::MakeTimespan)),
             "dayofmonth" => self
                 .lower_args(c, 1, 1)
                 .map(kernel(TimeOp::Part(Unit::Day))),
@@ -156,6 +166,9 @@ impl Planner<'_> {
     /// `size` counted from `origin` (datetimes from the Unix epoch by default).
     fn bin(&self, value: Expr, size: Expr, origin: Option<Expr>, c: &Call) -> PlanResult<Expr> {
         match self.type_of(&value, c.schema, c.span)? {
+            DataType::Timestamp(..) if origin.is_none() && !matches!(size, Expr::Literal(..)) => {
+                Ok(time::call(TimeOp::Bin, vec![value, size]))
+            }
             DataType::Timestamp(..) => {
                 let nanos = positive_nanos(&size, c)?;
                 let origin = origin.unwrap_or_else(|| lit(datetime(Some(kusto_origin(nanos)))));

@@ -265,24 +265,22 @@ pub(super) fn convert_to(found: Expr, ty: &ast::Expr, c: &Call) -> PlanResult<Ex
     Ok(try_cast(found, target))
 }
 
-impl Planner<'_> {
-    /// A dynamic value as the scalar type `ty` (what `parse-kv` and `to typeof(T)` convert to):
-    /// text for strings (empty for null), Kusto's conversions for the rest.
-    pub(crate) fn typed_value(&self, value: Expr, ty: ScalarType) -> Expr {
-        let text = || cast(value.clone(), DataType::Utf8);
-        match ty {
-            ScalarType::String | ScalarType::Guid => {
-                to_string_typed(value, &crate::literals::dynamic_type())
-            }
-            ScalarType::Int => convert::call(Target::Int, value),
-            ScalarType::Long => convert::call(Target::Long, value),
-            ScalarType::Real | ScalarType::Decimal => convert::call(Target::Real, value),
-            ScalarType::Bool => convert::call(Target::Bool, value),
-            ScalarType::Datetime => try_cast(text(), crate::literals::datetime_type()),
-            ScalarType::Timespan => {
-                crate::kernels::time::call(crate::kernels::time::TimeOp::ParseSpan, vec![text()])
-            }
-            ScalarType::Dynamic => value,
+/// A dynamic value as the scalar type `ty` (what `parse-kv` and `to typeof(T)` convert to):
+/// text for strings (empty for null), Kusto's conversions for the rest.
+pub(crate) fn typed_value(value: Expr, ty: ScalarType) -> Expr {
+    let text = || cast(value.clone(), DataType::Utf8);
+    match ty {
+        ScalarType::String | ScalarType::Guid => {
+            to_string_typed(value, &crate::literals::dynamic_type())
         }
+        ScalarType::Int => convert::call(Target::Int, value),
+        ScalarType::Long => convert::call(Target::Long, value),
+        ScalarType::Real | ScalarType::Decimal => convert::call(Target::Real, value),
+        ScalarType::Bool => convert::call(Target::Bool, value),
+        ScalarType::Datetime => try_cast(text(), crate::literals::datetime_type()),
+        ScalarType::Timespan => {
+            crate::kernels::time::call(crate::kernels::time::TimeOp::ParseSpan, vec![text()])
+        }
+        ScalarType::Dynamic => value,
     }
 }

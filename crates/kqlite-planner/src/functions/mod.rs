@@ -5,6 +5,9 @@
 mod datetime;
 mod dynamic;
 mod math;
+mod series;
+
+pub(crate) use math::typed_value;
 mod strings;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
@@ -71,6 +74,9 @@ impl Planner<'_> {
             return lowered;
         }
         if let Some(lowered) = self.math_call(&call) {
+            return lowered;
+        }
+        if let Some(lowered) = self.series_call(&call) {
             return lowered;
         }
         Err(unknown_function(call.f, name.span))

@@ -187,12 +187,15 @@ pub fn zip(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
     emit_array(zipped, out)
 }
 
-/// `array_sum(a)`: a real; null when an element is not a number.
+/// `array_sum(a)`: a real, nulls skipped; null when an element is not a number, or for an
+/// array with no number.
 pub fn sum(ctx: &mut Ctx, row: &Row) -> Option<f64> {
-    array(ctx, row, 0)?
+    let numbers: Vec<f64> = array(ctx, row, 0)?
         .iter()
-        .map(|v| v.as_f64())
-        .sum::<Option<f64>>()
+        .filter(|v| !v.is_null())
+        .map(Value::as_f64)
+        .collect::<Option<_>>()?;
+    (!numbers.is_empty()).then(|| numbers.iter().sum())
 }
 
 /// `array_iff(conditions, when_true, when_false)`: each branch an array or a scalar; a

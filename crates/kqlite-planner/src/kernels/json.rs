@@ -209,21 +209,18 @@ pub fn push_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Whether carried text is an array or a property bag (rather than a string or a number).
-pub fn is_container(text: &str) -> bool {
-    let t = text.trim_start();
-    (t.starts_with('{') || t.starts_with('[')) && is_valid(t)
-}
-
 pub fn is_valid(text: &str) -> bool {
     serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
-/// Appends carried text as a JSON value: arrays and bags as themselves, anything else as a
-/// JSON string.
+/// Appends a carried dynamic value as JSON: what is JSON (an array, a bag, a number, a bool)
+/// as itself, other text (a string value) as a JSON string.
 pub fn push_as_json(text: &str, out: &mut String) {
-    if is_container(text) {
-        push_compact(text.trim(), out);
+    let trimmed = text.trim();
+    let json_like = trimmed.starts_with(['{', '[', '-', 't', 'f', 'n'])
+        || trimmed.starts_with(|c: char| c.is_ascii_digit());
+    if json_like && is_valid(trimmed) && trimmed != "null" {
+        push_compact(trimmed, out);
     } else {
         push_string(text, out);
     }

@@ -17,6 +17,7 @@ pub mod parsers;
 pub mod percentile;
 pub mod rowwise;
 mod series;
+pub mod series_fns;
 mod string_match;
 mod strings;
 pub mod text_fns;

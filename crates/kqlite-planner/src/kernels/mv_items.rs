@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListBuilder, StringBuilder};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, LargeStringBuilder, ListBuilder};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
@@ -27,7 +27,10 @@ impl Default for MvItems {
 }
 
 pub fn item_list_type() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
+    DataType::List(Arc::new(Field::new_list_field(
+        crate::literals::dynamic_type(),
+        true,
+    )))
 }
 
 impl ScalarUDFImpl for MvItems {
@@ -49,7 +52,7 @@ impl ScalarUDFImpl for MvItems {
         let Some(strings) = values.as_string_opt::<i32>() else {
             return exec_err!("mv-expand needs a dynamic value");
         };
-        let mut builder = ListBuilder::new(StringBuilder::new());
+        let mut builder = ListBuilder::new(LargeStringBuilder::new());
         for i in 0..strings.len() {
             if strings.is_null(i) {
                 builder.values().append_null();
@@ -62,7 +65,7 @@ impl ScalarUDFImpl for MvItems {
     }
 }
 
-fn append_items(text: &str, bag_as_array: bool, out: &mut StringBuilder) {
+fn append_items(text: &str, bag_as_array: bool, out: &mut LargeStringBuilder) {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) => items.iter().for_each(|item| append_value(item, out)),
         Ok(Value::Object(fields)) => {
@@ -82,7 +85,7 @@ fn append_items(text: &str, bag_as_array: bool, out: &mut StringBuilder) {
     }
 }
 
-fn append_value(value: &Value, out: &mut StringBuilder) {
+fn append_value(value: &Value, out: &mut LargeStringBuilder) {
     match value {
         Value::Null => out.append_null(),
         Value::String(s) => out.append_value(s),

@@ -90,8 +90,10 @@ pub enum PackKind {
     Array,
     /// `bag_pack(k, v, ...)`.
     Bag,
-    /// `make_list`'s list of values: nulls left out.
+    /// `make_list`'s list of values: nulls left out, but for dynamic values.
     List,
+    /// `make_list_with_nulls`'s list of values, nulls as JSON nulls.
+    ListWithNulls,
     /// `make_set`'s list of distinct values, sorted.
     Set,
     /// `make_bag`'s list of bags, merged (the first value of a key wins).
@@ -118,6 +120,7 @@ impl ScalarUDFImpl for Pack {
             PackKind::Array => "pack_array",
             PackKind::Bag => "bag_pack",
             PackKind::List => "kql_list_json",
+            PackKind::ListWithNulls => "kql_list_with_nulls_json",
             PackKind::Set => "kql_set_json",
             PackKind::MergeBags => "kql_bag_json",
         }
@@ -237,7 +240,11 @@ fn list_rows(kind: PackKind, lists: &ArrayRef, limit: usize) -> Result<LargeStri
         } else {
             (start..end).collect()
         };
-        let present = order.into_iter().filter(|i| !column.is_null(*i));
+        let keep_nulls = kind == PackKind::ListWithNulls
+            || (kind == PackKind::List && matches!(column, JsonColumn::Dynamic(_)));
+        let present = order
+            .into_iter()
+            .filter(|i| keep_nulls || !column.is_null(*i));
         if kind == PackKind::MergeBags {
             merge_bags(&values, present, &mut buffer);
         } else {

@@ -93,6 +93,12 @@ pub enum TimeOp {
     DateText,
     /// `(datetime)`: days since Sunday, as a timespan.
     DayOfWeek,
+    /// `(year, month, day [, hour, minute, second])`.
+    MakeDatetime,
+    /// `(hour, minute [, second])` or `(day, hour, minute, second)`.
+    MakeTimespan,
+    /// `(datetime, size)`: `bin` by a timespan that varies by row, from 0001-01-01.
+    Bin,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -123,6 +129,9 @@ impl ScalarUDFImpl for TimeKernel {
             TimeOp::SpanText => "kql_timespan_text",
             TimeOp::DateText => "kql_datetime_text",
             TimeOp::DayOfWeek => "dayofweek",
+            TimeOp::MakeDatetime => "make_datetime",
+            TimeOp::MakeTimespan => "make_timespan",
+            TimeOp::Bin => "kql_bin_datetime",
         }
     }
     fn signature(&self) -> &Signature {
@@ -130,14 +139,18 @@ impl ScalarUDFImpl for TimeKernel {
     }
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.op {
-            TimeOp::StartOf(_) | TimeOp::EndOf(_) | TimeOp::Add(_) => {
-                crate::literals::datetime_type()
-            }
+            TimeOp::StartOf(_)
+            | TimeOp::EndOf(_)
+            | TimeOp::Add(_)
+            | TimeOp::MakeDatetime
+            | TimeOp::Bin => crate::literals::datetime_type(),
             TimeOp::Diff(_) | TimeOp::Part(_) | TimeOp::DayOfYear => DataType::Int64,
             TimeOp::Format | TimeOp::FormatSpan | TimeOp::SpanText | TimeOp::DateText => {
                 DataType::Utf8
             }
-            TimeOp::ParseSpan | TimeOp::DayOfWeek => DataType::Duration(TimeUnit::Nanosecond),
+            TimeOp::ParseSpan | TimeOp::DayOfWeek | TimeOp::MakeTimespan => {
+                DataType::Duration(TimeUnit::Nanosecond)
+            }
         })
     }
 
@@ -177,6 +190,22 @@ impl ScalarUDFImpl for TimeKernel {
             TimeOp::ParseSpan => parse_spans(&arrays[0])?,
             TimeOp::SpanText => texts(&arrays[0], push_timespan)?,
             TimeOp::DateText => texts(&arrays[0], push_datetime)?,
+            TimeOp::MakeDatetime => {
+                let parts = reals(&arrays)?;
+                let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::literals::UTC);
+                (0..rows).for_each(|i| out.append_option(make_datetime(&parts, i)));
+                Arc::new(out.finish())
+            }
+            TimeOp::MakeTimespan => {
+                let parts = reals(&arrays)?;
+                let mut out = DurationNanosecondBuilder::new();
+                (0..rows).for_each(|i| out.append_option(make_timespan(&parts, i)));
+                Arc::new(out.finish())
+            }
+            TimeOp::Bin => {
+                let sizes = values(&arrays[1])?;
+                map_times(&arrays[0], |t, i| bin_from_year_one(t, sizes[i]?))?
+            }
             TimeOp::DayOfWeek => {
                 let mut out = DurationNanosecondBuilder::new();
                 for v in values(&arrays[0])? {
@@ -343,6 +372,69 @@ fn part(t: i64, unit: Option<Unit>) -> Option<i64> {
         Some(Unit::Microsecond) => sub / 1_000,
         Some(Unit::Nanosecond) => sub,
     })
+}
+
+/// Each argument as reals.
+fn reals(arrays: &[ArrayRef]) -> Result<Vec<Vec<Option<f64>>>> {
+    arrays
+        .iter()
+        .map(|a| {
+            Ok(cast(a, &DataType::Float64)?
+                .as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+                .iter()
+                .collect())
+        })
+        .collect()
+}
+
+/// Seconds (with a fraction) as nanoseconds, to the tick.
+fn second_nanos(seconds: f64) -> i64 {
+    (seconds * 1e7).round() as i64 * TICK
+}
+
+fn make_datetime(parts: &[Vec<Option<f64>>], i: usize) -> Option<i64> {
+    let part = |k: usize| parts.get(k).map_or(Some(0.0), |p| p[i]);
+    let (year, month, day) = (part(0)?, part(1)?, part(2)?);
+    let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)?;
+    let (hour, minute, second) = (part(3)?, part(4)?, part(5)?);
+    if !(0.0..24.0).contains(&hour)
+        || !(0.0..60.0).contains(&minute)
+        || !(0.0..60.0).contains(&second)
+    {
+        return None;
+    }
+    let clock = (hour as i64 * 60 + minute as i64) * 60_000_000_000 + second_nanos(second);
+    nanos(midnight(date))?.checked_add(clock)
+}
+
+fn make_timespan(parts: &[Vec<Option<f64>>], i: usize) -> Option<i64> {
+    let values: Vec<f64> = parts.iter().map(|p| p[i]).collect::<Option<_>>()?;
+    let (days, hour, minute, second) = match values[..] {
+        [h, m] => (0.0, h, m, 0.0),
+        [h, m, s] => (0.0, h, m, s),
+        [d, h, m, s] => (d, h, m, s),
+        _ => return None,
+    };
+    let valid = days >= 0.0
+        && (0.0..24.0).contains(&hour)
+        && (0.0..60.0).contains(&minute)
+        && (0.0..60.0).contains(&second);
+    if !valid {
+        return None;
+    }
+    let whole = ((days as i64 * 24 + hour as i64) * 60 + minute as i64) * 60_000_000_000;
+    whole.checked_add(second_nanos(second))
+}
+
+/// `t` rounded down to a multiple of `size` counted from 0001-01-01; null for a size that is
+/// not positive.
+fn bin_from_year_one(t: i64, size: i64) -> Option<i64> {
+    if size <= 0 {
+        return None;
+    }
+    let since_year_one = i128::from(t) + i128::from(super::convert::EPOCH_TICKS) * 100;
+    let binned = since_year_one - since_year_one.rem_euclid(i128::from(size));
+    i64::try_from(binned - i128::from(super::convert::EPOCH_TICKS) * 100).ok()
 }
 
 /// Kusto's JSON form of a datetime: `2025-09-01T10:30:00.0000000Z`.
