@@ -194,6 +194,8 @@ pub enum Literal {
     Dynamic(Dynamic),
     /// `guid(...)`
     Guid(String),
+    /// `decimal(1.5)`: the digits as written, read exactly by the planner.
+    Decimal(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]

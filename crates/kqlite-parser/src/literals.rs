@@ -138,6 +138,22 @@ pub(crate) fn starts_number(s: &str) -> bool {
 }
 
 /// A numeric or timespan literal at `i` (no leading whitespace skipping: the caller decides).
+/// A literal with its sign, as a `datatable` value: `-9223372036854775808` is a long here.
+pub(crate) fn signed_literal<'a>(i: In<'a>) -> Option<(In<'a>, Literal)> {
+    let i = ws(i);
+    let digits = text(&i).strip_prefix('-')?;
+    let parts = NumberParts::scan(digits);
+    if parts.hex.is_some()
+        || parts.frac.is_some()
+        || parts.exponent.is_some()
+        || !parts.unit.is_empty()
+    {
+        return None;
+    }
+    let v = format!("-{}", parts.int).parse::<i64>().ok()?;
+    Some((skip(i, 1 + parts.len), Literal::Long(v)))
+}
+
 pub(crate) fn number<'a>(i: In<'a>, negative: bool) -> PResult<'a, Literal> {
     let s = text(&i);
     if !starts_number(s) {
@@ -148,6 +164,10 @@ pub(crate) fn number<'a>(i: In<'a>, negative: bool) -> PResult<'a, Literal> {
     let sp = span_from(pos(&i), &rest);
     match parts.value(negative) {
         Some(lit) => Ok((rest, lit)),
+        None if parts.int.parse::<u128>().is_ok() && parts.len == parts.int.len() => failure(
+            sp,
+            format!("the number {} is too large for a long", parts.int),
+        ),
         None => failure(sp, format!("invalid number literal '{}'", &s[..parts.len])),
     }
 }
@@ -226,8 +246,11 @@ impl<'s> NumberParts<'s> {
                 self.real()?
             }));
         }
-        let v = self.int.parse::<i128>().ok()? * sign;
-        i64::try_from(v).ok().map(Literal::Long)
+        // In an expression the digits must fit a long before the sign applies: Kusto
+        // rejects -9223372036854775808 there (a datatable value may hold it, see
+        // `signed_literal`).
+        let v = self.int.parse::<i64>().ok()?;
+        Some(Literal::Long(if negative { -v } else { v }))
     }
 
     fn real(&self) -> Option<f64> {
@@ -332,7 +355,11 @@ fn literal_from_text(ty: ScalarType, raw: &str) -> Option<Literal> {
         ScalarType::Guid if !raw.is_empty() => Literal::Guid(raw.to_string()),
         ScalarType::Int => Literal::Int(i32::try_from(parse_integer(raw)?).ok()?),
         ScalarType::Long => Literal::Long(parse_integer(raw)?),
-        ScalarType::Real | ScalarType::Decimal => Literal::Real(parse_real(raw)?),
+        ScalarType::Real => Literal::Real(parse_real(raw)?),
+        ScalarType::Decimal => {
+            parse_real(raw)?;
+            Literal::Decimal(raw.to_string())
+        }
         ScalarType::Bool => Literal::Bool(parse_bool(raw)?),
         _ => return None,
     })
@@ -426,6 +453,9 @@ pub(crate) fn scalar_literal<'a>(i: In<'a>) -> PResult<'a, Literal> {
     if at_string(&i) {
         let (rest, (v, _)) = string_lit(i)?;
         return Ok((rest, Literal::String(v)));
+    }
+    if let Some((rest, lit)) = signed_literal(i) {
+        return Ok((rest, lit));
     }
     if let Some(sign @ ('-' | '+')) = s.chars().next() {
         if starts_number(&s[1..]) {

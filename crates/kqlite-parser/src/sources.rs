@@ -77,8 +77,20 @@ pub(crate) fn range_source<'a>(i: In<'a>) -> PResult<'a, Expr> {
 pub(crate) fn datatable<'a>(i: In<'a>) -> PResult<'a, Expr> {
     let (i, kw_span) = kw(i, "datatable")?;
     let (i, columns) = cut(column_decls(i))?;
-    let (rest, (values, _)) = cut(delimited(i, "[", "]", or_expr))?;
+    let (rest, (values, _)) = cut(delimited(i, "[", "]", datatable_value))?;
     source(rest, kw_span.start, Source::Datatable { columns, values })
+}
+
+/// A `datatable` value: a signed literal, or any expression (the planner wants literals).
+fn datatable_value<'a>(i: In<'a>) -> PResult<'a, Expr> {
+    let start = pos(&ws(i));
+    match crate::literals::signed_literal(i) {
+        Some((rest, lit)) if at_punct(&rest, ",") || at_punct(&rest, "]") => Ok((
+            rest,
+            Spanned::new(ExprKind::Literal(lit), span_from(start, &rest)),
+        )),
+        _ => or_expr(i),
+    }
 }
 
 /// `externaldata(Col:type, ...) [uri, ...] [with (k=v, ...)]`

@@ -185,6 +185,10 @@ fn arithmetic(l: Expr, op: Operator, r: Expr, lt: &DataType, rt: &DataType) -> E
     if let Some(expr) = timespan_arithmetic(op, &l, &r, lt, rt) {
         return expr;
     }
+    let decimal = |t: &DataType| matches!(t, DataType::Decimal128(..));
+    if decimal(lt) || decimal(rt) {
+        return decimal_arithmetic(l, op, r);
+    }
     if !(lt.is_integer() && rt.is_integer()) {
         return match op {
             Operator::Modulo if lt.is_numeric() && rt.is_numeric() => non_negative(l, r, 0.0),
@@ -203,6 +207,18 @@ fn arithmetic(l: Expr, op: Operator, r: Expr, lt: &DataType, rt: &DataType) -> E
         Operator::Divide => binary_expr(l, op, nullif(r, lit(0i64))),
         Operator::Modulo => non_negative(l, nullif(r, lit(0i64)), 0i64),
         _ => binary_expr(l, op, r),
+    }
+}
+
+/// A decimal with anything numeric is a decimal: exact sums and differences; products and
+/// quotients through reals (what an `i128` at 18 digits of scale cannot hold).
+fn decimal_arithmetic(l: Expr, op: Operator, r: Expr) -> Expr {
+    let decimal = |e: Expr| cast(e, crate::literals::decimal_type());
+    let real = |e: Expr| cast(e, DataType::Float64);
+    match op {
+        Operator::Plus | Operator::Minus => decimal(binary_expr(decimal(l), op, decimal(r))),
+        Operator::Modulo => decimal(non_negative(real(l), real(r), 0.0)),
+        _ => decimal(binary_expr(real(l), op, real(r))),
     }
 }
 

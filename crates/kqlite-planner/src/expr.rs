@@ -156,7 +156,10 @@ impl Planner<'_> {
                 span,
                 format!("the function '{name}' needs ()"),
             )),
-            None if name == "null" => Ok(lit(datafusion::common::ScalarValue::Null)),
+            None if name == "null" => Err(PlanError::user(
+                span,
+                "a null needs a type in KQL: long(null), string(null), dynamic(null)...",
+            )),
             // Defender tables in the unified portal also answer to Sentinel's TimeGenerated.
             None if name == "TimeGenerated"
                 && crate::names::find_column(schema, "Timestamp").is_some() =>

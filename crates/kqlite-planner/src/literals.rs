@@ -19,6 +19,44 @@ pub(crate) fn is_dynamic(t: &DataType) -> bool {
     *t == DataType::LargeUtf8
 }
 
+/// A `decimal`: 38 digits, 18 of them after the point.
+pub(crate) const DECIMAL_SCALE: i8 = 18;
+
+pub(crate) fn decimal_type() -> DataType {
+    DataType::Decimal128(38, DECIMAL_SCALE)
+}
+
+/// Decimal text (`0.1`, `-12`, `1e3`) exactly, at [`DECIMAL_SCALE`]; None if it is not one.
+pub(crate) fn decimal_value(text: &str) -> Option<i128> {
+    let text = text.trim();
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (negative, digits) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !(whole.chars().chain(fraction.chars())).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let shift = i32::from(DECIMAL_SCALE) + exponent - fraction.len() as i32;
+    let mut value: i128 = format!("{whole}{fraction}").parse().unwrap_or(0);
+    if shift >= 0 {
+        value = value.checked_mul(10i128.checked_pow(shift as u32)?)?;
+    } else {
+        value /= 10i128.checked_pow((-shift) as u32)?;
+    }
+    Some(if negative { -value } else { value })
+}
+
+pub(crate) fn decimal(text: &str) -> ScalarValue {
+    ScalarValue::Decimal128(decimal_value(text), 38, DECIMAL_SCALE)
+}
+
 pub(crate) fn datetime_type() -> DataType {
     DataType::Timestamp(TimeUnit::Nanosecond, Some(Arc::from(UTC)))
 }
@@ -43,6 +81,7 @@ pub(crate) fn scalar_of(literal: &Literal) -> ScalarValue {
         Literal::Bool(v) => ScalarValue::Boolean(Some(*v)),
         Literal::String(s) | Literal::Guid(s) => string(s),
         Literal::Datetime(v) => datetime(Some(*v)),
+        Literal::Decimal(text) => decimal(text),
         Literal::Timespan(v) => timespan(Some(*v)),
         Literal::Null(ty) => typed_null(*ty),
         Literal::Dynamic(value) => dynamic_text(value),
@@ -54,7 +93,8 @@ pub(crate) fn arrow_type(ty: ScalarType) -> DataType {
         ScalarType::Bool => DataType::Boolean,
         ScalarType::Int => DataType::Int32,
         ScalarType::Long => DataType::Int64,
-        ScalarType::Real | ScalarType::Decimal => DataType::Float64,
+        ScalarType::Real => DataType::Float64,
+        ScalarType::Decimal => decimal_type(),
         ScalarType::String | ScalarType::Guid => DataType::Utf8,
         ScalarType::Dynamic => dynamic_type(),
         ScalarType::Datetime => datetime_type(),

@@ -39,7 +39,10 @@ impl Planner<'_> {
             OperatorKind::MvExpand(mv) => self.mv_expand(plan, mv, span),
             OperatorKind::Parse(parse) => self.parse(plan, parse, span),
             OperatorKind::ParseKv(kv) => self.parse_kv(plan, kv, span),
-            OperatorKind::Serialize(items) => self.extend(plan, items, span),
+            OperatorKind::Serialize(items) => {
+                let marked = crate::serial::serialized(plan).at(span)?;
+                self.extend(marked, items, span)
+            }
             OperatorKind::Getschema => self.getschema(plan, span),
             OperatorKind::Invoke(call) => self.invoke(plan, call),
             OperatorKind::As(name) => {

@@ -91,3 +91,33 @@ fn rename(key: SortExpr, renamed: &HashMap<String, String>) -> Option<SortExpr> 
         .data;
     (!lost).then_some(SortExpr { expr, ..key })
 }
+
+/// Whether `plan`'s rows are a serialized row set, as Kusto's window functions require: the
+/// output of `sort`, `top`, `serialize` (a limit with no bound, see [`serialized`]), `print`
+/// and `range`, through the operators that keep row order.
+pub(crate) fn is_serialized(plan: &LogicalPlan) -> bool {
+    match plan {
+        LogicalPlan::Sort(_) | LogicalPlan::EmptyRelation(_) => true,
+        LogicalPlan::Limit(l) if is_marker(l) => true,
+        LogicalPlan::Filter(f) => is_serialized(&f.input),
+        LogicalPlan::Limit(l) => is_serialized(&l.input),
+        LogicalPlan::Window(w) => is_serialized(&w.input),
+        LogicalPlan::SubqueryAlias(a) => is_serialized(&a.input),
+        LogicalPlan::Projection(p) => is_serialized(&p.input),
+        LogicalPlan::Unnest(u) => is_serialized(&u.input),
+        _ => false,
+    }
+}
+
+fn is_marker(limit: &datafusion::logical_expr::Limit) -> bool {
+    use datafusion::logical_expr::{FetchType, SkipType};
+    matches!(limit.get_skip_type(), Ok(SkipType::Literal(0)))
+        && matches!(limit.get_fetch_type(), Ok(FetchType::Literal(None)))
+}
+
+/// `plan` marked as serialized: a limit with no bound, which DataFusion's optimizer removes.
+pub(crate) fn serialized(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan> {
+    datafusion::logical_expr::LogicalPlanBuilder::from(plan)
+        .limit(0, None)?
+        .build()
+}

@@ -168,6 +168,13 @@ pub(crate) fn with_windows(
     mut exprs: Vec<Expr>,
     span: Span,
 ) -> PlanResult<(LogicalPlan, Vec<Expr>)> {
+    if !innermost_windows(&exprs).is_empty() && !crate::serial::is_serialized(&plan) {
+        return Err(PlanError::user(
+            span,
+            "row_number(), prev(), next() and row_cumsum() need a serialized row set: \
+             add | serialize or | sort by ... before them",
+        ));
+    }
     let order = crate::serial::serial_order(&plan);
     let mut layer = 0;
     loop {

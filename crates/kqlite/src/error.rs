@@ -63,8 +63,41 @@ impl fmt::Display for Error {
             Error::Parse(e) => write!(f, "{e}"),
             Error::Plan(e) => write!(f, "{e}"),
             Error::Table(e) => write!(f, "{e}"),
-            Error::Execution(e) => write!(f, "{}", e.strip_backtrace()),
+            Error::Execution(e) => write!(f, "{}", execution_message(e)),
         }
+    }
+}
+
+/// A DataFusion or Arrow error in the user's terms: the cause without the engine's class
+/// prefixes (`Arrow error: Compute error: ...`); a bug of ours says so.
+fn execution_message(e: &DataFusionError) -> String {
+    let root = e.find_root();
+    if let DataFusionError::Internal(message) = root {
+        return format!("internal error, a bug in kqlite: {message}");
+    }
+    if let DataFusionError::ResourcesExhausted(message) = root {
+        return format!("the query needs more memory than it may use: {message}");
+    }
+    let mut text = root.strip_backtrace();
+    for prefix in [
+        "Arrow error: ",
+        "Compute error: ",
+        "Execution error: ",
+        "External error: ",
+        "Error during planning: ",
+        "Invalid argument error: ",
+        "Cast error: ",
+        "Parser error: ",
+        "Object Store error: ",
+    ] {
+        while let Some(rest) = text.strip_prefix(prefix) {
+            text = rest.to_string();
+        }
+    }
+    match text.as_str() {
+        "Divide by zero error" => "division by zero".to_string(),
+        t if t.contains("overflow") => format!("arithmetic overflow: {t}"),
+        _ => text,
     }
 }
 

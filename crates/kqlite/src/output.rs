@@ -49,7 +49,7 @@ pub fn text_rows(result: &QueryResult, limit: usize) -> Result<Vec<Vec<String>>,
         if wanted == 0 {
             break;
         }
-        let batch = kusto_text_columns(&batch.slice(0, wanted))?;
+        let batch = decimal_text_columns(&kusto_text_columns(&batch.slice(0, wanted))?)?;
         let formatters = batch
             .columns()
             .iter()
@@ -91,11 +91,19 @@ impl Write for Tracked<'_> {
 }
 
 fn print_to(result: &QueryResult, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    let as_text = |b: &RecordBatch| {
+        let b = kusto_text_columns(b)?;
+        if matches!(format, Format::Json | Format::Ndjson) {
+            Ok(b)
+        } else {
+            decimal_text_columns(&b)
+        }
+    };
     let batches = result
         .batches
         .iter()
-        .map(kusto_text_columns)
-        .collect::<Result<Vec<_>, _>>()
+        .map(as_text)
+        .collect::<Result<Vec<_>, arrow::error::ArrowError>>()
         .map_err(std::io::Error::other)?;
     match format {
         Format::Table => table(&result.schema, &batches, out),
@@ -174,6 +182,30 @@ fn kusto_text_columns(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::
                 columns.push(column.clone());
             }
         }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+/// Decimals as text without the zeros of their fixed scale (`100`, not `100.000...`); JSON
+/// keeps them as numbers.
+fn decimal_text_columns(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let schema = batch.schema();
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        if !matches!(field.data_type(), DataType::Decimal128(..)) {
+            fields.push(field.clone());
+            columns.push(column.clone());
+            continue;
+        }
+        let text = arrow::compute::cast(column, &DataType::Utf8)?;
+        let trimmed: StringArray = text
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(|t| t.trim_end_matches('0').trim_end_matches('.').to_string()))
+            .collect();
+        fields.push(Arc::new(Field::new(field.name(), DataType::Utf8, true)));
+        columns.push(Arc::new(trimmed));
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }

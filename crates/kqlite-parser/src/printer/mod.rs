@@ -295,6 +295,7 @@ pub(crate) fn literal(l: &Literal) -> String {
         Literal::Null(t) => format!("{}(null)", t.name()),
         Literal::Dynamic(d) => format!("dynamic({})", dynamic(d)),
         Literal::Guid(g) => format!("guid({g})"),
+        Literal::Decimal(d) => format!("decimal({d})"),
     }
 }
 

@@ -28,7 +28,8 @@ impl Planner<'_> {
                 .and_then(|a| self.to_text(a[0].clone(), c)),
             "toint" => self.convert(c, Target::Int),
             "tolong" => self.convert(c, Target::Long),
-            "todouble" | "toreal" | "todecimal" => self.convert(c, Target::Real),
+            "todouble" | "toreal" => self.convert(c, Target::Real),
+            "todecimal" | "decimal" => self.convert(c, Target::Decimal),
             "tobool" | "toboolean" => self.convert(c, Target::Bool),
             "iff" | "iif" => self.lower_args(c, 3, 3).and_then(|a| {
                 let values = self.common_numeric(vec![a[1].clone(), a[2].clone()], c)?;
@@ -157,6 +158,7 @@ impl Planner<'_> {
             (DataType::Int64, Target::Long) => true,
             (DataType::Float64, Target::Real) => true,
             (DataType::Boolean, Target::Bool) => true,
+            (DataType::Decimal128(..), Target::Decimal) => true,
             _ => false,
         };
         Ok(if same { e } else { convert::call(target, e) })
@@ -275,7 +277,8 @@ pub(crate) fn typed_value(value: Expr, ty: ScalarType) -> Expr {
         }
         ScalarType::Int => convert::call(Target::Int, value),
         ScalarType::Long => convert::call(Target::Long, value),
-        ScalarType::Real | ScalarType::Decimal => convert::call(Target::Real, value),
+        ScalarType::Real => convert::call(Target::Real, value),
+        ScalarType::Decimal => convert::call(Target::Decimal, value),
         ScalarType::Bool => convert::call(Target::Bool, value),
         ScalarType::Datetime => try_cast(text(), crate::literals::datetime_type()),
         ScalarType::Timespan => {

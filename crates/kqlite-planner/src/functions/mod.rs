@@ -211,6 +211,11 @@ pub(crate) fn to_string_typed(e: Expr, t: &DataType) -> Expr {
         DataType::Duration(_) => {
             crate::kernels::time::call(crate::kernels::time::TimeOp::SpanText, vec![e])
         }
+        // A decimal without the zeros its fixed scale adds: `100`, `0.5`.
+        DataType::Decimal128(..) => {
+            let f = datafusion::functions::expr_fn::rtrim;
+            f(vec![f(vec![cast(e, DataType::Utf8), lit("0")]), lit(".")])
+        }
         // .NET's names: `True`, `False`.
         DataType::Boolean => datafusion::logical_expr::when(e.clone(), lit("True"))
             .when(!e, lit("False"))

@@ -13,7 +13,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder,
+    Array, ArrayRef, AsArray, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder,
+    Int64Builder,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
@@ -31,6 +32,7 @@ pub enum Target {
     Long,
     Real,
     Bool,
+    Decimal,
 }
 
 pub fn call(target: Target, value: Expr) -> Expr {
@@ -63,6 +65,7 @@ impl ScalarUDFImpl for Convert {
             Target::Long => "tolong",
             Target::Real => "todouble",
             Target::Bool => "tobool",
+            Target::Decimal => "todecimal",
         }
     }
     fn signature(&self) -> &Signature {
@@ -74,6 +77,7 @@ impl ScalarUDFImpl for Convert {
             Target::Long => DataType::Int64,
             Target::Real => DataType::Float64,
             Target::Bool => DataType::Boolean,
+            Target::Decimal => crate::literals::decimal_type(),
         })
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -99,6 +103,11 @@ impl ScalarUDFImpl for Convert {
                 let mut b = BooleanBuilder::with_capacity(array.len());
                 each_value(&array, |v| b.append_option(v.and_then(to_bool)))?;
                 Arc::new(b.finish())
+            }
+            Target::Decimal => {
+                let mut b = Decimal128Builder::with_capacity(array.len());
+                each_value(&array, |v| b.append_option(v.and_then(to_decimal)))?;
+                Arc::new(b.finish().with_data_type(crate::literals::decimal_type()))
             }
         };
         Ok(ColumnarValue::Array(out))
@@ -231,6 +240,19 @@ fn to_bool(v: Value) -> Option<bool> {
         Value::Text(s) if s.eq_ignore_ascii_case("false") => Some(false),
         Value::Text(s) => s.parse::<i64>().ok().map(|n| n != 0),
         Value::Dynamic(s) => to_bool(scalar_of_dynamic(s)),
+    }
+}
+
+/// A decimal at `literals::DECIMAL_SCALE`: text exactly, a real to its 15 significant
+/// digits (as .NET converts a double to a decimal).
+fn to_decimal(v: Value) -> Option<i128> {
+    match v {
+        Value::Long(n) => crate::literals::decimal_value(&n.to_string()),
+        Value::Real(r) if r.is_finite() => crate::literals::decimal_value(&format!("{r:.14e}")),
+        Value::Real(_) => None,
+        Value::Bool(b) => crate::literals::decimal_value(if b { "1" } else { "0" }),
+        Value::Text(s) => crate::literals::decimal_value(s),
+        Value::Dynamic(s) => to_decimal(scalar_of_dynamic(s)),
     }
 }
 
