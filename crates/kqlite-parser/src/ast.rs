@@ -113,6 +113,36 @@ impl Expr {
         }
         Some((names, value))
     }
+
+    /// Calls `f` on each scalar sub-expression (not into tabular ones).
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        match &mut self.node {
+            ExprKind::Call { args, .. } => args.iter_mut().for_each(f),
+            ExprKind::Assign { value, .. } => f(value),
+            ExprKind::Unary { operand, .. } => f(operand),
+            ExprKind::Binary { left, right, .. } => {
+                f(left);
+                f(right);
+            }
+            ExprKind::List { left, items, .. } => {
+                f(left);
+                items.iter_mut().for_each(f);
+            }
+            ExprKind::Between {
+                value, low, high, ..
+            } => {
+                f(value);
+                f(low);
+                f(high);
+            }
+            ExprKind::Member { target, .. } => f(target),
+            ExprKind::Index { target, index } => {
+                f(target);
+                f(index);
+            }
+            _ => {}
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

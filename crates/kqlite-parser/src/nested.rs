@@ -79,7 +79,11 @@ pub(crate) fn scan<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
     let (mut i, options) = options(i, |n| n.starts_with("with_"))?;
     let mut declare = Vec::new();
     if let Some((rest, _)) = try_kw(i, "declare") {
-        let (rest, (params, _)) = cut(delimited(rest, "(", ")", crate::statements::param))?;
+        let declared = |i| {
+            crate::expr::column_name(i)?;
+            crate::statements::param(i)
+        };
+        let (rest, (params, _)) = cut(delimited(rest, "(", ")", declared))?;
         (i, declare) = (rest, params);
     }
     let (i, _) = kw(i, "with")?;

@@ -24,6 +24,7 @@ mod parse_kv;
 mod parse_op;
 mod planner;
 mod range;
+mod scan;
 mod search;
 mod selectivity;
 mod serial;
@@ -45,6 +46,7 @@ pub use error::{ErrorKind, PlanError, PlanResult};
 pub use filter_order::CheapConjunctsFirst;
 pub use merge_projections::MergeProjections;
 pub use optimize::ReadStringsDirectly;
+pub use scan::ScanPlanner;
 pub use selectivity::GuessFilterSelectivity;
 
 /// Where the planner finds tables.

@@ -57,6 +57,7 @@ impl Planner<'_> {
             OperatorKind::Search(search) => self.search(plan, search, span),
             OperatorKind::TopNested(levels) => self.top_nested(plan, levels, span),
             OperatorKind::Partition(partition) => self.partition(plan, partition, span),
+            OperatorKind::Scan(scan) => self.scan(plan, scan, span),
             OperatorKind::TopHitters { count, column, by } => {
                 self.top_hitters(plan, count, column, by.as_ref(), span)
             }

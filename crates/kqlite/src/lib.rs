@@ -56,6 +56,27 @@ impl Default for Engine {
     }
 }
 
+/// DataFusion's physical planner with kqlite's own plan nodes (`scan`).
+#[derive(Debug)]
+struct KqlQueryPlanner;
+
+#[async_trait::async_trait]
+impl datafusion::execution::context::QueryPlanner for KqlQueryPlanner {
+    async fn create_physical_plan(
+        &self,
+        logical_plan: &LogicalPlan,
+        session_state: &dyn datafusion::catalog::Session,
+    ) -> datafusion::error::Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+        use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
+        let planner = DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(
+            kqlite_planner::ScanPlanner,
+        )]);
+        planner
+            .create_physical_plan(logical_plan, session_state)
+            .await
+    }
+}
+
 /// DataFusion's logical rules, with kqlite's projection merge just before DataFusion's (see
 /// `merge_projections.rs`) and the never-null string rewrite last.
 fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + Sync>> {
@@ -99,6 +120,7 @@ impl Engine {
             .with_default_features()
             .with_optimizer_rules(logical_rules())
             .with_physical_optimizer_rules(physical_rules())
+            .with_query_planner(Arc::new(KqlQueryPlanner))
             .build();
         let ctx = SessionContext::new_with_state(state);
         Engine {
