@@ -9,8 +9,8 @@ use std::process::Command;
 
 /// Cases whose values match Kusto's (of 1,146; 1,025 have a Kusto result and are not skipped).
 const MATCHES_AT_LEAST: usize = 1005;
-/// Cases Kusto rejects that kqlite runs anyway (each listed in the README with its reason).
-const REJECTED_BUT_RUN_AT_MOST: usize = 9;
+/// Cases Kusto rejects that kqlite runs anyway.
+const REJECTED_BUT_RUN: usize = 0;
 
 #[test]
 fn conformance_cases_match_kusto() {
@@ -58,8 +58,8 @@ fn conformance_cases_match_kusto() {
     assert_eq!(count(&report, "flaky"), 0, "some cases change between runs");
     assert_eq!(count(&report, "crash"), 0, "kqlite crashed on some cases");
     let accepted = count(&report, "kusto_rejected_we_accepted");
-    assert!(
-        accepted <= REJECTED_BUT_RUN_AT_MOST,
+    assert_eq!(
+        accepted, REJECTED_BUT_RUN,
         "{accepted} queries Kusto rejects now run"
     );
     let _ = std::fs::remove_dir_all(&work);

@@ -320,6 +320,13 @@ pub(crate) fn typed_literal<'a>(i: In<'a>) -> PResult<'a, Option<Expr>> {
     let raw = text(&inner)[..raw_len].trim();
     let Some(lit) = literal_from_text(ty, raw) else {
         return match ty {
+            ScalarType::Datetime if time::datetime_out_of_range(unquote(raw)) => failure(
+                Span::new(start, pos(&inner) + raw_len),
+                format!(
+                    "not supported yet: datetime({raw}): kqlite holds datetimes as 64-bit \
+                     nanoseconds, from 1677-09-21 to 2262-04-11"
+                ),
+            ),
             ScalarType::Datetime | ScalarType::Timespan | ScalarType::Guid => {
                 let what = ty.name();
                 failure(
@@ -345,10 +352,7 @@ fn literal_from_text(ty: ScalarType, raw: &str) -> Option<Literal> {
     if raw == "null" {
         return Some(Literal::Null(ty));
     }
-    let unquoted = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
-    let raw = unquoted
-        .or_else(|| raw.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
-        .unwrap_or(raw);
+    let raw = unquote(raw);
     Some(match ty {
         ScalarType::Datetime => Literal::Datetime(time::parse_datetime(raw)?),
         ScalarType::Timespan => Literal::Timespan(time::parse_timespan_text(raw)?),
@@ -363,6 +367,14 @@ fn literal_from_text(ty: ScalarType, raw: &str) -> Option<Literal> {
         ScalarType::Bool => Literal::Bool(parse_bool(raw)?),
         _ => return None,
     })
+}
+
+/// The text of `datetime("...")` or `datetime('...')` without its quotes.
+fn unquote(raw: &str) -> &str {
+    let double = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+    double
+        .or_else(|| raw.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+        .unwrap_or(raw)
 }
 
 /// `5`, `-5`, `0x1F` inside `int(...)`/`long(...)`.

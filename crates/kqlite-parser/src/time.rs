@@ -73,6 +73,16 @@ fn fraction_nanos(digits: &str) -> Option<i64> {
 
 /// `YYYY-MM-DD[( |T)hh:mm[:ss[.fffffff]]][Z|(+|-)hh:mm]` as nanoseconds since the epoch.
 pub(crate) fn parse_datetime(s: &str) -> Option<i64> {
+    i64::try_from(datetime_nanos(s)?).ok()
+}
+
+/// A well-formed datetime that 64-bit nanoseconds cannot hold (before 1677-09-21 or after
+/// 2262-04-11), which Kusto's 100 ns ticks can.
+pub(crate) fn datetime_out_of_range(s: &str) -> bool {
+    datetime_nanos(s).is_some_and(|n| i64::try_from(n).is_err())
+}
+
+fn datetime_nanos(s: &str) -> Option<i128> {
     let s = s.trim();
     let (year, month, day) = (field(s, 0..4)?, field(s, 5..7)?, field(s, 8..10)?);
     if &s[4..5] != "-" || &s[7..8] != "-" || !(1..=12).contains(&month) {
@@ -81,14 +91,15 @@ pub(crate) fn parse_datetime(s: &str) -> Option<i64> {
     if day == 0 || day > days_in_month(i64::from(year), month) {
         return None;
     }
-    let date_nanos = days_from_civil(i64::from(year), month, day).checked_mul(NANOS_PER_DAY)?;
+    let date_nanos =
+        i128::from(days_from_civil(i64::from(year), month, day)) * i128::from(NANOS_PER_DAY);
     let rest = &s[10..];
     let time = match rest.chars().next() {
         None => 0,
         Some(' ' | 'T') => parse_time_of_day(&rest[1..])?,
         Some(_) => return None,
     };
-    date_nanos.checked_add(time)
+    Some(date_nanos + i128::from(time))
 }
 
 /// `hh:mm[:ss[.f]]` with an optional zone suffix, as nanoseconds (UTC).

@@ -156,6 +156,13 @@ impl Planner<'_> {
                 span,
                 format!("the function '{name}' needs ()"),
             )),
+            Some(Binding::SameExtend) => Err(PlanError::user(
+                span,
+                format!(
+                    "'{name}' is made by this same extend, and KQL shows it only to the \
+                     operators after it: read it in a second '| extend'"
+                ),
+            )),
             None if name == "null" => Err(PlanError::user(
                 span,
                 "a null needs a type in KQL: long(null), string(null), dynamic(null)...",

@@ -115,8 +115,8 @@ impl Planner<'_> {
     }
 
     /// `extend`: every item reads the input's columns as they were (`extend a = c, c = a`
-    /// swaps them); a new column can be read by the items after it. An existing name is
-    /// replaced in place, new ones are added in order.
+    /// swaps them); a new column is not visible to the items after it (Kusto rejects
+    /// `extend a = 1, b = a`). An existing name is replaced in place, new ones are added in order.
     fn extend(
         &mut self,
         plan: LogicalPlan,
@@ -127,22 +127,18 @@ impl Planner<'_> {
         let input = column_names(&schema);
         let mut names = input.clone();
         let mut exprs: Vec<Expr> = schema.columns().into_iter().map(Expr::Column).collect();
-        let mut earlier = Vec::new();
-        let lowered =
-            self.extend_items(items, &schema, &input, &mut names, &mut exprs, &mut earlier);
-        for (name, previous) in earlier.into_iter().rev() {
-            match previous {
-                Some(binding) => self.lets.insert(name, binding),
-                None => self.lets.remove(&name),
-            };
+        let mut added = Vec::new();
+        let lowered = self.extend_items(items, &schema, &input, &mut names, &mut exprs, &mut added);
+        for name in added {
+            self.lets.remove(&name);
         }
         lowered?;
         let (windowed, exprs) = crate::window::with_windows(plan, exprs, span)?;
         build(LogicalPlanBuilder::from(windowed).project(exprs), span)
     }
 
-    /// Lowers `extend`'s items into `exprs`; each new column is bound for the items after it
-    /// (the bindings it shadows are pushed on `earlier`, to be restored).
+    /// Lowers `extend`'s items into `exprs`; each new column is bound, for the items after it,
+    /// to an error that explains why it cannot be read there (its name is pushed on `added`).
     fn extend_items(
         &mut self,
         items: &[ast::Expr],
@@ -150,7 +146,7 @@ impl Planner<'_> {
         input: &[String],
         names: &mut Vec<String>,
         exprs: &mut Vec<Expr>,
-        earlier: &mut Vec<(String, Option<Binding>)>,
+        added: &mut Vec<String>,
     ) -> PlanResult<()> {
         for item in items {
             let spread = match self.spread_columns(item, schema) {
@@ -165,9 +161,9 @@ impl Planner<'_> {
                         exprs.push(lowered.clone().alias(&name));
                     }
                 }
-                if !input.contains(&name) {
-                    let previous = self.lets.insert(name.clone(), Binding::Lowered(lowered));
-                    earlier.push((name, previous));
+                if !input.contains(&name) && !self.lets.contains_key(&name) {
+                    self.lets.insert(name.clone(), Binding::SameExtend);
+                    added.push(name);
                 }
             }
         }

@@ -86,6 +86,7 @@ fn pattern_regex(
     if regex_kind {
         regex.truncate(regex.len() - 1); // regex mode is not anchored
     }
+    check_pattern(parts)?;
     let mut captures = Vec::new();
     for (i, part) in parts.iter().enumerate() {
         let last = i + 1 == parts.len();
@@ -117,6 +118,41 @@ fn pattern_regex(
         ));
     }
     Ok((regex, captures))
+}
+
+/// Kusto's pattern alternates text and columns: two columns in a row have nothing to split
+/// them, and a `*` after a string column leaves it nothing to take.
+fn check_pattern(parts: &[ParsePart]) -> PlanResult<()> {
+    for pair in parts.windows(2) {
+        let ParsePart::Capture { name, ty } = &pair[0] else {
+            continue;
+        };
+        let string = ty
+            .as_ref()
+            .is_none_or(|t| t.node.eq_ignore_ascii_case("string"));
+        match &pair[1] {
+            ParsePart::Capture { name: next, .. } => {
+                return Err(PlanError::user(
+                    next.span,
+                    format!(
+                        "parse needs a string between the columns '{}' and '{}'",
+                        name.node, next.node
+                    ),
+                ))
+            }
+            ParsePart::Wildcard if string => {
+                return Err(PlanError::user(
+                    name.span,
+                    format!(
+                        "parse cannot have '*' right after the string column '{}'",
+                        name.node
+                    ),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn capture_regex(ty: ScalarType, greedy: bool) -> &'static str {

@@ -21,6 +21,8 @@ pub(crate) enum Binding {
     Lowered(Expr),
     Tabular(LogicalPlan),
     Function(ast::Lambda),
+    /// A column the `extend` being lowered adds: Kusto binds it only for the operators after.
+    SameExtend,
 }
 
 pub(crate) struct Planner<'a> {

@@ -96,7 +96,16 @@ fn execution_message(e: &DataFusionError) -> String {
     }
     match text.as_str() {
         "Divide by zero error" => "division by zero".to_string(),
-        t if t.contains("overflow") => format!("arithmetic overflow: {t}"),
+        t if t.contains("overflow") => "arithmetic overflow: a result does not fit a long, or \
+            a datetime is outside the range kqlite holds (1677-09-21 to 2262-04-11)"
+            .to_string(),
+        t if t.starts_with("Can't cast value ") => {
+            let value = t["Can't cast value ".len()..]
+                .split(' ')
+                .next()
+                .unwrap_or("");
+            format!("the value {value} does not fit the type it is converted to")
+        }
         _ => text,
     }
 }

@@ -78,7 +78,9 @@ impl datafusion::execution::context::QueryPlanner for KqlQueryPlanner {
 }
 
 /// DataFusion's logical rules, with kqlite's projection merge just before DataFusion's (see
-/// `merge_projections.rs`) and the never-null string rewrite last.
+/// `merge_projections.rs`) and the never-null string rewrite both first (before the simplifier
+/// turns a filter's `coalesce(x == y, false)` into `x IS NOT NULL AND x`, which hides `x` from
+/// pruning) and last (once the strings' `kql_empty_if_null` has reached the filters).
 fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + Sync>> {
     let mut rules = datafusion::optimizer::Optimizer::new().rules;
     let projections = rules
@@ -86,6 +88,7 @@ fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + 
         .position(|r| r.name() == "optimize_projections")
         .unwrap_or(rules.len());
     rules.insert(projections, Arc::new(kqlite_planner::MergeProjections));
+    rules.insert(0, Arc::new(kqlite_planner::ReadStringsDirectly));
     rules.push(Arc::new(kqlite_planner::ReadStringsDirectly));
     rules
 }

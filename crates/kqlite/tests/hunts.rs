@@ -73,7 +73,7 @@ fn check_hunt(
     };
     let counts = column(result, "Files").ok_or(format!("{name}: no Files column"))?;
     for (upn, n) in actors.iter().zip(&counts) {
-        if files[upn].to_string() != *n {
+        if files[upn].as_u64() != n.parse().ok() {
             return Err(format!(
                 "{name}: {upn} has {n} files, planted {}",
                 files[upn]

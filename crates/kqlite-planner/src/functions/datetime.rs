@@ -4,7 +4,7 @@
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::functions::expr_fn::{date_bin, floor};
-use datafusion::logical_expr::{binary_expr, cast, lit, try_cast, Expr, Operator};
+use datafusion::logical_expr::{binary_expr, cast, lit, Expr, Operator};
 
 use super::Call;
 use crate::error::{PlanError, PlanResult};
@@ -31,7 +31,7 @@ impl Planner<'_> {
             }
             "datetime" | "todatetime" => self
                 .lower_args(c, 1, 1)
-                .map(|a| try_cast(a[0].clone(), datetime_type())),
+                .map(|a| time::call(TimeOp::ToDatetime, a)),
             "totimespan" | "time" => self.lower_args(c, 1, 1).and_then(|a| {
                 if self.type_of(&a[0], c.schema, c.span)?.is_numeric() {
                     return Err(PlanError::user(

@@ -153,14 +153,14 @@ impl Planner<'_> {
     fn convert(&mut self, c: &Call, target: Target) -> PlanResult<Expr> {
         let a = self.lower_args(c, 1, 1)?;
         let e = a[0].clone();
-        let same = match (self.type_of(&e, c.schema, c.span)?, target) {
-            (DataType::Int32, Target::Int) => true,
-            (DataType::Int64, Target::Long) => true,
-            (DataType::Float64, Target::Real) => true,
-            (DataType::Boolean, Target::Bool) => true,
-            (DataType::Decimal128(..), Target::Decimal) => true,
-            _ => false,
-        };
+        let same = matches!(
+            (self.type_of(&e, c.schema, c.span)?, target),
+            (DataType::Int32, Target::Int)
+                | (DataType::Int64, Target::Long)
+                | (DataType::Float64, Target::Real)
+                | (DataType::Boolean, Target::Bool)
+                | (DataType::Decimal128(..), Target::Decimal)
+        );
         Ok(if same { e } else { convert::call(target, e) })
     }
 

@@ -5,6 +5,7 @@
 pub mod arrays;
 pub mod case_fold;
 pub mod convert;
+mod datetime_range;
 pub mod dcount;
 pub mod dynamic;
 pub mod empty_if_null;

@@ -301,16 +301,6 @@ pub fn hash(_: &mut Ctx, row: &Row) -> Option<i64> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hash_matches_kusto_examples() {
-        let h = twox_hash::XxHash64::oneshot(0, b"World") as i64;
-        assert_eq!(h, 1846988464401551951);
-        assert_eq!(h.rem_euclid(100), 51);
-    }
-}
-
 /// `strcmp(a, b)`: -1, 0 or 1, comparing ordinally.
 pub fn strcmp(_: &mut Ctx, row: &Row) -> Option<i64> {
     Some(match text(row, 0).cmp(text(row, 1)) {
@@ -331,4 +321,14 @@ pub fn strrep(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
         out.push_str(value);
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hash_matches_kusto_examples() {
+        let h = twox_hash::XxHash64::oneshot(0, b"World") as i64;
+        assert_eq!(h, 1846988464401551951);
+        assert_eq!(h.rem_euclid(100), 51);
+    }
 }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::datetime_range::{narrow, wide};
 use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, Timelike};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, DurationNanosecondBuilder, Int64Builder, StringBuilder,
@@ -99,6 +100,8 @@ pub enum TimeOp {
     MakeTimespan,
     /// `(datetime, size)`: `bin` by a timespan that varies by row, from 0001-01-01.
     Bin,
+    /// `(value)`: `todatetime`.
+    ToDatetime,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -132,6 +135,7 @@ impl ScalarUDFImpl for TimeKernel {
             TimeOp::MakeDatetime => "make_datetime",
             TimeOp::MakeTimespan => "make_timespan",
             TimeOp::Bin => "kql_bin_datetime",
+            TimeOp::ToDatetime => "todatetime",
         }
     }
     fn signature(&self) -> &Signature {
@@ -143,7 +147,8 @@ impl ScalarUDFImpl for TimeKernel {
             | TimeOp::EndOf(_)
             | TimeOp::Add(_)
             | TimeOp::MakeDatetime
-            | TimeOp::Bin => crate::literals::datetime_type(),
+            | TimeOp::Bin
+            | TimeOp::ToDatetime => crate::literals::datetime_type(),
             TimeOp::Diff(_) | TimeOp::Part(_) | TimeOp::DayOfYear => DataType::Int64,
             TimeOp::Format | TimeOp::FormatSpan | TimeOp::SpanText | TimeOp::DateText => {
                 DataType::Utf8
@@ -193,9 +198,12 @@ impl ScalarUDFImpl for TimeKernel {
             TimeOp::MakeDatetime => {
                 let parts = reals(&arrays)?;
                 let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::literals::UTC);
-                (0..rows).for_each(|i| out.append_option(make_datetime(&parts, i)));
+                for i in 0..rows {
+                    out.append_option(make_datetime(&parts, i).map(narrow).transpose()?.flatten());
+                }
                 Arc::new(out.finish())
             }
+            TimeOp::ToDatetime => super::datetime_range::to_datetime(&arrays[0])?,
             TimeOp::MakeTimespan => {
                 let parts = reals(&arrays)?;
                 let mut out = DurationNanosecondBuilder::new();
@@ -264,10 +272,11 @@ fn longs(array: Option<&ArrayRef>, rows: usize) -> Result<Vec<Option<i64>>> {
     }
 }
 
-fn map_times(array: &ArrayRef, f: impl Fn(i64, usize) -> Option<i64>) -> Result<ArrayRef> {
+/// `f` over each datetime, its result (in wide nanoseconds) narrowed to what kqlite holds.
+fn map_times(array: &ArrayRef, f: impl Fn(i64, usize) -> Option<i128>) -> Result<ArrayRef> {
     let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::literals::UTC);
     for (i, t) in values(array)?.into_iter().enumerate() {
-        out.append_option(t.and_then(|t| f(t, i)));
+        out.append_option(t.and_then(|t| f(t, i)).map(narrow).transpose()?.flatten());
     }
     Ok(Arc::new(out.finish()))
 }
@@ -282,10 +291,6 @@ fn map_longs(array: &ArrayRef, f: impl Fn(i64) -> Option<i64>) -> Result<ArrayRe
 
 fn naive(t: i64) -> NaiveDateTime {
     DateTime::from_timestamp_nanos(t).naive_utc()
-}
-
-fn nanos(t: NaiveDateTime) -> Option<i64> {
-    t.and_utc().timestamp_nanos_opt()
 }
 
 fn midnight(date: NaiveDate) -> NaiveDateTime {
@@ -303,28 +308,35 @@ fn shift_months(t: NaiveDateTime, months: i64) -> Option<NaiveDateTime> {
 
 /// The start of the `unit` holding `t`, moved by `offset` units; the end is one tick before
 /// the next start.
-fn boundary(t: i64, unit: Unit, offset: i64, end: bool) -> Option<i64> {
+fn boundary(t: i64, unit: Unit, offset: i64, end: bool) -> Option<i128> {
     let date = naive(t).date();
-    let offset = offset + i64::from(end);
+    let offset = i128::from(offset) + i128::from(end);
+    let (day, week) = (i128::from(DAY), i128::from(7 * DAY));
     let start = match unit {
-        Unit::Day => nanos(midnight(date))? + offset * DAY,
+        Unit::Day => wide(midnight(date)) + offset * day,
         Unit::Week => {
-            let sunday = date.weekday().num_days_from_sunday() as i64;
-            nanos(midnight(date))? - sunday * DAY + offset * 7 * DAY
+            let sunday = i128::from(date.weekday().num_days_from_sunday());
+            wide(midnight(date)) - sunday * day + offset * week
         }
-        Unit::Month => nanos(shift_months(midnight(date.with_day(1)?), offset)?)?,
-        Unit::Year => nanos(shift_months(midnight(date.with_ordinal(1)?), 12 * offset)?)?,
+        Unit::Month => {
+            let months = i64::try_from(offset).ok()?;
+            wide(shift_months(midnight(date.with_day(1)?), months)?)
+        }
+        Unit::Year => {
+            let months = i64::try_from(offset * 12).ok()?;
+            wide(shift_months(midnight(date.with_ordinal(1)?), months)?)
+        }
         _ => return None,
     };
-    Some(if end { start - TICK } else { start })
+    Some(if end { start - i128::from(TICK) } else { start })
 }
 
-fn add(t: i64, unit: Unit, amount: i64) -> Option<i64> {
+fn add(t: i64, unit: Unit, amount: i64) -> Option<i128> {
     match unit {
-        Unit::Year => nanos(shift_months(naive(t), amount.checked_mul(12)?)?),
-        Unit::Quarter => nanos(shift_months(naive(t), amount.checked_mul(3)?)?),
-        Unit::Month => nanos(shift_months(naive(t), amount)?),
-        fixed => t.checked_add(amount.checked_mul(fixed.nanos()?)?),
+        Unit::Year => Some(wide(shift_months(naive(t), amount.checked_mul(12)?)?)),
+        Unit::Quarter => Some(wide(shift_months(naive(t), amount.checked_mul(3)?)?)),
+        Unit::Month => Some(wide(shift_months(naive(t), amount)?)),
+        fixed => Some(i128::from(t) + i128::from(amount) * i128::from(fixed.nanos()?)),
     }
 }
 
@@ -345,7 +357,9 @@ fn diff(a: i64, b: i64, unit: Unit) -> Option<i64> {
         Unit::Quarter => months(x) / 3 - months(y) / 3,
         Unit::Month => months(x) - months(y),
         Unit::Week => {
-            (boundary(a, Unit::Week, 0, false)? - boundary(b, Unit::Week, 0, false)?) / (7 * DAY)
+            let weeks = (boundary(a, Unit::Week, 0, false)? - boundary(b, Unit::Week, 0, false)?)
+                / i128::from(7 * DAY);
+            i64::try_from(weeks).ok()?
         }
         fixed => {
             let n = fixed.nanos()?;
@@ -392,7 +406,7 @@ fn second_nanos(seconds: f64) -> i64 {
     (seconds * 1e7).round() as i64 * TICK
 }
 
-fn make_datetime(parts: &[Vec<Option<f64>>], i: usize) -> Option<i64> {
+fn make_datetime(parts: &[Vec<Option<f64>>], i: usize) -> Option<i128> {
     let part = |k: usize| parts.get(k).map_or(Some(0.0), |p| p[i]);
     let (year, month, day) = (part(0)?, part(1)?, part(2)?);
     let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)?;
@@ -404,7 +418,7 @@ fn make_datetime(parts: &[Vec<Option<f64>>], i: usize) -> Option<i64> {
         return None;
     }
     let clock = (hour as i64 * 60 + minute as i64) * 60_000_000_000 + second_nanos(second);
-    nanos(midnight(date))?.checked_add(clock)
+    Some(wide(midnight(date)) + i128::from(clock))
 }
 
 fn make_timespan(parts: &[Vec<Option<f64>>], i: usize) -> Option<i64> {
@@ -428,13 +442,13 @@ fn make_timespan(parts: &[Vec<Option<f64>>], i: usize) -> Option<i64> {
 
 /// `t` rounded down to a multiple of `size` counted from 0001-01-01; null for a size that is
 /// not positive.
-fn bin_from_year_one(t: i64, size: i64) -> Option<i64> {
+fn bin_from_year_one(t: i64, size: i64) -> Option<i128> {
     if size <= 0 {
         return None;
     }
     let since_year_one = i128::from(t) + i128::from(super::convert::EPOCH_TICKS) * 100;
     let binned = since_year_one - since_year_one.rem_euclid(i128::from(size));
-    i64::try_from(binned - i128::from(super::convert::EPOCH_TICKS) * 100).ok()
+    Some(binned - i128::from(super::convert::EPOCH_TICKS) * 100)
 }
 
 /// Kusto's JSON form of a datetime: `2025-09-01T10:30:00.0000000Z`.

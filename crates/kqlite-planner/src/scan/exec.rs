@@ -193,7 +193,7 @@ impl ExecutionPlan for ScanExec {
             defaults: self.defaults.clone(),
             match_id: self.match_id,
             row: Arc::clone(&self.row),
-            output: Arc::clone(&self.properties.eq_properties.schema()),
+            output: Arc::clone(self.properties.eq_properties.schema()),
         };
         let output = Arc::clone(&machine.output);
         let run = async move {

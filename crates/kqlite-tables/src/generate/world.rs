@@ -108,7 +108,7 @@ fn user(rng: &mut Rng, i: usize, first: &str, last: &str, department: &'static s
     User {
         display: format!("{} {}", capitalise(first), capitalise(last)),
         department,
-        job_title: *rng.pick(JOB_TITLES),
+        job_title: JOB_TITLES[rng.below(JOB_TITLES.len() as u64) as usize],
         object_id: rng.guid(),
         device_name: format!("{}{}-lt{:02}.contoso.com", &first[..1], last, i + 1),
         device_id: rng.hex(40),

@@ -181,7 +181,7 @@ fn import_file(
     };
     let written = read.and_then(|()| sink.finish());
     let (rows, warnings) = ctx.finish();
-    let keep = written.is_ok() && !(options.strict && !warnings.is_empty());
+    let keep = written.is_ok() && (!options.strict || warnings.is_empty());
     // A file that could not be read at all leaves an earlier run's parts alone.
     let unreadable = sink.parts.is_empty() && warnings.iter().any(is_file_error);
     let committed = if keep && !unreadable {
