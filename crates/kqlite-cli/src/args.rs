@@ -49,6 +49,11 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
+    /// Let `externaldata` read files below DIR too (by default only below the --data
+    /// folders and the query file's folder).
+    #[arg(long = "allow-externaldata", value_name = "DIR")]
+    pub allow_externaldata: Vec<PathBuf>,
+
     /// The KQL query.
     pub query: Option<String>,
 }

@@ -8,6 +8,7 @@ mod repl;
 mod tables;
 
 use std::io::{self, IsTerminal, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -33,12 +34,34 @@ impl From<io::Error> for Failure {
     }
 }
 
+/// Long pipelines and `let` chains make deep plans, which DataFusion's optimizer and streams
+/// walk recursively: the main thread and the runtime's workers get room for the deepest plan
+/// the engine accepts (reserved address space, committed only as used).
+const MAIN_STACK_BYTES: usize = 1 << 30;
+const WORKER_STACK_BYTES: usize = 256 << 20;
+
 fn main() -> ExitCode {
+    let main = std::thread::Builder::new()
+        .name("kqlite".into())
+        .stack_size(MAIN_STACK_BYTES)
+        .spawn(run_main);
+    match main.map(|thread| thread.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => ExitCode::from(101), // The panic message is already printed.
+        Err(e) => report(Failure::Io(e)),
+    }
+}
+
+fn run_main() -> ExitCode {
     let args = Args::parse();
     if let Some(Command::Check { paths }) = &args.command {
         return check::run(paths);
     }
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build();
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => return report(Failure::Io(e)),
     };
@@ -114,6 +137,20 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
         Failure::Query
     })?;
     engine.set_strict(args.strict);
+    // Relative `externaldata` paths in a query file start at its folder.
+    if let Some(folder) = args.file.as_deref().and_then(Path::parent) {
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        engine.set_base_dir(Some(folder.to_path_buf()));
+    }
+    for dir in &args.allow_externaldata {
+        engine
+            .allow_external_dir(dir)
+            .map_err(|e| Failure::Usage(format!("--allow-externaldata {}: {e}", dir.display())))?;
+    }
     if let Some(now) = &args.now {
         engine.set_now(Some(parse_now(now).map_err(Failure::Usage)?));
     }

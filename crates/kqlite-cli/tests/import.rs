@@ -82,7 +82,7 @@ fn bad_input_is_reported_and_strict_fails() {
         text(&lenient.stderr)
     );
     assert!(
-        text(&lenient.stderr).contains("1 rows skipped"),
+        text(&lenient.stderr).contains("1 row skipped"),
         "{}",
         text(&lenient.stderr)
     );

@@ -110,7 +110,7 @@ impl Planner<'_> {
             .map(|n| col(Column::from_name(n.clone())))
             .collect();
         columns.extend(exprs);
-        build(LogicalPlanBuilder::from(plan).project(columns), span)
+        crate::projection::project(plan, columns, span)
     }
 
     /// The property names of every bag in `column`, sorted.

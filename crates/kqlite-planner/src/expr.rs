@@ -149,7 +149,10 @@ impl Planner<'_> {
             return Ok(Expr::Column(column));
         }
         match self.binding(name).cloned() {
-            Some(Binding::Scalar(value)) => self.scalar(&value, schema),
+            Some(Binding::Scalar(value)) => {
+                self.step(span)?;
+                self.scalar(&value, schema)
+            }
             Some(Binding::Lowered(value)) => Ok(value),
             Some(Binding::Tabular(plan)) => Ok(scalar_subquery(std::sync::Arc::new(plan))),
             Some(Binding::Function(_)) => Err(PlanError::user(

@@ -91,7 +91,7 @@ impl Planner<'_> {
                 |_| false,
             );
         }
-        build(LogicalPlanBuilder::from(joined).project(exprs), span)
+        crate::projection::project(joined, exprs, span)
     }
 
     /// `lookup`: a join whose right key columns are not repeated; `leftouter` by default.
@@ -139,7 +139,7 @@ impl Planner<'_> {
             &mut exprs,
             |n| right_keys.iter().any(|k| k == n),
         );
-        build(LogicalPlanBuilder::from(joined).project(exprs), span)
+        crate::projection::project(joined, exprs, span)
     }
 
     /// Joins with each side under its own alias, so a table joined with itself stays apart.
@@ -243,7 +243,7 @@ fn one_row_per_key(left: LogicalPlan, keys: &[KeyPair], span: Span) -> PlanResul
         .iter()
         .map(|f| col(Column::from_name(f.name())))
         .collect();
-    build(LogicalPlanBuilder::from(reduced).project(order), span)
+    crate::projection::project(reduced, order, span)
 }
 
 /// `on A, B`, `on $left.A == $right.B and ...`.

@@ -48,10 +48,20 @@ impl Planner<'_> {
         let step = self.series_step(&series.step, time)?;
         let (from, to) = self.series_range(&plan, series, &axis, step, span)?;
         let bins = if to > from {
-            ((to - from) / step).ceil() as i64
+            ((to - from) / step).ceil()
         } else {
-            0
+            0.0
         };
+        if bins > MAX_BINS as f64 {
+            return Err(PlanError::user(
+                series.step.span,
+                format!(
+                    "make-series would make {bins} bins per series; kqlite makes at most \
+                     {MAX_BINS}: use a larger step or a shorter range"
+                ),
+            ));
+        }
+        let bins = bins as i64;
         let bound = |v: f64| {
             if time {
                 lit(v as i64)
@@ -216,6 +226,10 @@ impl Planner<'_> {
         Ok((first.unwrap_or(0.0), last.unwrap_or(0.0)))
     }
 }
+
+/// The most bins one series may have: every group holds each aggregate's whole series in
+/// memory (8 bytes a bin), so a step of 1 tick over a year would ask for petabytes.
+const MAX_BINS: i64 = 1 << 20;
 
 /// Each aggregate's output name: `Name = agg(...)`, or Kusto's default (`count_`, `avg_X`).
 fn aggregate_names(series: &MakeSeries) -> PlanResult<Vec<String>> {

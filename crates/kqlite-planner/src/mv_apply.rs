@@ -66,7 +66,7 @@ impl Planner<'_> {
             .map(Expr::Column)
             .collect();
         columns.push(key.alias(GROUP));
-        let mut sub = build(LogicalPlanBuilder::from(plan).project(columns), span)?;
+        let mut sub = crate::projection::project(plan, columns, span)?;
         let mut order: Vec<SortExpr> = Vec::new();
         for op in &partition.subquery {
             sub = self.per_group_operator(sub, op, &mut order, GROUP)?;
@@ -76,7 +76,7 @@ impl Planner<'_> {
             .filter(|n| n != GROUP)
             .map(|n| col(Column::from_name(n)))
             .collect();
-        build(LogicalPlanBuilder::from(sub).project(kept), span)
+        crate::projection::project(sub, kept, span)
     }
 
     /// One subquery operator, confined to the rows of each group (the values of `group`).
@@ -204,7 +204,7 @@ fn join_source_columns(
             .filter(|n| *n != ROW)
             .map(|n| col(Column::from_name(n.clone())))
             .collect();
-        return build(LogicalPlanBuilder::from(sub).project(columns), span);
+        return crate::projection::project(sub, columns, span);
     }
     let source_alias = "__kql_apply_source";
     let mut source_columns: Vec<Expr> = vec![col(ROW)];
@@ -237,5 +237,5 @@ fn join_source_columns(
         own.iter()
             .map(|n| col(Column::new(Some(sub_alias), n)).alias(n)),
     );
-    build(LogicalPlanBuilder::from(joined).project(output), span)
+    crate::projection::project(joined, output, span)
 }

@@ -77,7 +77,7 @@ impl Planner<'_> {
             let count = cast(cardinality(first), DataType::Int64);
             exprs.push(range(lit(0i64), count, lit(1i64)).alias(index));
         }
-        let lists = build(LogicalPlanBuilder::from(plan).project(exprs), span)?;
+        let lists = crate::projection::project(plan, exprs, span)?;
         let mut unnest: Vec<Column> = expansions
             .iter()
             .map(|e| Column::from_name(e.list.clone()))
@@ -101,7 +101,7 @@ impl Planner<'_> {
             index.as_deref(),
             index_column.as_deref(),
         );
-        build(LogicalPlanBuilder::from(expanded).project(output), span)
+        crate::projection::project(expanded, output, span)
     }
 }
 

@@ -19,6 +19,7 @@ impl Planner<'_> {
         op: &ast::Operator,
     ) -> PlanResult<LogicalPlan> {
         let span = op.span;
+        self.step(span)?;
         match &op.node {
             OperatorKind::Where(predicate) => self.where_(plan, predicate),
             OperatorKind::Project(items) => self.project_items(plan, items, span),
@@ -111,7 +112,7 @@ impl Planner<'_> {
             exprs.push(lowered.alias(name));
         }
         let (plan, exprs) = crate::window::with_windows(plan, exprs, span)?;
-        build(LogicalPlanBuilder::from(plan).project(exprs), span)
+        crate::projection::project(plan, exprs, span)
     }
 
     /// `extend`: every item reads the input's columns as they were (`extend a = c, c = a`
@@ -134,7 +135,7 @@ impl Planner<'_> {
         }
         lowered?;
         let (windowed, exprs) = crate::window::with_windows(plan, exprs, span)?;
-        build(LogicalPlanBuilder::from(windowed).project(exprs), span)
+        crate::projection::project(windowed, exprs, span)
     }
 
     /// Lowers `extend`'s items into `exprs`; each new column is bound, for the items after it,
@@ -240,7 +241,7 @@ impl Planner<'_> {
                 }
             })
             .collect();
-        build(LogicalPlanBuilder::from(plan).project(exprs), span)
+        crate::projection::project(plan, exprs, span)
     }
 
     fn project_reorder(
@@ -266,7 +267,7 @@ impl Planner<'_> {
         let exprs: Vec<Expr> = ordered
             .map(|n| Expr::Column(resolve_column(plan.schema(), &n, span).expect("listed")))
             .collect();
-        build(LogicalPlanBuilder::from(plan).project(exprs), span)
+        crate::projection::project(plan, exprs, span)
     }
 
     pub(crate) fn summarize(
@@ -303,7 +304,7 @@ impl Planner<'_> {
         )?;
         let key_columns = summarize.by.iter().zip(&names).map(|(_, n)| column(n));
         let exprs: Vec<Expr> = key_columns.chain(outputs).collect();
-        build(LogicalPlanBuilder::from(grouped).project(exprs), span)
+        crate::projection::project(grouped, exprs, span)
     }
 
     /// The summarize items, named, over the aggregate outputs (`x = 2 * count()`).
@@ -414,6 +415,15 @@ impl Planner<'_> {
     ) -> PlanResult<LogicalPlan> {
         let rows = self.row_count(n)?;
         let sorts = self.sort_exprs(plan.schema(), std::slice::from_ref(by))?;
+        if rows == 0 {
+            // DataFusion's top-k needs k > 0; no rows is what Kusto returns.
+            let schema = std::sync::Arc::clone(plan.schema());
+            let empty = datafusion::logical_expr::EmptyRelation {
+                produce_one_row: false,
+                schema,
+            };
+            return Ok(LogicalPlan::EmptyRelation(empty));
+        }
         build(
             LogicalPlanBuilder::from(plan).sort_with_limit(sorts, Some(rows)),
             span,
@@ -487,7 +497,7 @@ impl Planner<'_> {
             .zip(names)
             .map(|((q, f), n)| Expr::Column((q, f).into()).alias(n))
             .collect();
-        build(LogicalPlanBuilder::from(values).project(exprs), span)
+        crate::projection::project(values, exprs, span)
     }
 }
 
@@ -547,7 +557,7 @@ fn project_matching(
         .filter(|(_, f)| matched.contains(f.name()) == keep)
         .map(|(q, f)| Expr::Column((q, f).into()))
         .collect();
-    build(LogicalPlanBuilder::from(plan).project(kept), span)
+    crate::projection::project(plan, kept, span)
 }
 
 /// Column names matched by a list of names and `Prefix*` wildcards; unknown plain names are errors.

@@ -3,10 +3,10 @@
 //! empty).
 
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{lit, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{lit, Expr, LogicalPlan};
 use kqlite_parser::{ExprKind, Literal, ParseKv, ScalarType, Span};
 
-use crate::error::{build, PlanError, PlanResult};
+use crate::error::{PlanError, PlanResult};
 use crate::kernels::dynamic as d;
 use crate::kernels::key_values;
 use crate::kernels::rowwise::{self, RowFn};
@@ -47,7 +47,7 @@ impl Planner<'_> {
                 }
             }
         }
-        build(LogicalPlanBuilder::from(plan).project(exprs), span)
+        crate::projection::project(plan, exprs, span)
     }
 
     /// The kernel call for the options given: delimiters (with quotes and escapes) or a regex.

@@ -40,7 +40,7 @@ impl Planner<'_> {
             .map(|(q, f)| Expr::Column((q, f).into()))
             .collect();
         exprs.push(regexp_match(source, lit(pattern), None).alias(MATCH));
-        let mut matched = build(LogicalPlanBuilder::from(plan).project(exprs), span)?;
+        let mut matched = crate::projection::project(plan, exprs, span)?;
         if parse.only_matching {
             let found = col(Column::from_name(MATCH)).is_not_null();
             matched = build(LogicalPlanBuilder::from(matched).filter(found), span)?;
@@ -68,7 +68,7 @@ impl Planner<'_> {
         {
             output.push(value(i, capture));
         }
-        build(LogicalPlanBuilder::from(matched).project(output), span)
+        crate::projection::project(matched, output, span)
     }
 }
 

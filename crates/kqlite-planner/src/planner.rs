@@ -34,7 +34,17 @@ pub(crate) struct Planner<'a> {
     /// While lowering `summarize` aggregates: the serialized order of the input, which
     /// `make_list` keeps.
     pub(crate) aggregate_order: Vec<datafusion::logical_expr::SortExpr>,
+    /// Operators, `let` expansions and function calls lowered so far, against [`MAX_STEPS`].
+    steps: usize,
+    /// The user functions being expanded, innermost last: a call to one of them is recursion.
+    pub(crate) calling: Vec<String>,
 }
+
+/// The most operators, `let` expansions and function calls one query may lower. Each is one
+/// level of a plan that DataFusion walks recursively and, for some nodes, quadratically
+/// (10,000 chained `take`s plan in about 3 s), and a function called twice in its own body
+/// doubles the count at each level: the bound keeps planning time and stack depth finite.
+pub(crate) const MAX_STEPS: usize = 10_000;
 
 impl<'a> Planner<'a> {
     pub(crate) fn new(catalog: &'a dyn Catalog, options: &PlanOptions) -> Self {
@@ -44,7 +54,24 @@ impl<'a> Planner<'a> {
             lets: HashMap::new(),
             aggregate_sink: None,
             aggregate_order: Vec::new(),
+            steps: 0,
+            calling: Vec::new(),
         }
+    }
+
+    /// Counts one step of lowering; an error once the query passes [`MAX_STEPS`].
+    pub(crate) fn step(&mut self, span: Span) -> PlanResult<()> {
+        self.steps += 1;
+        if self.steps <= MAX_STEPS {
+            return Ok(());
+        }
+        Err(PlanError::user(
+            span,
+            format!(
+                "the query is too large: it expands to more than {MAX_STEPS} operators, \
+                 let uses and function calls"
+            ),
+        ))
     }
 
     pub(crate) fn plan(&mut self, query: &Query) -> PlanResult<Vec<LogicalPlan>> {
@@ -291,7 +318,7 @@ pub(crate) fn kusto_columns(
             }
         })
         .collect();
-    crate::error::build(LogicalPlanBuilder::from(plan).project(columns), span)
+    crate::projection::project(plan, columns, span)
 }
 
 /// A nullable string column read with "" for null; other columns as they are.

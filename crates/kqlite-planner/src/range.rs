@@ -7,6 +7,12 @@ use datafusion::logical_expr::{
     cast, col, lit, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder,
 };
 use kqlite_parser::{ast, Span};
+use std::sync::Arc;
+
+use datafusion::catalog::default_table_source::provider_as_source;
+use datafusion::catalog::TableProvider;
+
+use crate::range_rows::RangeRows;
 
 use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::planner::Planner;
@@ -20,6 +26,12 @@ impl Planner<'_> {
         step: &ast::Expr,
         span: Span,
     ) -> PlanResult<LogicalPlan> {
+        if let Some(rows) = self.constant_range(column, [from, to, step], span)? {
+            let scan = LogicalPlanBuilder::scan("range", provider_as_source(rows), None)
+                .and_then(|b| b.build())
+                .at(span)?;
+            return crate::serial::serialized(scan).at(span);
+        }
         let empty = DFSchema::empty();
         let start = self.scalar(from, &empty)?;
         let stop = self.scalar(to, &empty)?;
@@ -49,6 +61,56 @@ impl Planner<'_> {
             .and_then(|b| b.project(vec![col(Column::from_name(name))]))
             .and_then(|b| b.build())
             .at(span)
+    }
+}
+
+impl Planner<'_> {
+    /// The rows of a range whose bounds fold to longs, datetimes or timespans (`None` when
+    /// they do not: bounds from a subquery), made as they are read.
+    fn constant_range(
+        &mut self,
+        column: &ast::Ident,
+        bounds: [&ast::Expr; 3],
+        span: Span,
+    ) -> PlanResult<Option<Arc<dyn TableProvider>>> {
+        let mut values = Vec::with_capacity(3);
+        for bound in bounds {
+            match self.constant(bound) {
+                Ok(value) => values.push(value),
+                Err(_) => return Ok(None),
+            }
+        }
+        let Some((data_type, [start, stop, step])) = counts(&values) else {
+            return Ok(None);
+        };
+        if step == 0 {
+            return Err(PlanError::user(span, "range needs a non-zero step"));
+        }
+        let rows = RangeRows::new(&column.node, data_type, start, stop, step);
+        rows.into_table().at(span).map(Some)
+    }
+}
+
+/// The bounds as 64-bit counts and the column's type: longs (from ints or longs), datetimes
+/// stepped by a timespan, or timespans.
+fn counts(values: &[ScalarValue]) -> Option<(DataType, [i64; 3])> {
+    use ScalarValue::{DurationNanosecond as Span, Int32, Int64, TimestampNanosecond as Time};
+    let long = |v: &ScalarValue| match v {
+        Int64(Some(n)) => Some(*n),
+        Int32(Some(n)) => Some(i64::from(*n)),
+        _ => None,
+    };
+    match values {
+        [a, b, s] if [a, b, s].iter().all(|v| long(v).is_some()) => {
+            Some((DataType::Int64, [long(a)?, long(b)?, long(s)?]))
+        }
+        [Time(Some(a), _), Time(Some(b), _), Span(Some(s))] => {
+            Some((values[0].data_type(), [*a, *b, *s]))
+        }
+        [Span(Some(a)), Span(Some(b)), Span(Some(s))] => {
+            Some((values[0].data_type(), [*a, *b, *s]))
+        }
+        _ => None,
     }
 }
 

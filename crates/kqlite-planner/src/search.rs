@@ -32,7 +32,7 @@ impl Planner<'_> {
         // Piped input has no table name: Kusto names it by position.
         let mut exprs = vec![lit("search_arg0").alias("$table")];
         exprs.extend(schema.columns().into_iter().map(Expr::Column));
-        build(LogicalPlanBuilder::from(found).project(exprs), span)
+        crate::projection::project(found, exprs, span)
     }
 
     /// `find where P project a, b`: the rows matching `P`, with the source column first.

@@ -85,7 +85,7 @@ impl Planner<'_> {
                 ]
             })
             .collect();
-        build(LogicalPlanBuilder::from(joined).project(columns), span)
+        crate::projection::project(joined, columns, span)
     }
 }
 

@@ -52,7 +52,9 @@ impl Planner<'_> {
         let lambda = self.function(name)?;
         let empty = DFSchema::empty();
         let bindings = self.bind_params(&lambda, args, input, &empty, span)?;
-        self.in_scope(bindings, &lambda, |planner, result| planner.tabular(result))
+        self.expanding(name, span, |planner| {
+            planner.in_scope(bindings, &lambda, |planner, result| planner.tabular(result))
+        })
     }
 
     /// `f(args)` where `f` returns a scalar: lowered in the caller's schema.
@@ -65,9 +67,36 @@ impl Planner<'_> {
     ) -> PlanResult<Expr> {
         let lambda = self.function(name)?;
         let bindings = self.bind_params(&lambda, args, None, schema, span)?;
-        self.in_scope(bindings, &lambda, |planner, result| {
-            planner.scalar(result, schema)
+        self.expanding(name, span, |planner| {
+            planner.in_scope(bindings, &lambda, |planner, result| {
+                planner.scalar(result, schema)
+            })
         })
+    }
+
+    /// Runs `f` with `name` marked as being expanded; a call to a function already being
+    /// expanded is an error, as recursion is in Kusto.
+    fn expanding<T>(
+        &mut self,
+        name: &ast::Ident,
+        span: Span,
+        f: impl FnOnce(&mut Self) -> PlanResult<T>,
+    ) -> PlanResult<T> {
+        if let Some(first) = self.calling.iter().position(|c| *c == name.node) {
+            let cycle = self.calling[first..].join("' -> '");
+            return Err(PlanError::user(
+                name.span,
+                format!(
+                    "recursion is not allowed: '{cycle}' -> '{}' calls itself again",
+                    name.node
+                ),
+            ));
+        }
+        self.step(span)?;
+        self.calling.push(name.node.clone());
+        let outcome = f(self);
+        self.calling.pop();
+        outcome
     }
 
     fn function(&self, name: &ast::Ident) -> PlanResult<Lambda> {

@@ -168,7 +168,10 @@ pub(crate) fn with_windows(
     mut exprs: Vec<Expr>,
     span: Span,
 ) -> PlanResult<(LogicalPlan, Vec<Expr>)> {
-    if !innermost_windows(&exprs).is_empty() && !crate::serial::is_serialized(&plan) {
+    if innermost_windows(&exprs).is_empty() {
+        return Ok((plan, exprs));
+    }
+    if !crate::serial::is_serialized(&plan) {
         return Err(PlanError::user(
             span,
             "row_number(), prev(), next() and row_cumsum() need a serialized row set: \
@@ -197,7 +200,7 @@ pub(crate) fn with_windows(
         for (w, name) in ordered.iter().zip(&names) {
             columns.push(col(Column::from_name(w.schema_name().to_string())).alias(name));
         }
-        plan = crate::error::build(LogicalPlanBuilder::from(windowed).project(columns), span)?;
+        plan = crate::projection::project(windowed, columns, span)?;
         exprs = exprs
             .into_iter()
             .map(|expr| read_results(expr, &found, &names, span))
@@ -282,5 +285,5 @@ pub(crate) fn first_rows_per_group(
         LogicalPlanBuilder::from(ranked).filter(col(RANK).lt_eq(lit(rows as u64))),
         span,
     )?;
-    crate::error::build(LogicalPlanBuilder::from(kept).project(columns), span)
+    crate::projection::project(kept, columns, span)
 }

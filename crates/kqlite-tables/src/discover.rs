@@ -2,20 +2,22 @@
 //! what each holds: Parquet files by table, and the other formats' files with
 //! the table their name or folder gives.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::TableError;
 use crate::formats::{detect_format, table_hint, Format};
 use crate::schema::{table_def, TableDef};
+use crate::warning::{Position, Warning, WarningKind};
 
 /// Written by `import` in each table folder. Its `date=` folders are derived
 /// from `Timestamp`, so they are not shown as a column: a table reads the same
 /// before and after import.
 pub(crate) const IMPORT_MARKER: &str = "_kqlite_import.json";
 
-/// Symbolic links are followed; this bounds the recursion if they loop.
-const MAX_DEPTH: usize = 32;
+/// How deep below a root files are looked for (symbolic links are followed, each folder
+/// once); deeper folders are reported, not read.
+const MAX_DEPTH: usize = 64;
 
 /// Per table: each file's Hive folder and keys, if it is in one.
 type HiveLayouts = BTreeMap<String, Vec<Option<(PathBuf, Vec<String>)>>>;
@@ -42,6 +44,8 @@ pub(crate) struct OtherFile {
 pub(crate) struct Found {
     pub parquet: BTreeMap<String, ParquetFiles>,
     pub others: Vec<OtherFile>,
+    /// What was found and not read, and why: nothing is left out without a word.
+    pub skipped: Vec<Warning>,
 }
 
 impl Found {
@@ -53,18 +57,24 @@ impl Found {
 /// Every export file under `root` (or `root` itself when it is a file).
 pub(crate) fn discover(root: &Path) -> Result<Found, TableError> {
     let mut files = Vec::new();
+    let mut found_skipped = Vec::new();
     if root.is_file() {
         files.push(root.to_path_buf());
     } else {
         sorted_entries(root)?; // a missing folder is an error
-        collect(root, 0, &mut files)?;
+        let mut walk = Walk::default();
+        walk.collect(root, 0, &mut files)?;
+        found_skipped = walk.skipped;
     }
     let base = if root.is_file() {
         root.parent().unwrap_or(root)
     } else {
         root
     };
-    let mut found = Found::default();
+    let mut found = Found {
+        skipped: found_skipped,
+        ..Found::default()
+    };
     let mut hive: HiveLayouts = BTreeMap::new();
     for path in files {
         classify(path, base, &mut found, &mut hive);
@@ -85,7 +95,11 @@ fn classify(path: PathBuf, base: &Path, found: &mut Found, hive: &mut HiveLayout
         found.others.push(OtherFile { path, format, hint });
         return;
     }
-    let Some(def) = hint else { return };
+    let Some(def) = hint else {
+        let reason = "neither its name nor its folders name a known table".to_string();
+        found.skipped.push(not_read(&path, reason));
+        return;
+    };
     hive.entry(def.name.clone())
         .or_default()
         .push(hive_keys(&path, &def.name));
@@ -107,7 +121,7 @@ fn hive_keys(path: &Path, table: &str) -> Option<(PathBuf, Vec<String>)> {
     let mut dir = path.parent()?;
     loop {
         let name = dir.file_name()?.to_string_lossy().into_owned();
-        if name == table {
+        if name.eq_ignore_ascii_case(table) {
             keys.reverse();
             return (!keys.is_empty()).then(|| (dir.to_path_buf(), keys));
         }
@@ -128,20 +142,60 @@ fn common_hive(all: Vec<Option<(PathBuf, Vec<String>)>>) -> Option<(PathBuf, Vec
         .then_some(first)
 }
 
-fn collect(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), TableError> {
-    if path.is_file() {
-        out.push(path.to_path_buf());
-        return Ok(());
-    }
-    if !path.is_dir() || depth >= MAX_DEPTH {
-        return Ok(());
-    }
-    for entry in sorted_entries(path)? {
-        if !is_hidden(&file_name(&entry)) {
-            collect(&entry, depth + 1, out)?;
+/// The walk below a root: the folders and files already met (by their real path, so that
+/// a symbolic link does not read one twice or loop), and what was left out.
+#[derive(Default)]
+struct Walk {
+    seen: HashSet<PathBuf>,
+    skipped: Vec<Warning>,
+}
+
+impl Walk {
+    fn collect(
+        &mut self,
+        path: &Path,
+        depth: usize,
+        out: &mut Vec<PathBuf>,
+    ) -> Result<(), TableError> {
+        let real = std::fs::canonicalize(path).map_err(|e| TableError::io(path, e))?;
+        if !self.seen.insert(real.clone()) {
+            let reason = format!(
+                "it is {} again, reached through a symbolic link",
+                real.display()
+            );
+            self.skipped.push(not_read(path, reason));
+            return Ok(());
         }
+        if path.is_file() {
+            out.push(path.to_path_buf());
+            return Ok(());
+        }
+        if !path.is_dir() {
+            return Ok(());
+        }
+        if depth >= MAX_DEPTH {
+            let reason = format!("it is more than {MAX_DEPTH} folders deep");
+            self.skipped.push(not_read(path, reason));
+            return Ok(());
+        }
+        for entry in sorted_entries(path)? {
+            if !is_hidden(&file_name(&entry)) {
+                self.collect(&entry, depth + 1, out)?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+fn not_read(path: &Path, reason: String) -> Warning {
+    Warning {
+        path: path.to_path_buf(),
+        position: Position::File,
+        column: None,
+        kind: WarningKind::FailedFile,
+        message: reason,
+        count: 1,
+    }
 }
 
 pub(crate) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, TableError> {

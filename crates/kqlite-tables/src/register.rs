@@ -87,7 +87,8 @@ pub fn register_dir_with_report(
         .into_values()
         .map(|t| inspect(&t).map(|facts| (t, facts)))
         .collect::<Result<Vec<_>, _>>()?;
-    let loaded = load(&found.others)?;
+    let mut loaded = load(&found.others)?;
+    loaded.warnings.splice(0..0, found.skipped);
     if options.strict && !loaded.warnings.is_empty() {
         return Err(TableError::BadInput(loaded.warnings));
     }

@@ -102,16 +102,19 @@ impl WarningTotals {
 impl fmt::Display for WarningTotals {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts = [
-            (self.rows_skipped, "rows skipped"),
-            (self.values_nulled, "values read as null"),
-            (self.other, "other value problems"),
-            (self.files_cut_short, "files cut short"),
-            (self.files_failed, "files not read"),
+            (self.rows_skipped, "row", "skipped"),
+            (self.values_nulled, "value", "read as null"),
+            (self.other, "other value problem", ""),
+            (self.files_cut_short, "file", "cut short"),
+            (self.files_failed, "file", "not read"),
         ];
         let text: Vec<String> = parts
             .iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, what)| format!("{n} {what}"))
+            .filter(|(n, ..)| *n > 0)
+            .map(|(n, what, how)| {
+                let s = if *n == 1 { "" } else { "s" };
+                format!("{n} {what}{s} {how}").trim_end().to_string()
+            })
             .collect();
         if text.is_empty() {
             return write!(f, "no problems");

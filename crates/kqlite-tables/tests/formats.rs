@@ -225,3 +225,86 @@ async fn hive_partitions_are_columns_that_filter() {
     assert!(all > 0);
     assert_eq!(one_day * 2, all);
 }
+
+/// Whatever the first line of a streaming file is, every record after it is read, and the
+/// line is a warning naming the file.
+#[tokio::test]
+async fn a_bad_first_line_loses_no_record_after_it() {
+    let firsts: [&[u8]; 5] = [
+        b"// exported by a script",
+        b"{}",
+        b"garbage",
+        b"\xff\xfe not text",
+        b"   ",
+    ];
+    for (i, first) in firsts.iter().enumerate() {
+        let dir = scratch(&format!("fmt-first-line-{i}"));
+        let mut bytes = first.to_vec();
+        for _ in 0..50 {
+            bytes.extend_from_slice(b"\n");
+            bytes.extend_from_slice(GOOD.as_bytes());
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("PT1H.json"), bytes).unwrap();
+        let (ctx, warnings) = open(&dir);
+        let count = table(&ctx, "AlertInfo").await.count().await.unwrap();
+        assert_eq!(count, 50, "first line {:?}", String::from_utf8_lossy(first));
+        if i < 4 {
+            let line1 = warnings.iter().any(|w| w.position == Position::Line(1));
+            assert!(
+                line1,
+                "no warning for {:?}: {warnings:?}",
+                String::from_utf8_lossy(first)
+            );
+        }
+    }
+}
+
+/// A byte order mark, and a character cut by the end of the head the format is told from,
+/// are no reason to drop a file.
+#[tokio::test]
+async fn a_bom_or_a_character_across_the_sniffed_head_keeps_the_file() {
+    let dir = scratch("fmt-bom-utf8");
+    let mut bom = "\u{feff}".to_string();
+    bom.push_str(&[GOOD; 3].join("\n"));
+    write(&dir.join("bom/PT1H.json"), &bom);
+    // 'é' is two bytes: pad the first line so that it straddles byte 65,536.
+    let title = format!(
+        "{}é",
+        "x".repeat(65_536 - 1 - GOOD.find("\"t\"").unwrap() - 1)
+    );
+    let long = GOOD.replace("\"t\"", &format!("\"{title}\""));
+    assert_eq!(long.as_bytes()[65_535], "é".as_bytes()[0]);
+    write(
+        &dir.join("utf8/PT1H.json"),
+        &[long.as_str(), GOOD].join("\n"),
+    );
+    let (ctx, warnings) = open(&dir);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 5);
+}
+
+/// A symbolic link back up the tree reads nothing twice; a folder cased unlike the table
+/// still names it; a file that names no table is reported, not silently left out.
+#[cfg(unix)]
+#[tokio::test]
+async fn links_folders_and_unnamed_files_are_read_once_or_reported() {
+    let dir = scratch("fmt-links");
+    let folder = dir.join("alertinfo");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("PT1H.json"), [GOOD; 4].join("\n")).unwrap();
+    std::os::unix::fs::symlink("..", folder.join("loop")).unwrap();
+    std::os::unix::fs::symlink(&folder, dir.join("again")).unwrap();
+    std::fs::write(dir.join("notes.parquet"), b"not parquet").unwrap();
+    let (ctx, warnings) = open(&dir);
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 4);
+    let reported: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(reported.len(), 3, "{reported:?}");
+    assert!(reported
+        .iter()
+        .any(|w| w.contains("notes.parquet") && w.contains("name a known table")));
+    let links = reported
+        .iter()
+        .filter(|w| w.contains("through a symbolic link"));
+    assert_eq!(links.count(), 2, "{reported:?}");
+}

@@ -260,17 +260,14 @@ fn text_file_named_parquet_names_the_file() {
 #[test]
 fn no_tables_lists_expected_and_unknown_names() {
     let dir = scratch("empty");
-    std::fs::create_dir_all(dir.join("alertinfo")).unwrap();
-    std::fs::write(dir.join("alertinfo/x.parquet"), b"").unwrap();
+    std::fs::create_dir_all(dir.join("alerts")).unwrap();
+    std::fs::write(dir.join("alerts/x.parquet"), b"").unwrap();
     std::fs::create_dir_all(dir.join("AlertEvidence")).unwrap(); // no files
     let err = expect_err(register_dir(&context(), &dir));
     let text = err.to_string();
     assert!(text.contains("AADSignInEventsBeta"), "{text}");
-    assert!(text.contains("not recognised: alertinfo"), "{text}");
-    assert_eq!(
-        unknown_entries(&dir).unwrap(),
-        vec!["alertinfo".to_string()]
-    );
+    assert!(text.contains("not recognised: alerts"), "{text}");
+    assert_eq!(unknown_entries(&dir).unwrap(), vec!["alerts".to_string()]);
 }
 
 #[test]

@@ -48,6 +48,9 @@ pub struct Engine {
     warnings: Vec<kqlite_tables::Warning>,
     /// Where relative `externaldata` paths start; the working directory when None.
     base_dir: Option<PathBuf>,
+    /// The folders `externaldata` may read below (real paths): the attached data, the base
+    /// folder and any allowed explicitly.
+    external_roots: Vec<PathBuf>,
 }
 
 impl Default for Engine {
@@ -134,6 +137,7 @@ impl Engine {
             strict: false,
             warnings: Vec::new(),
             base_dir: None,
+            external_roots: Vec::new(),
         }
     }
 
@@ -146,6 +150,12 @@ impl Engine {
         };
         let (added, warnings) = kqlite_tables::register_dir_with_report(&self.ctx, &dir, options)?;
         self.warnings.extend(warnings);
+        let folder = if dir.is_file() {
+            dir.parent()
+        } else {
+            Some(dir.as_path())
+        };
+        self.external_roots.extend(folder.map(Path::to_path_buf));
         for table in &added {
             let reference = datafusion::common::TableReference::bare(table.name.as_str());
             let provider = self.ctx.table_provider(reference).await?;
@@ -194,8 +204,19 @@ impl Engine {
     }
 
     /// Makes relative `externaldata` paths start at `dir` instead of the working directory.
+    /// `externaldata` may also read below it.
     pub fn set_base_dir(&mut self, dir: Option<PathBuf>) {
+        if let Some(real) = dir.as_deref().and_then(|d| std::fs::canonicalize(d).ok()) {
+            self.external_roots.push(real);
+        }
         self.base_dir = dir;
+    }
+
+    /// Lets `externaldata` read files below `dir` too; by default it reads only below the
+    /// attached data and the base folder.
+    pub fn allow_external_dir(&mut self, dir: &Path) -> std::io::Result<()> {
+        self.external_roots.push(std::fs::canonicalize(dir)?);
+        Ok(())
     }
 
     /// Fixes the clock read by `now()` and `ago()` (nanoseconds since the epoch); None follows
@@ -281,7 +302,7 @@ impl Catalog for Engine {
         &self,
         request: &kqlite_planner::ExternalData,
     ) -> Result<Arc<dyn TableProvider>, String> {
-        external::table(request, self.base_dir.as_deref())
+        external::table(request, self.base_dir.as_deref(), &self.external_roots)
     }
 
     fn evaluate(&self, plan: &LogicalPlan) -> Result<Vec<RecordBatch>, String> {

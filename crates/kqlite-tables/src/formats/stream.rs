@@ -34,10 +34,15 @@ pub(crate) fn read(
                 return Ok(());
             }
         }
-        if buf.iter().all(u8::is_ascii_whitespace) {
+        // A byte order mark before the first record is not part of it.
+        let text = match line {
+            1 => buf.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&buf),
+            _ => &buf,
+        };
+        if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        record(&buf, Position::Line(line), hint, ctx, sink)?;
+        record(text, Position::Line(line), hint, ctx, sink)?;
     }
 }
 

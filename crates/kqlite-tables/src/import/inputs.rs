@@ -12,6 +12,7 @@ use crate::discover::{discover, file_name, sorted_entries};
 use crate::error::TableError;
 use crate::formats::Format;
 use crate::schema::TableDef;
+use crate::warning::Warning;
 
 /// One input file.
 #[derive(Debug, Clone)]
@@ -26,16 +27,21 @@ pub(crate) struct Input {
 }
 
 /// Every export file in `sources` (files, folders, or glob patterns), sorted
-/// and without duplicates; files under `out` are left out.
-pub(crate) fn expand(sources: &[PathBuf], out: &Path) -> Result<Vec<Input>, TableError> {
+/// and without duplicates; files under `out` are left out. Also what was found and not
+/// read, and why.
+pub(crate) fn expand(
+    sources: &[PathBuf],
+    out: &Path,
+) -> Result<(Vec<Input>, Vec<Warning>), TableError> {
     let out = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
     let mut inputs: BTreeMap<PathBuf, Input> = BTreeMap::new();
+    let mut skipped = Vec::new();
     for source in sources {
         for root in roots(source)? {
-            add_root(&root, &out, &mut inputs)?;
+            skipped.extend(add_root(&root, &out, &mut inputs)?);
         }
     }
-    Ok(inputs.into_values().collect())
+    Ok((inputs.into_values().collect(), skipped))
 }
 
 /// A source as paths: itself when it exists, else its glob matches.
@@ -63,8 +69,9 @@ fn add_root(
     root: &Path,
     out: &Path,
     inputs: &mut BTreeMap<PathBuf, Input>,
-) -> Result<(), TableError> {
+) -> Result<Vec<Warning>, TableError> {
     let found = discover(root)?;
+    let skipped = found.skipped;
     let parquet = found.parquet.into_values().flat_map(|t| {
         t.files
             .into_iter()
@@ -86,7 +93,7 @@ fn add_root(
             bytes,
         });
     }
-    Ok(())
+    Ok(skipped)
 }
 
 fn file_id(canonical: &Path) -> String {

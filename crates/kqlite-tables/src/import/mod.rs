@@ -105,7 +105,7 @@ impl std::fmt::Display for ImportSummary {
 
 /// The total input size of `sources`, for a progress bar's length.
 pub fn input_bytes(sources: &[PathBuf], to: &Path) -> Result<(u64, u64), TableError> {
-    let inputs = expand(sources, to)?;
+    let (inputs, _) = expand(sources, to)?;
     Ok((inputs.len() as u64, inputs.iter().map(|i| i.bytes).sum()))
 }
 
@@ -118,7 +118,7 @@ pub fn import(
     let started = Instant::now();
     let out = &options.to;
     std::fs::create_dir_all(out).map_err(|e| TableError::io(out, e))?;
-    let inputs = expand(sources, out)?;
+    let (inputs, skipped) = expand(sources, out)?;
     let earlier = existing_parts(out)?;
     let tables = Mutex::new(BTreeSet::new());
     let results: Vec<FileOutcome> = inputs
@@ -131,6 +131,7 @@ pub fn import(
     let mut summary = ImportSummary {
         files: inputs.len() as u64,
         bytes_in: inputs.iter().map(|i| i.bytes).sum(),
+        warnings: skipped,
         ..ImportSummary::default()
     };
     for outcome in results {
