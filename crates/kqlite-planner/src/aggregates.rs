@@ -236,12 +236,14 @@ fn output_name(e: &ast::Expr) -> Option<&str> {
     }
 }
 
-fn synthetic_call(name: &str, args: Vec<ast::Expr>, span: Span) -> ast::Expr {
+/// A call written by the planner, not the user (spanned at what it stands for).
+pub(crate) fn synthetic_call(name: &str, args: Vec<ast::Expr>, span: Span) -> ast::Expr {
     let name = ast::Spanned::new(name.to_string(), span);
     ast::Spanned::new(ExprKind::Call { name, args }, span)
 }
 
-fn assign(name: &str, value: ast::Expr, span: Span) -> ast::Expr {
+/// `name = value`, written by the planner.
+pub(crate) fn assign(name: &str, value: ast::Expr, span: Span) -> ast::Expr {
     ast::Spanned::new(
         ExprKind::Assign {
             name: ast::Spanned::new(name.to_string(), span),

@@ -5,6 +5,7 @@
 use datafusion::logical_expr::LogicalPlan;
 use kqlite_parser::{ast, ExprKind, SortKey, SortOrder, Span, Summarize};
 
+use crate::aggregates::{assign, synthetic_call};
 use crate::error::{PlanError, PlanResult};
 use crate::names::expression_name;
 use crate::planner::Planner;
@@ -30,11 +31,11 @@ impl Planner<'_> {
                     "approximate_sum_{}",
                     expression_name(sum).unwrap_or_default()
                 );
-                (name, call("sum", vec![sum.clone()], span))
+                (name, synthetic_call("sum", vec![sum.clone()], span))
             }
             None => (
                 format!("approximate_count_{key}"),
-                call("count", Vec::new(), span),
+                synthetic_call("count", Vec::new(), span),
             ),
         };
         let summarize = Summarize {
@@ -57,19 +58,4 @@ impl Planner<'_> {
         );
         self.operator(grouped, &op)
     }
-}
-
-fn call(name: &str, args: Vec<ast::Expr>, span: Span) -> ast::Expr {
-    let name = ast::Spanned::new(name.to_string(), span);
-    ast::Spanned::new(ExprKind::Call { name, args }, span)
-}
-
-fn assign(name: &str, value: ast::Expr, span: Span) -> ast::Expr {
-    ast::Spanned::new(
-        ExprKind::Assign {
-            name: ast::Spanned::new(name.to_string(), span),
-            value: Box::new(value),
-        },
-        span,
-    )
 }
