@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use kqlite_tables::ExportZone;
 
 /// Hunt with KQL over Microsoft Defender XDR exports, offline.
 #[derive(Parser, Debug)]
@@ -11,7 +12,8 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// A folder of exports: `<DIR>/<Table>/**/*.parquet` or `<DIR>/<Table>.parquet`.
+    /// A folder or file of exports (Parquet, streaming API or Graph JSON, portal CSV); may be
+    /// given more than once, and a table found under several is one table.
     #[arg(long, short = 'd', value_name = "DIR")]
     pub data: Vec<PathBuf>,
 
@@ -48,6 +50,11 @@ pub struct Args {
     /// Fail on any malformed row or value in the data instead of warning.
     #[arg(long)]
     pub strict: bool,
+
+    /// The time zone of datetimes an export writes without one (the portal's CSV download
+    /// is in the zone of the browser that downloaded it): an IANA name or an offset.
+    #[arg(long = "export-tz", value_name = "ZONE", allow_hyphen_values = true)]
+    pub export_tz: Option<ExportZone>,
 
     /// Let `externaldata` read files below DIR too (by default only below the --data
     /// folders and the query file's folder).
@@ -89,6 +96,9 @@ pub enum Command {
         /// Fail on any malformed row or value (files with problems are not written).
         #[arg(long)]
         strict: bool,
+        /// The time zone of datetimes written without one (the portal's CSV).
+        #[arg(long = "export-tz", value_name = "ZONE", allow_hyphen_values = true)]
+        export_tz: Option<ExportZone>,
     },
     /// List the tables found under the export folders, with row counts and sources.
     Tables {
@@ -98,6 +108,9 @@ pub enum Command {
         /// Fail on any malformed row or value instead of warning.
         #[arg(long)]
         strict: bool,
+        /// The time zone of datetimes written without one (the portal's CSV).
+        #[arg(long = "export-tz", value_name = "ZONE", allow_hyphen_values = true)]
+        export_tz: Option<ExportZone>,
     },
 }
 

@@ -11,15 +11,16 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kqlite_tables::import::{import, input_bytes, ImportOptions};
-use kqlite_tables::{Progress, WarningTotals};
+use kqlite_tables::{ExportZone, Progress, WarningTotals};
 
 /// How many warnings are printed one per line; the rest are counted.
 const SHOWN_WARNINGS: usize = 20;
 
 /// Runs the import; false when it failed (already reported).
-pub fn run(sources: &[PathBuf], to: &Path, strict: bool) -> bool {
+pub fn run(sources: &[PathBuf], to: &Path, strict: bool, zone: ExportZone) -> bool {
     let mut options = ImportOptions::new(to);
     options.strict = strict;
+    options.export_zone = zone;
     let (files, bytes) = match input_bytes(sources, to) {
         Ok(sizes) => sizes,
         Err(e) => return fail(&e.to_string()),
@@ -31,7 +32,10 @@ pub fn run(sources: &[PathBuf], to: &Path, strict: bool) -> bool {
         Ok(summary) => summary,
         Err(e) => return fail(&e.to_string()),
     };
-    for w in summary.warnings.iter().take(SHOWN_WARNINGS) {
+    for w in summary.warnings.iter().filter(|w| !w.is_problem()) {
+        eprintln!("note: {w}");
+    }
+    for w in summary.warnings.iter().filter(|w| w.is_problem()).take(SHOWN_WARNINGS) {
         eprintln!("warning: {w}");
     }
     if summary.warnings.len() > SHOWN_WARNINGS {

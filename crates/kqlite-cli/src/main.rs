@@ -94,14 +94,20 @@ async fn run(args: Args) -> Result<(), Failure> {
         sources,
         to,
         strict,
+        export_tz,
     }) = &args.command
     {
-        return import::run(sources, to, *strict)
+        return import::run(sources, to, *strict, export_tz.unwrap_or_default())
             .then_some(())
             .ok_or(Failure::Query);
     }
-    if let Some(Command::Tables { data, strict }) = &args.command {
-        return tables::run(data, *strict)
+    if let Some(Command::Tables {
+        data,
+        strict,
+        export_tz,
+    }) = &args.command
+    {
+        return tables::run(data, *strict, export_tz.unwrap_or_default())
             .await
             .then_some(())
             .ok_or(Failure::Query);
@@ -137,6 +143,7 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
         Failure::Query
     })?;
     engine.set_strict(args.strict);
+    engine.set_export_zone(args.export_tz.unwrap_or_default());
     // Relative `externaldata` paths in a query file start at its folder.
     if let Some(folder) = args.file.as_deref().and_then(Path::parent) {
         let folder = if folder.as_os_str().is_empty() {

@@ -5,9 +5,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use kqlite::{Engine, RegisteredTable};
+use kqlite_tables::ExportZone;
 
 /// Lists the tables; false when it failed (already reported).
-pub async fn run(data: &[PathBuf], strict: bool) -> bool {
+pub async fn run(data: &[PathBuf], strict: bool, zone: ExportZone) -> bool {
     let mut engine = match Engine::with_env_settings() {
         Ok(engine) => engine,
         Err(e) => {
@@ -16,6 +17,7 @@ pub async fn run(data: &[PathBuf], strict: bool) -> bool {
         }
     };
     engine.set_strict(strict);
+    engine.set_export_zone(zone);
     for dir in data {
         if let Err(e) = engine.attach(dir).await {
             eprintln!("error: {e}");
@@ -60,11 +62,18 @@ pub fn print_warnings(engine: &Engine) {
     if warnings.is_empty() {
         return;
     }
-    for w in warnings.iter().take(SHOWN) {
+    let (problems, notes): (Vec<_>, Vec<_>) = warnings.iter().partition(|w| w.is_problem());
+    for note in notes {
+        eprintln!("note: {note}");
+    }
+    if problems.is_empty() {
+        return;
+    }
+    for w in problems.iter().take(SHOWN) {
         eprintln!("warning: {w}");
     }
-    if warnings.len() > SHOWN {
-        eprintln!("warning: ... {} more", warnings.len() - SHOWN);
+    if problems.len() > SHOWN {
+        eprintln!("warning: ... {} more", problems.len() - SHOWN);
     }
     let totals = kqlite_tables::WarningTotals::of(warnings);
     eprintln!("warning: problems in the input: {totals} (--strict makes them errors)");

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::Column;
+use datafusion::common::{Column, ScalarValue};
 use datafusion::logical_expr::{cast, col, Expr, LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, BinaryOp, ExprKind, Literal, ScalarType, Span, Summarize};
 
@@ -190,6 +190,32 @@ impl Planner<'_> {
             by,
         };
         self.summarize(plan, &summarize, span)
+    }
+
+    /// The distinct values of a table's first column, run now (`x in (T)` outside a filter).
+    pub(crate) fn table_values(&mut self, table: &ast::Expr) -> PlanResult<Vec<ScalarValue>> {
+        let span = table.span;
+        let plan = self.tabular(table)?;
+        let first = Expr::Column(Column::from(plan.schema().qualified_field(0)));
+        let plan = build(
+            LogicalPlanBuilder::from(plan)
+                .project(vec![first])
+                .and_then(|b| b.distinct()),
+            span,
+        )?;
+        let batches = self
+            .catalog
+            .evaluate(&plan)
+            .map_err(|message| PlanError::user(span, message))?;
+        let mut values = Vec::new();
+        for batch in &batches {
+            for row in 0..batch.num_rows() {
+                let value = ScalarValue::try_from_array(batch.column(0), row)
+                    .map_err(|e| PlanError::user(span, e.to_string()))?;
+                values.push(value);
+            }
+        }
+        Ok(values)
     }
 
     /// The non-null values of `column` as text (each once when `distinct`), run now.

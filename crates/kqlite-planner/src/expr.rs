@@ -212,6 +212,11 @@ impl Planner<'_> {
                     args,
                 ));
             }
+            // Outside a filter DataFusion cannot run the subquery: the values are read now.
+            if self.is_tabular(item) && !self.in_filter {
+                let values = self.table_values(item)?.into_iter().map(lit).collect();
+                return self.in_values(op, value, values, schema, left.span);
+            }
             if self.is_tabular(item) {
                 return self.list_subquery(op, value, item);
             }
@@ -223,12 +228,24 @@ impl Planner<'_> {
                 None => list.push(self.scalar(item, schema)?),
             }
         }
+        self.in_values(op, value, list, schema, left.span)
+    }
+
+    /// `value op (list)` for the list operators.
+    fn in_values(
+        &mut self,
+        op: ListOp,
+        value: Expr,
+        list: Vec<Expr>,
+        schema: &DFSchema,
+        span: Span,
+    ) -> PlanResult<Expr> {
         Ok(match op {
             // As `==` and `!=`: a null is in no list.
             ListOp::In => null_as(value.in_list(list, false), false),
             ListOp::NotIn => null_as(value.in_list(list, true), true),
             ListOp::InCi | ListOp::NotInCi => {
-                let value = self.as_string(value, schema, left.span)?;
+                let value = self.as_string(value, schema, span)?;
                 let mut args = vec![value];
                 args.extend(list);
                 let call = ScalarUDF::new_from_impl(InCi::default()).call(args);
@@ -239,7 +256,7 @@ impl Planner<'_> {
                 }
             }
             ListOp::HasAny | ListOp::HasAll => {
-                let value = self.as_string(value, schema, left.span)?;
+                let value = self.as_string(value, schema, span)?;
                 let mut args = vec![value];
                 args.extend(list);
                 string_match(MatchOp::Has, false, op == ListOp::HasAll, args)

@@ -73,7 +73,10 @@ impl Planner<'_> {
 
     fn where_(&mut self, plan: LogicalPlan, predicate: &ast::Expr) -> PlanResult<LogicalPlan> {
         let span = predicate.span;
-        let condition = self.scalar(predicate, plan.schema())?;
+        self.in_filter = true;
+        let condition = self.scalar(predicate, plan.schema());
+        self.in_filter = false;
+        let condition = condition?;
         let found = condition.get_type(plan.schema()).at(span)?;
         if found != DataType::Boolean && found != DataType::Null {
             return Err(PlanError::user(

@@ -38,6 +38,9 @@ pub(crate) struct Planner<'a> {
     steps: usize,
     /// The user functions being expanded, innermost last: a call to one of them is recursion.
     pub(crate) calling: Vec<String>,
+    /// While lowering a `where` predicate (not the tables inside it): where DataFusion can
+    /// run `x in (T)` as a subquery.
+    pub(crate) in_filter: bool,
 }
 
 /// The most operators, `let` expansions and function calls one query may lower. Each is one
@@ -56,6 +59,7 @@ impl<'a> Planner<'a> {
             aggregate_order: Vec::new(),
             steps: 0,
             calling: Vec::new(),
+            in_filter: false,
         }
     }
 
@@ -144,6 +148,13 @@ impl<'a> Planner<'a> {
 
     /// Lowers a tabular expression.
     pub(crate) fn tabular(&mut self, expr: &ast::Expr) -> PlanResult<LogicalPlan> {
+        let in_filter = std::mem::replace(&mut self.in_filter, false);
+        let plan = self.tabular_expr(expr);
+        self.in_filter = in_filter;
+        plan
+    }
+
+    fn tabular_expr(&mut self, expr: &ast::Expr) -> PlanResult<LogicalPlan> {
         match &expr.node {
             ExprKind::Name(name) => self.named_table(name, expr.span),
             ExprKind::Pipe { input, ops } => {

@@ -62,30 +62,45 @@ impl Planner<'_> {
         index: usize,
         lets_by_name: bool,
     ) -> PlanResult<Vec<(String, LogicalPlan)>> {
+        let pattern = match &table.node {
+            ExprKind::Name(pattern) if pattern.contains('*') => Some(pattern.as_str()),
+            ExprKind::Star => Some("*"),
+            _ => None,
+        };
+        if let Some(pattern) = pattern {
+            return self.matching_tables(pattern, table.span);
+        }
         match &table.node {
-            ExprKind::Name(pattern) if pattern.contains('*') => {
-                let mut names: Vec<String> = self
-                    .catalog
-                    .table_names()
-                    .into_iter()
-                    .filter(|n| wildcard_match(pattern, n))
-                    .collect();
-                names.sort();
-                names
-                    .into_iter()
-                    .map(|n| {
-                        let plan = self
-                            .tabular(&ast::Spanned::new(ExprKind::Name(n.clone()), table.span))?;
-                        Ok((n, plan))
-                    })
-                    .collect()
-            }
             // Tables go by their name; anything else, `let` names included, by its position.
             ExprKind::Name(name) if lets_by_name || self.binding(name).is_none() => {
                 Ok(vec![(name.clone(), self.tabular(table)?)])
             }
             _ => Ok(vec![(format!("union_arg{index}"), self.tabular(table)?)]),
         }
+    }
+}
+
+impl Planner<'_> {
+    /// Every table whose name `pattern` matches (`*` is any text), in name order.
+    fn matching_tables(
+        &mut self,
+        pattern: &str,
+        span: Span,
+    ) -> PlanResult<Vec<(String, LogicalPlan)>> {
+        let mut names: Vec<String> = self
+            .catalog
+            .table_names()
+            .into_iter()
+            .filter(|n| wildcard_match(pattern, n))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|n| {
+                let plan = self.tabular(&ast::Spanned::new(ExprKind::Name(n.clone()), span))?;
+                Ok((n, plan))
+            })
+            .collect()
     }
 }
 

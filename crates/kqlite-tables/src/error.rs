@@ -40,6 +40,15 @@ pub enum TableError {
     /// Problems in input files, refused because strict mode is on; or files
     /// an import could not read (the rest was imported).
     BadInput(Vec<Warning>),
+    /// A column of a text file none of whose values can be read as its type: a format
+    /// kqlite does not know, which must not become a column of nulls.
+    UnreadableColumn {
+        path: PathBuf,
+        column: String,
+        values: u64,
+        /// Why the first value could not be read.
+        example: String,
+    },
 }
 
 /// A column whose stored type does not fit the table (boxed in [`TableError`]
@@ -98,6 +107,16 @@ impl fmt::Display for TableError {
                 write!(f, "{}: cannot write: {detail}", path.display())
             }
             TableError::DataFusion(e) => write!(f, "DataFusion: {e}"),
+            TableError::UnreadableColumn {
+                path,
+                column,
+                values,
+                example,
+            } => write!(
+                f,
+                "{}: column {column}: none of its {values} values can be read ({example})",
+                path.display()
+            ),
             TableError::BadInput(warnings) => {
                 let totals = WarningTotals::of(warnings);
                 write!(f, "problems in the input ({totals})")?;

@@ -32,6 +32,7 @@ pub mod import;
 mod listing;
 mod load;
 mod memtable;
+mod parquet_adapt;
 pub mod register;
 pub mod schema;
 mod validate;
@@ -40,7 +41,7 @@ pub mod warning;
 pub use config::{session_config, session_config_with_env};
 pub use error::{ColumnMismatch, TableError};
 pub use external::{external_table, ExternalFormat, ExternalRequest};
-pub use formats::{NoProgress, Progress};
+pub use formats::{ExportZone, NoProgress, Progress};
 pub use register::{
     register_dir, register_dir_with_report, unknown_entries, RegisterOptions, RegisteredTable,
 };

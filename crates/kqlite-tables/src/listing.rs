@@ -20,6 +20,7 @@ use url::Url;
 use crate::discover::ParquetFiles;
 use crate::error::TableError;
 use crate::footer_stats::{Footer, FooterStatistics};
+use crate::parquet_adapt::needs_adapting;
 use crate::validate::{table_schema, FileFacts};
 
 /// What the footers of a table's Parquet files say.
@@ -31,6 +32,9 @@ pub(crate) struct Inspected {
     pub never_null: Vec<String>,
     /// Whether any file has a bloom filter.
     pub bloom_filters: bool,
+    /// Files that only a value-by-value conversion reads ([`crate::parquet_adapt`]); not in
+    /// `schema`, `rows` or `footers`.
+    pub foreign: Vec<PathBuf>,
     /// Files and their footers, for the statistics queries plan with (not every file of a
     /// very large table: see [`FOOTER_MEMORY`]).
     pub footers: Vec<(PathBuf, Footer)>,
@@ -44,6 +48,9 @@ pub(crate) fn inspect(table: &ParquetFiles) -> Result<Inspected, TableError> {
         .par_iter()
         .map(|f| read_footer(f))
         .collect::<Result<Vec<_>, _>>()?;
+    let (facts, foreign): (Vec<_>, Vec<_>) = facts
+        .into_iter()
+        .partition(|f| !needs_adapting(table.def, f));
     let schema = table_schema(table.def, &facts)?;
     let never_null = schema
         .fields()
@@ -57,6 +64,7 @@ pub(crate) fn inspect(table: &ParquetFiles) -> Result<Inspected, TableError> {
         schema,
         never_null,
         bloom_filters: facts.iter().any(|f| f.bloom_filters),
+        foreign: foreign.into_iter().map(|f| f.path).collect(),
         footers: kept_footers(facts),
     })
 }

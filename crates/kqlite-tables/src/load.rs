@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::discover::OtherFile;
 use crate::error::TableError;
 use crate::formats::builder::TableBuilder;
-use crate::formats::{read_file, Format, NoProgress, ReadCtx, RowSink};
+use crate::formats::{read_file, ExportZone, Format, NoProgress, ReadCtx, RowSink};
 use crate::schema::TableDef;
 use crate::warning::Warning;
 
@@ -33,8 +33,11 @@ pub(crate) struct Loaded {
 }
 
 /// Reads every file (in parallel); problems in files are warnings.
-pub(crate) fn load(files: &[OtherFile]) -> Result<Loaded, TableError> {
-    let per_file: Vec<_> = files.par_iter().map(load_one).collect::<Result<_, _>>()?;
+pub(crate) fn load(files: &[OtherFile], zone: ExportZone) -> Result<Loaded, TableError> {
+    let per_file: Vec<_> = files
+        .par_iter()
+        .map(|f| load_one(f, zone))
+        .collect::<Result<_, _>>()?;
     let mut loaded = Loaded::default();
     for (file, (tables, warnings)) in files.iter().zip(per_file) {
         loaded.warnings.extend(warnings);
@@ -53,8 +56,8 @@ pub(crate) fn load(files: &[OtherFile]) -> Result<Loaded, TableError> {
 
 type FileTables = Vec<(&'static TableDef, Vec<RecordBatch>, u64)>;
 
-fn load_one(file: &OtherFile) -> Result<(FileTables, Vec<Warning>), TableError> {
-    let mut ctx = ReadCtx::new(&file.path, &NoProgress);
+fn load_one(file: &OtherFile, zone: ExportZone) -> Result<(FileTables, Vec<Warning>), TableError> {
+    let mut ctx = ReadCtx::new(&file.path, &NoProgress).with_zone(zone);
     let mut sink = MemorySink::default();
     read_file(file.format, file.hint, &mut ctx, &mut sink)?;
     let tables = sink

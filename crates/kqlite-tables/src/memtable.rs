@@ -83,3 +83,17 @@ pub(crate) fn union(
         .build()?;
     Ok(Arc::new(ViewTable::new(plan, None)))
 }
+
+/// The rows of `a` then those of `b` as one table, columns matched by name: a column only
+/// one side has is null in the other's rows.
+pub(crate) fn union_by_name(
+    name: &str,
+    a: Arc<dyn TableProvider>,
+    b: Arc<dyn TableProvider>,
+) -> Result<Arc<dyn TableProvider>, TableError> {
+    let right = LogicalPlanBuilder::scan(name, provider_as_source(b), None)?.build()?;
+    let plan = LogicalPlanBuilder::scan(name, provider_as_source(a), None)?
+        .union_by_name(right)?
+        .build()?;
+    Ok(Arc::new(ViewTable::new(plan, None)))
+}

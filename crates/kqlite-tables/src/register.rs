@@ -15,10 +15,12 @@ use crate::discover::{
     discover, file_name, is_hidden, is_known_entry, sorted_entries, ParquetFiles,
 };
 use crate::error::TableError;
-use crate::formats::Format;
+use crate::formats::{ExportZone, Format};
 use crate::listing::{inspect, listing_table, Inspected};
-use crate::load::{load, LoadedTable};
-use crate::memtable::{mem_table, merge_schema, union};
+use crate::load::{load, Loaded, LoadedTable};
+use crate::parquet_adapt::read_adapted;
+use rayon::prelude::*;
+use crate::memtable::{mem_table, merge_schema, union, union_by_name};
 use crate::schema::{table_names, TableDef};
 use crate::warning::Warning;
 
@@ -47,6 +49,8 @@ pub struct RegisterOptions {
     /// Any problem in an input file (a malformed line, a value of the wrong
     /// type, a file cut short) fails registration instead of being a warning.
     pub strict: bool,
+    /// The zone of datetimes written without one (the portal's CSV): `--export-tz`.
+    pub export_zone: ExportZone,
 }
 
 /// How many registry names a "no tables found" error lists.
@@ -87,14 +91,18 @@ pub fn register_dir_with_report(
         .into_values()
         .map(|t| inspect(&t).map(|facts| (t, facts)))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut loaded = load(&found.others)?;
+    let mut loaded = load(&found.others, options.export_zone)?;
     loaded.warnings.splice(0..0, found.skipped);
-    if options.strict && !loaded.warnings.is_empty() {
+    let parquet = parquet
+        .into_iter()
+        .map(|(files, inspected)| adapt_foreign(files, inspected, options, &mut loaded))
+        .collect::<Result<Vec<_>, _>>()?;
+    if options.strict && loaded.warnings.iter().any(Warning::is_problem) {
         return Err(TableError::BadInput(loaded.warnings));
     }
     let mut memory = loaded.tables;
     let mut tables = Vec::new();
-    for (files, inspected) in parquet {
+    for (files, inspected) in parquet.into_iter().filter(|(f, _)| !f.files.is_empty()) {
         let extra = memory.remove(&files.def.name).map(|(_, t)| t);
         tables.push(build(ctx, files, inspected, extra)?);
     }
@@ -102,16 +110,60 @@ pub fn register_dir_with_report(
         tables.push(build_memory(def, table)?);
     }
     for (table, provider) in &tables {
-        ctx.register_table(
-            TableReference::bare(table.name.as_str()),
-            Arc::clone(provider),
-        )?;
+        register(ctx, &table.name, Arc::clone(provider))?;
     }
     let tables = tables.into_iter().map(|(t, _)| t).collect();
     Ok((tables, loaded.warnings))
 }
 
 type Built = (RegisteredTable, Arc<dyn TableProvider>);
+
+/// Reads a table's foreign Parquet files (see [`crate::parquet_adapt`]) into its rows in
+/// memory; the listing keeps the others, file by file.
+fn adapt_foreign(
+    mut files: ParquetFiles,
+    inspected: Inspected,
+    options: RegisterOptions,
+    loaded: &mut Loaded,
+) -> Result<(ParquetFiles, Inspected), TableError> {
+    if inspected.foreign.is_empty() {
+        return Ok((files, inspected));
+    }
+    let adapted = inspected
+        .foreign
+        .par_iter()
+        .map(|path| read_adapted(files.def, path, options.export_zone))
+        .collect::<Result<Vec<_>, _>>()?;
+    let slot = loaded
+        .tables
+        .entry(files.def.name.clone())
+        .or_insert_with(|| (files.def, LoadedTable::default()));
+    for (path, file) in inspected.foreign.iter().zip(adapted) {
+        slot.1.batches.extend(file.batches);
+        slot.1.rows += file.rows;
+        slot.1.files.push((path.clone(), Format::Parquet));
+        loaded.warnings.extend(file.warnings);
+    }
+    files.files.retain(|f| !inspected.foreign.contains(f));
+    files.hive = None;
+    Ok((files, inspected))
+}
+
+/// Registers `provider` as `name`; a table of that name already registered (from another
+/// folder) becomes one table with the rows of both, columns matched by name.
+fn register(
+    ctx: &SessionContext,
+    name: &str,
+    provider: Arc<dyn TableProvider>,
+) -> Result<(), TableError> {
+    let reference = TableReference::bare(name);
+    let provider = match ctx.deregister_table(reference.clone())? {
+        Some(earlier) => union_by_name(name, earlier, provider)?,
+        None => provider,
+    };
+    ctx.register_table(reference, provider)?;
+    Ok(())
+}
 
 /// A table with Parquet files, and maybe rows read from other files too.
 fn build(

@@ -116,6 +116,14 @@ impl TableDef {
     pub fn column(&self, name: &str) -> Option<&ColumnDef> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// The documented column that `name` spells, exactly or else ignoring ASCII case: the
+    /// service writes `ISP`, `IPAddress`, `ThreadSubType` for the documented `Isp`,
+    /// `IpAddress`, `ThreadSubtype`, and one name must never become two columns.
+    pub fn resolve(&self, name: &str) -> Option<&ColumnDef> {
+        self.column(name)
+            .or_else(|| self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)))
+    }
 }
 
 #[derive(Deserialize)]

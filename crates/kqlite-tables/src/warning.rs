@@ -32,8 +32,11 @@ pub enum WarningKind {
     Truncated,
     /// The file could not be read at all.
     FailedFile,
-    /// `count` more problems in this file, of any kind (rows skipped: `skipped`).
-    More { skipped: u64 },
+    /// `count` more problems in this file, of any kind (rows skipped: `skipped`, values
+    /// read as null: `nulled`).
+    More { skipped: u64, nulled: u64 },
+    /// Not a problem: how the file was read where it does not say (a time zone).
+    Assumption,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,13 @@ pub struct Warning {
     pub message: String,
     /// How many problems this warning stands for (1, or the count of a `More`).
     pub count: u64,
+}
+
+impl Warning {
+    /// Whether this is a problem in the input (strict mode refuses it), not a note.
+    pub fn is_problem(&self) -> bool {
+        self.kind != WarningKind::Assumption
+    }
 }
 
 impl fmt::Display for Warning {
@@ -63,7 +73,7 @@ impl fmt::Display for Warning {
             WarningKind::NullValue => "value read as null: ",
             WarningKind::Truncated => "file cut short: ",
             WarningKind::FailedFile => "file not read: ",
-            WarningKind::More { .. } => "",
+            WarningKind::More { .. } | WarningKind::Assumption => "",
         };
         write!(f, ": {what}{}", self.message)
     }
@@ -89,10 +99,12 @@ impl WarningTotals {
                 WarningKind::NullValue => t.values_nulled += w.count,
                 WarningKind::Truncated => t.files_cut_short += w.count,
                 WarningKind::FailedFile => t.files_failed += w.count,
-                WarningKind::More { skipped } => {
+                WarningKind::More { skipped, nulled } => {
                     t.rows_skipped += skipped;
-                    t.other += w.count - skipped;
+                    t.values_nulled += nulled;
+                    t.other += w.count - skipped - nulled;
                 }
+                WarningKind::Assumption => {}
             }
         }
         t
@@ -129,17 +141,24 @@ pub(crate) struct FileWarnings {
     pub detailed: Vec<Warning>,
     more: u64,
     more_skipped: u64,
+    more_nulled: u64,
 }
 
 impl FileWarnings {
     pub fn push(&mut self, warning: Warning) {
-        if self.detailed.len() < DETAILED_PER_FILE || warning.kind == WarningKind::FailedFile {
+        let always = matches!(
+            warning.kind,
+            WarningKind::FailedFile | WarningKind::Assumption
+        );
+        if self.detailed.len() < DETAILED_PER_FILE || always {
             self.detailed.push(warning);
             return;
         }
         self.more += warning.count;
-        if warning.kind == WarningKind::SkippedRow {
-            self.more_skipped += warning.count;
+        match warning.kind {
+            WarningKind::SkippedRow => self.more_skipped += warning.count,
+            WarningKind::NullValue => self.more_nulled += warning.count,
+            _ => {}
         }
     }
 
@@ -152,10 +171,11 @@ impl FileWarnings {
                 column: None,
                 kind: WarningKind::More {
                     skipped: self.more_skipped,
+                    nulled: self.more_nulled,
                 },
                 message: format!(
-                    "{} more problems ({} rows skipped)",
-                    self.more, self.more_skipped
+                    "{} more problems ({} rows skipped, {} values read as null)",
+                    self.more, self.more_skipped, self.more_nulled
                 ),
                 count: self.more,
             });

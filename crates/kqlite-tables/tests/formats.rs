@@ -163,7 +163,10 @@ async fn bad_csv_rows_are_reported_with_line_and_column() {
 fn strict_turns_problems_into_an_error() {
     let dir = scratch("fmt-strict");
     write(&dir.join("PT1H.json"), &format!("{GOOD}\n{{oops\n"));
-    let strict = RegisterOptions { strict: true };
+    let strict = RegisterOptions {
+        strict: true,
+        ..RegisterOptions::default()
+    };
     let err = register_dir_with_report(&context(), &dir, strict).unwrap_err();
     assert!(matches!(err, TableError::BadInput(_)), "{err:?}");
     assert!(err.to_string().contains("PT1H.json:2"), "{err}");

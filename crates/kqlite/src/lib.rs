@@ -45,6 +45,7 @@ pub struct Engine {
     providers: HashMap<String, Arc<dyn TableProvider>>,
     now: Option<i64>,
     strict: bool,
+    export_zone: kqlite_tables::ExportZone,
     warnings: Vec<kqlite_tables::Warning>,
     /// Where relative `externaldata` paths start; the working directory when None.
     base_dir: Option<PathBuf>,
@@ -135,6 +136,7 @@ impl Engine {
             providers: HashMap::new(),
             now: None,
             strict: false,
+            export_zone: kqlite_tables::ExportZone::default(),
             warnings: Vec::new(),
             base_dir: None,
             external_roots: Vec::new(),
@@ -147,6 +149,7 @@ impl Engine {
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let options = kqlite_tables::RegisterOptions {
             strict: self.strict,
+            export_zone: self.export_zone,
         };
         let (added, warnings) = kqlite_tables::register_dir_with_report(&self.ctx, &dir, options)?;
         self.warnings.extend(warnings);
@@ -160,9 +163,25 @@ impl Engine {
             let reference = datafusion::common::TableReference::bare(table.name.as_str());
             let provider = self.ctx.table_provider(reference).await?;
             self.providers.insert(table.name.clone(), provider);
+            self.merge_listing(table);
         }
-        self.tables.extend(added.iter().cloned());
         Ok(added)
+    }
+
+    /// Lists a table attached from one more folder; one already attached from another
+    /// folder becomes one table over both, as the registration made it.
+    fn merge_listing(&mut self, added: &RegisteredTable) {
+        let Some(table) = self.tables.iter_mut().find(|t| t.name == added.name) else {
+            self.tables.push(added.clone());
+            return;
+        };
+        table.files.extend(added.files.iter().cloned());
+        table.rows += added.rows;
+        table.sources.extend(added.sources.iter().cloned());
+        table.never_null.retain(|c| added.never_null.contains(c));
+        if let Some(provider) = self.providers.get(&added.name) {
+            table.schema = provider.schema();
+        }
     }
 
     /// Registers every known Defender table that has no data yet as an empty table, so that
@@ -201,6 +220,12 @@ impl Engine {
     /// Makes any problem in an input file fail `attach`.
     pub fn set_strict(&mut self, strict: bool) {
         self.strict = strict;
+    }
+
+    /// The time zone of datetimes that exports write without one (the portal's CSV);
+    /// UTC, said to be assumed, when not set.
+    pub fn set_export_zone(&mut self, zone: kqlite_tables::ExportZone) {
+        self.export_zone = zone;
     }
 
     /// Makes relative `externaldata` paths start at `dir` instead of the working directory.

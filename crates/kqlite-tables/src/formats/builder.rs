@@ -63,6 +63,19 @@ impl TableBuilder {
         self.columns.len() - 1
     }
 
+    /// The column a name not met before goes to: a documented column spelled in another
+    /// case, else a new extra column of the declared type (`string` when none).
+    fn column_for(&mut self, name: &str, declared: Option<KustoType>) -> usize {
+        let documented = self.def.resolve(name).map(|c| c.name.as_str());
+        match documented.and_then(|d| self.index.get(d).copied()) {
+            Some(i) => {
+                self.index.insert(name.to_string(), i);
+                i
+            }
+            None => self.add_column(name, declared.unwrap_or(KustoType::String)),
+        }
+    }
+
     /// Adds one row from (column name, value, type for a new extra column)
     /// triples. Documented columns keep their registry type; an unknown name
     /// becomes an extra column of the given type (`string` when none).
@@ -76,7 +89,7 @@ impl TableBuilder {
         for (name, cell, declared) in cells {
             let i = match self.index.get(name) {
                 Some(&i) => i,
-                None => self.add_column(name, declared.unwrap_or(KustoType::String)),
+                None => self.column_for(name, declared),
             };
             let column = &mut self.columns[i];
             if column.builder.len() > self.rows {

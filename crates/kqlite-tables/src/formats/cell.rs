@@ -20,6 +20,8 @@ pub(crate) enum Cell<'a> {
     Json(&'a Value),
     /// A CSV field; empty is null.
     Text(&'a str),
+    /// A datetime the reader has already read (nanoseconds since the epoch).
+    Time(i64),
 }
 
 pub(crate) enum ColumnBuilder {
@@ -113,6 +115,7 @@ fn is_null(cell: Cell<'_>) -> bool {
     match cell {
         Cell::Json(v) => v.is_null(),
         Cell::Text(s) => s.is_empty(),
+        Cell::Time(_) => false,
     }
 }
 
@@ -121,6 +124,7 @@ fn is_null(cell: Cell<'_>) -> bool {
 fn text_of<'a>(cell: Cell<'a>) -> std::borrow::Cow<'a, str> {
     match cell {
         Cell::Text(s) => s.into(),
+        Cell::Time(ns) => iso_datetime(ns).into(),
         Cell::Json(Value::String(s)) => s.as_str().into(),
         Cell::Json(v) => v.to_string().into(),
     }
@@ -129,6 +133,7 @@ fn text_of<'a>(cell: Cell<'a>) -> std::borrow::Cow<'a, str> {
 fn describe(cell: Cell<'_>) -> String {
     let text = match cell {
         Cell::Text(s) => format!("{s:?}"),
+        Cell::Time(ns) => iso_datetime(ns),
         Cell::Json(v) => v.to_string(),
     };
     let mut short: String = text.chars().take(60).collect();
@@ -142,6 +147,7 @@ fn describe(cell: Cell<'_>) -> String {
 /// `T`, no zone meaning UTC, a date alone), as `string_to_timestamp_nanos` reads.
 pub(crate) fn datetime_of(cell: Cell<'_>) -> Result<i64, String> {
     let text = match cell {
+        Cell::Time(ns) => return Ok(ns),
         Cell::Text(s) => s,
         Cell::Json(Value::String(s)) => s.as_str(),
         other => return Err(format!("{} is not a datetime", describe(other))),
@@ -166,7 +172,7 @@ fn long_of(cell: Cell<'_>) -> Result<i64, String> {
         Cell::Json(Value::Number(n)) => n.as_i64().ok_or_else(bad),
         Cell::Json(Value::String(s)) => s.trim().parse().map_err(|_| bad()),
         Cell::Text(s) => s.trim().parse().map_err(|_| bad()),
-        Cell::Json(_) => Err(bad()),
+        Cell::Json(_) | Cell::Time(_) => Err(bad()),
     }
 }
 
@@ -176,7 +182,7 @@ fn real_of(cell: Cell<'_>) -> Result<f64, String> {
         Cell::Json(Value::Number(n)) => n.as_f64().ok_or_else(bad),
         Cell::Json(Value::String(s)) => parse_real(s).ok_or_else(bad),
         Cell::Text(s) => parse_real(s).ok_or_else(bad),
-        Cell::Json(_) => Err(bad()),
+        Cell::Json(_) | Cell::Time(_) => Err(bad()),
     }
 }
 
@@ -200,7 +206,7 @@ fn bool_of(cell: Cell<'_>) -> Result<bool, String> {
         },
         Cell::Json(Value::String(s)) => parse_bool(s).ok_or_else(bad),
         Cell::Text(s) => parse_bool(s).ok_or_else(bad),
-        Cell::Json(_) => Err(bad()),
+        Cell::Json(_) | Cell::Time(_) => Err(bad()),
     }
 }
 

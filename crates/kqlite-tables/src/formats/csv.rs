@@ -1,16 +1,71 @@
 //! The portal's CSV export: a header row of column names, then one row per
 //! record. One table per file, named by the file or its folder. An empty
-//! field is null; `dynamic` columns hold JSON text.
+//! field is null; `dynamic` columns hold JSON text; datetimes are ISO 8601 or
+//! the portal's local `Oct 9, 2024 2:41:10 PM` ([`parse_export_time`]).
+//! A column none of whose values can be read is an error, not a column of nulls.
 
+use std::collections::HashMap;
 use std::io::BufRead;
 
 use csv::{ByteRecord, ReaderBuilder};
 
-use super::cell::{parse_datetime, Cell};
+use super::builder::BadValue;
+use super::cell::Cell;
+use super::export_time::{parse_export_time, TextTime};
 use super::{cut_short, ReadCtx, RowSink};
 use crate::error::TableError;
-use crate::schema::TableDef;
+use crate::schema::{KustoType, TableDef};
 use crate::warning::{Position, WarningKind};
+
+/// A file's columns: their names in the table and what was read of them.
+struct Columns {
+    names: Vec<String>,
+    datetime: Vec<bool>,
+    time_index: Option<usize>,
+    /// Non-empty fields per column.
+    filled: Vec<u64>,
+    /// Per column name: values that could not be read, and the first reason.
+    failed: HashMap<String, (u64, String)>,
+}
+
+impl Columns {
+    fn new(def: &TableDef, header: Vec<String>) -> Columns {
+        let documented = |h: &String| def.resolve(h);
+        let datetime = header
+            .iter()
+            .map(|h| documented(h).is_some_and(|c| c.kusto == KustoType::Datetime))
+            .collect();
+        let names: Vec<String> = header
+            .iter()
+            .map(|h| documented(h).map_or_else(|| h.clone(), |c| c.name.clone()))
+            .collect();
+        Columns {
+            time_index: names.iter().position(|h| h == "Timestamp"),
+            filled: vec![0; names.len()],
+            failed: HashMap::new(),
+            datetime,
+            names,
+        }
+    }
+
+    fn count(&mut self, fields: &[&str], bad: &[BadValue]) {
+        for (n, field) in self.filled.iter_mut().zip(fields) {
+            *n += u64::from(!field.is_empty() && *field != "Invalid date");
+        }
+        for b in bad {
+            let slot = self.failed.entry(b.column.clone()).or_insert((0, b.reason.clone()));
+            slot.0 += 1;
+        }
+    }
+
+    /// The first column with values of which none could be read.
+    fn unreadable(&self) -> Option<(&str, u64, &str)> {
+        self.names.iter().zip(&self.filled).find_map(|(name, &filled)| {
+            let (failed, reason) = self.failed.get(name)?;
+            (filled > 0 && *failed == filled).then_some((name.as_str(), filled, reason.as_str()))
+        })
+    }
+}
 
 pub(crate) fn read(
     reader: Box<dyn BufRead + '_>,
@@ -18,23 +73,25 @@ pub(crate) fn read(
     ctx: &mut ReadCtx<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(), TableError> {
+    // Records end at `\n` only, so that the reader counts CRLF lines right; the `\r` left
+    // on a record's last field is taken off.
     let mut csv = ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(reader);
-    let header = match csv.byte_headers() {
-        Ok(header) => header_names(header),
+    let mut columns = match csv.byte_headers() {
+        Ok(header) => Columns::new(def, header_names(header)),
         Err(e) => {
             ctx.warn(Position::Line(1), WarningKind::FailedFile, e.to_string());
             return Ok(());
         }
     };
-    let time_index = header.iter().position(|h| h == "Timestamp");
     let mut record = ByteRecord::new();
     loop {
         match csv.read_byte_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => row(def, &header, time_index, &record, ctx, sink)?,
+            Ok(false) => return all_columns_read(&columns, ctx),
+            Ok(true) => row(def, &mut columns, &record, ctx, sink)?,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
                 if let csv::ErrorKind::Io(io) = e.kind() {
@@ -58,20 +115,34 @@ fn header_names(header: &ByteRecord) -> Vec<String> {
     names
 }
 
+fn all_columns_read(columns: &Columns, ctx: &ReadCtx<'_>) -> Result<(), TableError> {
+    match columns.unreadable() {
+        None => Ok(()),
+        Some((column, values, reason)) => Err(TableError::UnreadableColumn {
+            path: ctx.path.clone(),
+            column: column.to_string(),
+            values,
+            example: reason.to_string(),
+        }),
+    }
+}
+
 fn row(
     def: &'static TableDef,
-    header: &[String],
-    time_index: Option<usize>,
+    columns: &mut Columns,
     record: &ByteRecord,
     ctx: &mut ReadCtx<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(), TableError> {
     let at = Position::Line(record.position().map_or(0, |p| p.line()));
-    if record.len() != header.len() {
+    if record.len() == 1 && record[0] == *b"\r" {
+        return Ok(()); // a blank CRLF line
+    }
+    if record.len() != columns.names.len() {
         let message = format!(
             "{} fields where the header has {}",
             record.len(),
-            header.len()
+            columns.names.len()
         );
         ctx.warn(at, WarningKind::SkippedRow, message);
         return Ok(());
@@ -80,18 +151,52 @@ fn row(
         ctx.warn(at, WarningKind::SkippedRow, "not UTF-8 text");
         return Ok(());
     };
-    let time = time_index.and_then(|i| parse_datetime(fields[i]));
-    let builder = sink.builder(def, time)?;
-    let cells = header
+    let cells: Vec<Cell> = fields
         .iter()
-        .zip(&fields)
-        .map(|(name, field)| (name.as_str(), Cell::Text(field), None));
-    let bad = builder.push_row(cells);
+        .zip(&columns.datetime)
+        .map(|(field, &datetime)| cell(field, datetime, ctx))
+        .collect();
+    let time = columns.time_index.and_then(|i| match cells[i] {
+        Cell::Time(ns) => Some(ns),
+        _ => None,
+    });
+    let builder = sink.builder(def, time)?;
+    let named = columns.names.iter().zip(&cells);
+    let bad = builder.push_row(named.map(|(name, cell)| (name.as_str(), *cell, None)));
+    columns.count(&fields, &bad);
     ctx.bad_values(at, bad);
     ctx.row_read();
     Ok(())
 }
 
+/// A field as a cell: datetimes read here, in the export's zone.
+fn cell<'a>(field: &'a str, datetime: bool, ctx: &mut ReadCtx<'_>) -> Cell<'a> {
+    if !datetime {
+        return Cell::Text(field);
+    }
+    match parse_export_time(field, ctx.zone) {
+        Some(TextTime::Null) => Cell::Text(""),
+        Some(TextTime::Absolute(ns)) => Cell::Time(ns),
+        Some(TextTime::Local(ns)) => {
+            ctx.zone_assumed |= ctx.zone == super::ExportZone::AssumedUtc;
+            Cell::Time(ns)
+        }
+        None => Cell::Text(field),
+    }
+}
+
 fn utf8_fields(record: &ByteRecord) -> Option<Vec<&str>> {
-    record.iter().map(|f| std::str::from_utf8(f).ok()).collect()
+    let last = record.len().checked_sub(1)?;
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let f = if i == last { without_cr(f) } else { f };
+            std::str::from_utf8(f).ok()
+        })
+        .collect()
+}
+
+fn without_cr(field: &[u8]) -> &[u8] {
+    field.strip_suffix(b"\r").unwrap_or(field)
 }

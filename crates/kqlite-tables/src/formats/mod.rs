@@ -7,6 +7,7 @@ pub(crate) mod builder;
 pub(crate) mod cell;
 mod csv;
 mod detect;
+pub(crate) mod export_time;
 mod graph;
 mod stream;
 
@@ -22,6 +23,7 @@ use crate::warning::{FileWarnings, Position, Warning, WarningKind};
 use builder::{BadValue, TableBuilder};
 
 pub use detect::{detect_format, table_hint, Format};
+pub use export_time::ExportZone;
 
 /// Reports how far a load has got; called from several threads.
 pub trait Progress: Sync {
@@ -55,6 +57,10 @@ pub(crate) struct ReadCtx<'a> {
     pub rows: u64,
     reported: u64,
     pub progress: &'a dyn Progress,
+    /// The zone of datetimes written without one (the portal's CSV).
+    pub zone: ExportZone,
+    /// Whether a datetime without a zone was read in a zone nobody gave.
+    pub zone_assumed: bool,
 }
 
 impl<'a> ReadCtx<'a> {
@@ -65,7 +71,14 @@ impl<'a> ReadCtx<'a> {
             rows: 0,
             reported: 0,
             progress,
+            zone: ExportZone::default(),
+            zone_assumed: false,
         }
+    }
+
+    pub fn with_zone(mut self, zone: ExportZone) -> ReadCtx<'a> {
+        self.zone = zone;
+        self
     }
 
     pub fn warn(&mut self, position: Position, kind: WarningKind, message: impl Into<String>) {
@@ -105,7 +118,11 @@ impl<'a> ReadCtx<'a> {
     }
 
     /// Reports the rows not yet reported; returns the warnings.
-    pub fn finish(self) -> (u64, Vec<Warning>) {
+    pub fn finish(mut self) -> (u64, Vec<Warning>) {
+        if self.zone_assumed {
+            let message = "datetimes without a time zone were read as UTC (--export-tz gives the zone of the browser that downloaded the export)";
+            self.warn(Position::File, WarningKind::Assumption, message);
+        }
         self.progress.rows(self.rows - self.reported);
         self.progress.file_done(&self.path);
         (self.rows, self.warnings.finish(&self.path))

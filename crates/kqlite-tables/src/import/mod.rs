@@ -23,7 +23,7 @@ use rayon::prelude::*;
 
 use crate::discover::IMPORT_MARKER;
 use crate::error::TableError;
-use crate::formats::{read_file, Format, Progress, ReadCtx};
+use crate::formats::{read_file, ExportZone, Format, Progress, ReadCtx};
 use crate::warning::{Warning, WarningKind};
 use inputs::{existing_parts, expand, Input};
 use sink::ImportSink;
@@ -38,6 +38,8 @@ pub struct ImportOptions {
     /// Any problem in an input file fails the import, and that file's rows are not written.
     pub strict: bool,
     pub row_group_rows: usize,
+    /// The zone of datetimes written without one (`--export-tz`).
+    pub export_zone: ExportZone,
 }
 
 impl ImportOptions {
@@ -46,6 +48,7 @@ impl ImportOptions {
             to: to.into(),
             strict: false,
             row_group_rows: DEFAULT_ROW_GROUP_ROWS,
+            export_zone: ExportZone::default(),
         }
     }
 }
@@ -71,7 +74,7 @@ impl ImportSummary {
     /// Whether the import counts as failed: a file could not be read, or
     /// strict mode met any problem.
     pub fn failed(&self, strict: bool) -> bool {
-        !self.errors.is_empty() || (strict && !self.warnings.is_empty())
+        !self.errors.is_empty() || (strict && self.warnings.iter().any(Warning::is_problem))
     }
 
     pub fn rows_per_second(&self) -> f64 {
@@ -174,7 +177,7 @@ fn import_file(
     tables: &Mutex<BTreeSet<String>>,
     progress: &dyn Progress,
 ) -> Result<FileOutcome, TableError> {
-    let mut ctx = ReadCtx::new(&input.path, progress);
+    let mut ctx = ReadCtx::new(&input.path, progress).with_zone(options.export_zone);
     let mut sink = ImportSink::new(&options.to, &input.id, options.row_group_rows);
     let read = match input.format {
         Format::Parquet => parquet_in::read(input, &mut ctx, &mut sink),
@@ -182,7 +185,7 @@ fn import_file(
     };
     let written = read.and_then(|()| sink.finish());
     let (rows, warnings) = ctx.finish();
-    let keep = written.is_ok() && (!options.strict || warnings.is_empty());
+    let keep = written.is_ok() && (!options.strict || !warnings.iter().any(Warning::is_problem));
     // A file that could not be read at all leaves an earlier run's parts alone.
     let unreadable = sink.parts.is_empty() && warnings.iter().any(is_file_error);
     let committed = if keep && !unreadable {

@@ -1,8 +1,9 @@
 //! Parquet input to an import: the footer checked against the registry as
 //! for queries, then the file read batch by batch, each batch cast to the
-//! table's types.
+//! table's types (value by value for a foreign file, see [`crate::parquet_adapt`]).
 
 use std::fs::File;
+use std::sync::Arc;
 
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -12,6 +13,7 @@ use crate::error::TableError;
 use crate::formats::ReadCtx;
 use crate::listing::read_footer;
 use crate::memtable::conform;
+use crate::parquet_adapt::{adapt_batch, needs_adapting};
 use crate::validate::table_schema;
 use crate::warning::{Position, WarningKind};
 
@@ -23,7 +25,12 @@ pub(crate) fn read(
     sink: &mut ImportSink<'_>,
 ) -> Result<(), TableError> {
     let def = input.hint.expect("Parquet inputs are found by table");
-    let schema = match read_footer(&input.path).and_then(|facts| table_schema(def, &[facts])) {
+    let facts = read_footer(&input.path);
+    let foreign = facts.as_ref().is_ok_and(|f| needs_adapting(def, f));
+    let schema = match facts.and_then(|facts| match foreign {
+        true => Ok(Arc::clone(&def.schema)),
+        false => table_schema(def, &[facts]),
+    }) {
         Ok(schema) => schema,
         Err(e) => {
             ctx.warn(Position::File, WarningKind::FailedFile, e.to_string());
@@ -48,6 +55,7 @@ pub(crate) fn read(
         }
     };
     ctx.progress.bytes(input.bytes);
+    let mut lost = Vec::new();
     for batch in reader {
         let batch = match batch {
             Ok(batch) => batch,
@@ -58,8 +66,15 @@ pub(crate) fn read(
             }
         };
         let rows = batch.num_rows() as u64;
-        sink.push_batch(def, conform(&batch, &schema)?)?;
+        let batch = match foreign {
+            true => adapt_batch(def, &batch, ctx.zone, &mut lost)?,
+            false => conform(&batch, &schema)?,
+        };
+        sink.push_batch(def, batch)?;
         ctx.rows_read(rows);
+    }
+    for l in lost {
+        ctx.warnings.push(l.warning(&input.path));
     }
     Ok(())
 }

@@ -1,0 +1,76 @@
+//! Parquet written by other tools: documented columns spelled in another case or stored as
+//! another type are read by value, converted where no value is lost, and the values that
+//! do not convert are null with one warning per file and column. One such file never
+//! stops the others.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::rows::{open, text_rows};
+use common::{batch, collect, scratch, table, write_parquet};
+use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+use datafusion::prelude::ident;
+use kqlite_tables::WarningKind;
+
+fn strings(values: &[Option<&str>]) -> ArrayRef {
+    Arc::new(StringArray::from(values.to_vec()))
+}
+
+#[tokio::test]
+async fn foreign_types_and_spellings_are_converted_per_value() {
+    let dir = scratch("foreign");
+    let pandas = batch(vec![
+        ("AlertId", strings(&[Some("a1"), Some("a2"), Some("a3")])),
+        (
+            "Timestamp",
+            strings(&[Some("2024-10-09T10:00:00Z"), Some("Oct 9, 2024 2:41:10 PM"), Some("soon")]),
+        ),
+        ("FileSize", Arc::new(Float64Array::from(vec![Some(1024.0), Some(1.5), None]))),
+        ("ApplicationId", Arc::new(Int64Array::from(vec![7, 5_000_000_000, 9]))),
+        ("DEVICENAME", strings(&[Some("pc1"), Some("pc2"), Some("pc3")])),
+    ]);
+    write_parquet(&dir.join("AlertEvidence").join("pandas.parquet"), &pandas);
+    let native = batch(vec![
+        ("AlertId", strings(&[Some("a4")])),
+        ("FileSize", Arc::new(Int64Array::from(vec![2048]))),
+    ]);
+    write_parquet(&dir.join("AlertEvidence").join("native.parquet"), &native);
+
+    let (ctx, warnings) = open(&dir);
+    let columns = ["AlertId", "Timestamp", "FileSize", "ApplicationId", "DeviceName"];
+    let df = table(&ctx, "AlertEvidence")
+        .await
+        .select(columns.iter().map(|c| ident(*c)).collect::<Vec<_>>())
+        .unwrap()
+        .sort(vec![ident("AlertId").sort(true, true)])
+        .unwrap();
+    let rows: Vec<String> = text_rows(&collect(df).await)
+        .iter()
+        .map(|r| r.replace('\u{1f}', "|"))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            "a1|2024-10-09T10:00:00Z|1024|7|pc1",
+            "a2|2024-10-09T14:41:10Z|||pc2",
+            "a3|||9|pc3",
+            "a4||2048||",
+        ]
+    );
+    let mut lost: Vec<_> = warnings
+        .iter()
+        .map(|w| (w.column.clone().unwrap(), w.kind, w.count))
+        .collect();
+    lost.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        lost,
+        vec![
+            ("ApplicationId".to_string(), WarningKind::NullValue, 1),
+            ("FileSize".to_string(), WarningKind::NullValue, 1),
+            ("Timestamp".to_string(), WarningKind::NullValue, 1),
+        ]
+    );
+    assert!(warnings.iter().all(|w| w.path.ends_with("pandas.parquet")));
+    assert!(warnings[0].to_string().contains("without loss"), "{}", warnings[0]);
+}
