@@ -51,6 +51,11 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
+    /// Read the files at PATH (a file or folder) as the table NAME, whatever their names
+    /// say; may be given more than once.
+    #[arg(long = "table", value_name = "NAME=PATH", value_parser = parse_table)]
+    pub table: Vec<(String, PathBuf)>,
+
     /// The time zone of datetimes an export writes without one (the portal's CSV download
     /// is in the zone of the browser that downloaded it): an IANA name or an offset.
     #[arg(long = "export-tz", value_name = "ZONE", allow_hyphen_values = true)]
@@ -131,4 +136,21 @@ impl From<Format> for kqlite::output::Format {
             Format::Ndjson => kqlite::output::Format::Ndjson,
         }
     }
+}
+
+/// `NAME=PATH`, NAME a KQL name.
+fn parse_table(text: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=PATH, found {text:?}"))?;
+    let mut chars = name.chars();
+    let first = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !first || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "{name:?} is not a table name (letters, digits and _)"
+        ));
+    }
+    Ok((name.to_string(), PathBuf::from(path)))
 }

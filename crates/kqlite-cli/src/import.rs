@@ -35,7 +35,12 @@ pub fn run(sources: &[PathBuf], to: &Path, strict: bool, zone: ExportZone) -> bo
     for w in summary.warnings.iter().filter(|w| !w.is_problem()) {
         eprintln!("note: {w}");
     }
-    for w in summary.warnings.iter().filter(|w| w.is_problem()).take(SHOWN_WARNINGS) {
+    for w in summary
+        .warnings
+        .iter()
+        .filter(|w| w.is_problem())
+        .take(SHOWN_WARNINGS)
+    {
         eprintln!("warning: {w}");
     }
     if summary.warnings.len() > SHOWN_WARNINGS {

@@ -173,6 +173,16 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
             return Err(Failure::Query);
         }
     }
+    for (name, path) in &args.table {
+        if !path.exists() {
+            let message = format!("--table {name}={}: no such folder or file", path.display());
+            return Err(Failure::Usage(message));
+        }
+        if let Err(e) = engine.attach_as(path, Some(name)).await {
+            eprintln!("error: {e}");
+            return Err(Failure::Query);
+        }
+    }
     tables::print_warnings(&engine);
     Ok(engine)
 }

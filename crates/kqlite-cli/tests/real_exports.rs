@@ -42,7 +42,8 @@ fn query(data: &[&Path], extra: &[&str], query: &str) -> (String, String) {
 }
 
 /// A portal download: BOM, CRLF, US local times, `Invalid date`, booleans as 1/0.
-const PORTAL_CSV: &str = "\u{feff}Timestamp,ActionType,IsAdminOperation,ISP,IPAddress,AccountObjectId\r\n\
+const PORTAL_CSV: &str =
+    "\u{feff}Timestamp,ActionType,IsAdminOperation,ISP,IPAddress,AccountObjectId\r\n\
 \"Oct 9, 2024 2:41:10 PM\",FileDownloaded,1,Contoso,10.0.0.1,u1\r\n\
 Invalid date,FileUploaded,0,Fabrikam,10.0.0.2,u2\r\n\
 \"Dec 31, 2024 11:59:59 PM\",FileDeleted,0,Contoso,10.0.0.3,\"u3\"\r\n";
@@ -68,23 +69,37 @@ fn portal_csv_dates_booleans_and_names_are_read() {
          ,FileUploaded,false,Fabrikam,10.0.0.2\n\
          2024-12-31T23:59:59Z,FileDeleted,false,Contoso,10.0.0.3\n"
     );
-    assert!(err.contains("note:") && err.contains("read as UTC"), "{err}");
+    assert!(
+        err.contains("note:") && err.contains("read as UTC"),
+        "{err}"
+    );
     assert!(!err.contains("warning:"), "{err}");
     // One name, one column: `ISP` is the documented `Isp`.
-    let (schema, _) = query(&[&dir], &[], "CloudAppEvents | getschema | where ColumnName =~ 'isp' | project ColumnName");
+    let (schema, _) = query(
+        &[&dir],
+        &[],
+        "CloudAppEvents | getschema | where ColumnName =~ 'isp' | project ColumnName",
+    );
     assert_eq!(schema, "ColumnName\nIsp\n");
 }
 
 #[test]
 fn export_tz_places_portal_times_in_the_browser_zone() {
     let dir = portal_folder("portal-tz");
-    let hunt = "CloudAppEvents | where Timestamp between (datetime(2024-10-09) .. 1d) | project Timestamp";
+    let hunt =
+        "CloudAppEvents | where Timestamp between (datetime(2024-10-09) .. 1d) | project Timestamp";
     let (out, err) = query(&[&dir], &["--export-tz", "Europe/Paris"], hunt);
     assert_eq!(out, "Timestamp\n2024-10-09T12:41:10Z\n");
     assert!(!err.contains("read as UTC"), "{err}");
     let (out, _) = query(&[&dir], &["--export-tz=-05:00"], hunt);
     assert_eq!(out, "Timestamp\n2024-10-09T19:41:10Z\n");
-    let bad = kqlite(&["--export-tz", "Mars/Olympus", "--data", dir.to_str().unwrap(), "print 1"]);
+    let bad = kqlite(&[
+        "--export-tz",
+        "Mars/Olympus",
+        "--data",
+        dir.to_str().unwrap(),
+        "print 1",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown time zone"));
 }
@@ -97,7 +112,10 @@ fn a_column_of_unreadable_values_is_an_error_not_nulls() {
     let output = kqlite(&["--data", dir.to_str().unwrap(), "AlertInfo | count"]);
     let err = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{err}");
-    assert!(err.contains("AlertInfo.csv") && err.contains("column Timestamp"), "{err}");
+    assert!(
+        err.contains("AlertInfo.csv") && err.contains("column Timestamp"),
+        "{err}"
+    );
     assert!(err.contains("none of its 2 values"), "{err}");
 }
 
@@ -129,10 +147,19 @@ fn two_folders_holding_one_table_are_one_table() {
         "AlertInfo | sort by AlertId asc | project AlertId, Title, Extra",
     );
     assert_eq!(out, "AlertId,Title,Extra\na1,t,\na2,u,x\n");
-    let tables = kqlite(&["tables", "--data", a.to_str().unwrap(), "--data", b.to_str().unwrap()]);
+    let tables = kqlite(&[
+        "tables",
+        "--data",
+        a.to_str().unwrap(),
+        "--data",
+        b.to_str().unwrap(),
+    ]);
     let listing = String::from_utf8_lossy(&tables.stdout);
     assert_eq!(tables.status.code(), Some(0));
-    let rows: Vec<&str> = listing.lines().filter(|l| l.starts_with("AlertInfo")).collect();
+    let rows: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.starts_with("AlertInfo"))
+        .collect();
     assert_eq!(rows.len(), 1, "{listing}");
     assert_eq!(rows[0].split_whitespace().nth(1), Some("2"), "{listing}");
     assert_eq!(listing.lines().count(), 3, "{listing}"); // header, CSV, streaming JSON

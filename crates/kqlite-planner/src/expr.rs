@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::DFSchema;
+use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::logical_expr::{
     binary_expr, col, in_subquery, lit, not_in_subquery, scalar_subquery, Expr, ExprSchemable,
     LogicalPlanBuilder, Operator, ScalarUDF,
@@ -89,7 +89,10 @@ impl Planner<'_> {
             "column_ifexists" if args.len() == 2 => {
                 let name = self.constant(&args[0])?;
                 let Some(Some(column)) = name.try_as_str() else {
-                    return Err(PlanError::user(args[0].span, "expected a column name string"));
+                    return Err(PlanError::user(
+                        args[0].span,
+                        "expected a column name string",
+                    ));
                 };
                 match resolve_column(schema, column, span) {
                     Ok(found) => Ok(Expr::Column(found)),
@@ -120,14 +123,19 @@ impl Planner<'_> {
                         Ok(datafusion::logical_expr::cast(abs(nanos), t))
                     }
                     // In long, as all int arithmetic: |int.MinValue| fits.
-                    t if t.is_integer() => Ok(abs(datafusion::logical_expr::cast(value, DataType::Int64))),
+                    t if t.is_integer() => {
+                        Ok(abs(datafusion::logical_expr::cast(value, DataType::Int64)))
+                    }
                     _ => self.call(name, args, schema, span),
                 }
             }
-            "ingestion_time" => Err(PlanError::not_supported(
-                span,
-                "ingestion_time(): exports do not record when Defender ingested a row; use Timestamp",
-            )),
+            // Null where the export kept no ingestion time (only the streaming API's does).
+            "ingestion_time" => Ok(
+                match schema.has_column_with_unqualified_name(crate::INGESTION_TIME) {
+                    true => col(datafusion::common::Column::from_name(crate::INGESTION_TIME)),
+                    false => lit(ScalarValue::TimestampNanosecond(None, Some("UTC".into()))),
+                },
+            ),
             _ => self.call(name, args, schema, span),
         }
     }

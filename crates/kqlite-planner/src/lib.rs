@@ -93,7 +93,13 @@ pub struct ExternalData {
 pub struct PlanOptions {
     /// The query clock read by `now()` and `ago()`, in nanoseconds since the Unix epoch (UTC).
     pub now: i64,
+    /// Whether tables keep their hidden [`INGESTION_TIME`] column, for `ingestion_time()`.
+    pub ingestion_time: bool,
 }
+
+/// The hidden column holding when a row was ingested, where an export kept it (Kusto's own
+/// name for it). Read only by `ingestion_time()`; never part of a query's result.
+pub const INGESTION_TIME: &str = "$IngestionTime";
 
 /// Plans every tabular statement of `query`, in order.
 pub fn plan_query(

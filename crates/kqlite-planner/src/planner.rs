@@ -38,6 +38,8 @@ pub(crate) struct Planner<'a> {
     steps: usize,
     /// The user functions being expanded, innermost last: a call to one of them is recursion.
     pub(crate) calling: Vec<String>,
+    /// Whether table scans keep their hidden ingestion time column.
+    pub(crate) ingestion_time: bool,
     /// While lowering a `where` predicate (not the tables inside it): where DataFusion can
     /// run `x in (T)` as a subquery.
     pub(crate) in_filter: bool,
@@ -60,6 +62,7 @@ impl<'a> Planner<'a> {
             steps: 0,
             calling: Vec::new(),
             in_filter: false,
+            ingestion_time: options.ingestion_time,
         }
     }
 
@@ -85,7 +88,10 @@ impl<'a> Planner<'a> {
                 continue;
             }
             match &statement.node {
-                Statement::Tabular(expr) => plans.push(self.tabular(expr)?),
+                Statement::Tabular(expr) => {
+                    let plan = self.tabular(expr)?;
+                    plans.push(without_ingestion_time(plan, statement.span)?);
+                }
                 Statement::DeclareParameters(_) => {
                     return Err(PlanError::not_supported(statement.span, "query parameters"))
                 }
@@ -303,8 +309,30 @@ impl<'a> Planner<'a> {
     ) -> PlanResult<LogicalPlan> {
         let dynamic = self.catalog.dynamic_columns(table);
         let never_null = self.catalog.never_null(table);
+        let scan = match self.ingestion_time {
+            true => scan,
+            false => without_ingestion_time(scan, span)?,
+        };
         kusto_columns(scan, &dynamic, &never_null, span)
     }
+}
+
+/// `plan` without its hidden ingestion time column, if it has one.
+fn without_ingestion_time(plan: LogicalPlan, span: Span) -> PlanResult<LogicalPlan> {
+    let schema = plan.schema();
+    if schema
+        .fields()
+        .iter()
+        .all(|f| f.name() != crate::INGESTION_TIME)
+    {
+        return Ok(plan);
+    }
+    let kept = schema
+        .iter()
+        .filter(|(_, f)| f.name() != crate::INGESTION_TIME)
+        .map(|(q, f)| Expr::Column((q, f).into()))
+        .collect();
+    crate::projection::project(plan, kept, span)
 }
 
 /// A source's columns as Kusto reads them: those in `dynamic` as dynamic values, nullable

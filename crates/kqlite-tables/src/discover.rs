@@ -52,6 +52,25 @@ impl Found {
     pub fn is_empty(&self) -> bool {
         self.parquet.is_empty() && self.others.is_empty()
     }
+
+    /// Every file as a file of `def`.
+    pub fn name_all(&mut self, def: &'static TableDef) {
+        for other in &mut self.others {
+            other.hint = Some(def);
+        }
+        let files: Vec<PathBuf> = std::mem::take(&mut self.parquet)
+            .into_values()
+            .flat_map(|t| t.files)
+            .collect();
+        if !files.is_empty() {
+            let table = ParquetFiles {
+                def,
+                files,
+                hive: None,
+            };
+            self.parquet.insert(def.name.clone(), table);
+        }
+    }
 }
 
 /// Every export file under `root` (or `root` itself when it is a file).
@@ -123,7 +142,9 @@ fn hive_keys(path: &Path, table: &str) -> Option<(PathBuf, Vec<String>)> {
         let name = dir.file_name()?.to_string_lossy().into_owned();
         if name.eq_ignore_ascii_case(table) {
             keys.reverse();
-            return (!keys.is_empty()).then(|| (dir.to_path_buf(), keys));
+            // `y=/m=/d=/h=/m=` (the streaming API's folders) names `m` twice: no columns.
+            let unique = keys.iter().collect::<HashSet<_>>().len() == keys.len();
+            return (!keys.is_empty() && unique).then(|| (dir.to_path_buf(), keys));
         }
         let (key, _) = name.split_once('=')?;
         if key.is_empty() {
@@ -243,7 +264,7 @@ fn has_export_files(dir: &Path, depth: usize) -> bool {
             if e.is_dir() {
                 depth < MAX_DEPTH && has_export_files(e, depth + 1)
             } else {
-                matches!(detect_format(e), Some(f) if f != Format::Parquet)
+                detect_format(e).is_some()
             }
         })
 }

@@ -91,7 +91,7 @@ impl fmt::Display for TableError {
                 expected,
                 unknown,
             } => {
-                write!(f, "{}: no Defender tables found; ", dir.display())?;
+                write!(f, "{}: no tables found; ", dir.display())?;
                 write!(
                     f,
                     "expected <Table>/**/*.parquet, <Table>.parquet, <Table>.csv, "

@@ -29,6 +29,7 @@ mod footer_stats;
 pub mod formats;
 pub mod generate;
 pub mod import;
+mod infer;
 mod listing;
 mod load;
 mod memtable;
@@ -45,5 +46,5 @@ pub use formats::{ExportZone, NoProgress, Progress};
 pub use register::{
     register_dir, register_dir_with_report, unknown_entries, RegisterOptions, RegisteredTable,
 };
-pub use schema::{defender_schema, kusto_type, table_names, KustoType};
+pub use schema::{defender_schema, kusto_type, table_def_or_undocumented, table_names, KustoType};
 pub use warning::{Position, Warning, WarningKind, WarningTotals};

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     new_null_array, Array, ArrayRef, AsArray, Float64Array, RecordBatch, StringArray,
-    TimestampNanosecondArray,
+    StringViewArray, TimestampNanosecondArray,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema};
@@ -66,7 +66,9 @@ pub(crate) fn read_adapted(
     for batch in reader {
         let batch = batch.map_err(|e| invalid(&e))?;
         adapted.rows += batch.num_rows() as u64;
-        adapted.batches.push(adapt_batch(def, &batch, zone, &mut lost)?);
+        adapted
+            .batches
+            .push(adapt_batch(def, &batch, zone, &mut lost)?);
     }
     adapted.warnings = lost.into_iter().map(|l| l.warning(path)).collect();
     Ok(adapted)
@@ -156,6 +158,9 @@ fn convert(
     if kusto == KustoType::Datetime && is_text(from) {
         return text_to_datetime(array, zone);
     }
+    if kusto == KustoType::Dynamic && from.is_nested() {
+        return Ok((json_text(array)?, 0));
+    }
     let converted = if from.is_floating() && matches!(kusto, KustoType::Int | KustoType::Long) {
         whole_numbers(array, &target)?
     } else {
@@ -176,10 +181,13 @@ fn is_text(found: &DataType) -> bool {
 fn whole_numbers(array: &ArrayRef, target: &DataType) -> Result<ArrayRef, TableError> {
     let floats = cast(array, &DataType::Float64).map_err(TableError::from_arrow)?;
     let floats = floats.as_primitive::<Float64Type>();
-    let limit = if target == &DataType::Int32 { 2f64.powi(31) } else { 2f64.powi(63) };
-    let kept: Float64Array = floats.unary_opt(|v| {
-        (v.fract() == 0.0 && v >= -limit && v < limit).then_some(v)
-    });
+    let limit = if target == &DataType::Int32 {
+        2f64.powi(31)
+    } else {
+        2f64.powi(63)
+    };
+    let kept: Float64Array =
+        floats.unary_opt(|v| (v.fract() == 0.0 && v >= -limit && v < limit).then_some(v));
     let kept: ArrayRef = Arc::new(kept);
     cast(&kept, target).map_err(TableError::from_arrow)
 }
@@ -202,4 +210,26 @@ fn text_to_datetime(array: &ArrayRef, zone: ExportZone) -> Result<(ArrayRef, u64
         })
         .collect();
     Ok((Arc::new(times.with_timezone("UTC")), failed))
+}
+
+/// Nested values (lists, structs, maps) as the JSON text of `dynamic` values.
+fn json_text(array: &ArrayRef) -> Result<ArrayRef, TableError> {
+    let field = Field::new("v", array.data_type().clone(), true);
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(vec![field])), vec![Arc::clone(array)])
+        .map_err(TableError::from_arrow)?;
+    let mut lines = Vec::new();
+    let mut writer = arrow::json::LineDelimitedWriter::new(&mut lines);
+    writer.write(&batch).map_err(TableError::from_arrow)?;
+    writer.finish().map_err(TableError::from_arrow)?;
+    let text = String::from_utf8_lossy(&lines);
+    // Each line is `{"v": value}`, or `{}` where the value is null.
+    let values: StringViewArray = text
+        .lines()
+        .map(|line| {
+            let mut object: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(line).ok()?;
+            object.remove("v").map(|v| v.to_string())
+        })
+        .collect();
+    Ok(Arc::new(values))
 }

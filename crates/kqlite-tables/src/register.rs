@@ -16,13 +16,14 @@ use crate::discover::{
 };
 use crate::error::TableError;
 use crate::formats::{ExportZone, Format};
+use crate::infer::infer_types;
 use crate::listing::{inspect, listing_table, Inspected};
 use crate::load::{load, Loaded, LoadedTable};
+use crate::memtable::{conform, mem_table, merge_schema, union, union_by_name};
 use crate::parquet_adapt::read_adapted;
-use rayon::prelude::*;
-use crate::memtable::{mem_table, merge_schema, union, union_by_name};
 use crate::schema::{table_names, TableDef};
 use crate::warning::Warning;
+use rayon::prelude::*;
 
 /// A table registered by [`register_dir`].
 #[derive(Debug, Clone)]
@@ -41,6 +42,9 @@ pub struct RegisteredTable {
     /// Columns that no file holds a null in (by Parquet statistics; none for rows read from
     /// other formats): reading them needs no null handling.
     pub never_null: Vec<String>,
+    /// Columns of JSON text read as `dynamic` values besides the documented ones (found in
+    /// the text files of a table no registry documents).
+    pub dynamic: Vec<String>,
 }
 
 /// How registration treats problems in input files.
@@ -51,6 +55,9 @@ pub struct RegisterOptions {
     pub strict: bool,
     /// The zone of datetimes written without one (the portal's CSV): `--export-tz`.
     pub export_zone: ExportZone,
+    /// The table every file holds, whatever their names say (`--table NAME=PATH`); streaming
+    /// records still go to the table their category names.
+    pub table: Option<&'static TableDef>,
 }
 
 /// How many registry names a "no tables found" error lists.
@@ -82,9 +89,12 @@ pub fn register_dir_with_report(
     dir: &Path,
     options: RegisterOptions,
 ) -> Result<(Vec<RegisteredTable>, Vec<Warning>), TableError> {
-    let found = discover(dir)?;
+    let mut found = discover(dir)?;
     if found.is_empty() {
         return Err(no_tables(dir));
+    }
+    if let Some(def) = options.table {
+        found.name_all(def);
     }
     let parquet = found
         .parquet
@@ -104,10 +114,19 @@ pub fn register_dir_with_report(
     let mut tables = Vec::new();
     for (files, inspected) in parquet.into_iter().filter(|(f, _)| !f.files.is_empty()) {
         let extra = memory.remove(&files.def.name).map(|(_, t)| t);
-        tables.push(build(ctx, files, inspected, extra)?);
+        let (extra, dynamic) = match extra {
+            Some(t) => typed(files.def, t).map(|(t, d)| (Some(t), d))?,
+            None => (None, Vec::new()),
+        };
+        let (mut table, provider) = build(ctx, files, inspected, extra)?;
+        table.dynamic = dynamic;
+        tables.push((table, provider));
     }
     for (_, (def, table)) in memory {
-        tables.push(build_memory(def, table)?);
+        let (table, dynamic) = typed(def, table)?;
+        let (mut table, provider) = build_memory(def, table)?;
+        table.dynamic = dynamic;
+        tables.push((table, provider));
     }
     for (table, provider) in &tables {
         register(ctx, &table.name, Arc::clone(provider))?;
@@ -117,6 +136,23 @@ pub fn register_dir_with_report(
 }
 
 type Built = (RegisteredTable, Arc<dyn TableProvider>);
+
+/// The rows read from text of a table no registry documents, with the types their values
+/// read as, and its `dynamic` columns; a documented table's as they are.
+fn typed(def: &TableDef, mut table: LoadedTable) -> Result<(LoadedTable, Vec<String>), TableError> {
+    if def.documented {
+        return Ok((table, Vec::new()));
+    }
+    let schema = merge_schema(&def.schema, &table.batches);
+    let batches = table
+        .batches
+        .iter()
+        .map(|b| conform(b, &schema))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (batches, dynamic) = infer_types(batches)?;
+    table.batches = batches;
+    Ok((table, dynamic))
+}
 
 /// Reads a table's foreign Parquet files (see [`crate::parquet_adapt`]) into its rows in
 /// memory; the listing keeps the others, file by file.
@@ -209,6 +245,7 @@ fn build_memory(def: &'static TableDef, table: LoadedTable) -> Result<Built, Tab
         schema,
         sources: sources(&[], &table.files),
         never_null: Vec::new(),
+        dynamic: Vec::new(),
     };
     Ok((registered, provider))
 }
@@ -230,6 +267,7 @@ fn registered(
         schema,
         sources: sources(&files.files, others),
         never_null: Vec::new(),
+        dynamic: Vec::new(),
     }
 }
 

@@ -1,4 +1,5 @@
-//! The registry of Microsoft Defender XDR advanced-hunting tables.
+//! The registry of documented tables: Microsoft Defender XDR advanced hunting, and the
+//! common Microsoft Sentinel / Log Analytics tables.
 //!
 //! The documented column lists are embedded in the binary
 //! (`schemas/defender-all-tables.json`) and parsed once, on first use.
@@ -6,12 +7,18 @@
 //! mapped to one Arrow type, which is the type every reader must produce.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use serde::Deserialize;
 
 const SCHEMAS_JSON: &str = include_str!("../schemas/defender-all-tables.json");
+/// The common Microsoft Sentinel / Log Analytics tables, from their reference pages
+/// (learn.microsoft.com/azure/azure-monitor/reference/tables/<table>).
+const SENTINEL_JSON: &str = include_str!("../schemas/sentinel-tables.json");
+/// The Office 365 Management Activity API's audit records: its common schema, then the
+/// Security and Compliance Alerts schema (insider-risk alerts exported to a SIEM).
+const O365_JSON: &str = include_str!("../schemas/o365-audit.json");
 
 /// Extra names under which a documented table is also known.
 /// The published table list spells `GraphApiAuditEvents` as `GraphAPIAuditEvents`.
@@ -90,12 +97,15 @@ pub struct ColumnDef {
     pub kusto: KustoType,
 }
 
-/// One documented table: its columns in documented order and its Arrow schema.
+/// One table: its documented columns in documented order and their Arrow schema. A table
+/// no registry documents has none: its columns come from its files.
 #[derive(Debug)]
 pub struct TableDef {
     pub name: String,
     pub columns: Vec<ColumnDef>,
     pub schema: SchemaRef,
+    /// Whether a registry documents the table.
+    pub documented: bool,
 }
 
 impl TableDef {
@@ -109,6 +119,7 @@ impl TableDef {
             name,
             columns,
             schema,
+            documented: true,
         }
     }
 
@@ -121,8 +132,11 @@ impl TableDef {
     /// service writes `ISP`, `IPAddress`, `ThreadSubType` for the documented `Isp`,
     /// `IpAddress`, `ThreadSubtype`, and one name must never become two columns.
     pub fn resolve(&self, name: &str) -> Option<&ColumnDef> {
-        self.column(name)
-            .or_else(|| self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)))
+        self.column(name).or_else(|| {
+            self.columns
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(name))
+        })
     }
 }
 
@@ -140,14 +154,18 @@ struct Registry {
 
 fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    REGISTRY.get_or_init(|| parse_registry(SCHEMAS_JSON))
+    REGISTRY.get_or_init(|| parse_registry(&[SCHEMAS_JSON, SENTINEL_JSON, O365_JSON]))
 }
 
 /// Parses the embedded schema file. The file ships with the crate and a test
 /// parses it, so a failure here is a bug in the crate, not a user error.
-fn parse_registry(json: &str) -> Registry {
-    let raw: BTreeMap<String, Vec<RawColumn>> =
-        serde_json::from_str(json).expect("embedded Defender schema file is valid JSON");
+fn parse_registry(files: &[&str]) -> Registry {
+    let mut raw: BTreeMap<String, Vec<RawColumn>> = BTreeMap::new();
+    for json in files {
+        let tables: BTreeMap<String, Vec<RawColumn>> =
+            serde_json::from_str(json).expect("embedded schema file is valid JSON");
+        raw.extend(tables);
+    }
     let mut tables: Vec<TableDef> = raw.into_iter().map(table_from_raw).collect();
     for (alias, target) in ALIASES {
         if let Some(def) = tables.iter().find(|t| t.name == *target) {
@@ -190,6 +208,23 @@ pub fn table_def_ignore_case(table: &str) -> Option<&'static TableDef> {
         reg.tables
             .iter()
             .find(|t| t.name.eq_ignore_ascii_case(table))
+    })
+}
+
+/// The table named `name`: the documented one (ignoring ASCII case), else a table with no
+/// documented columns, made on first use and kept for the life of the process (one per
+/// table name an export holds).
+pub fn table_def_or_undocumented(name: &str) -> &'static TableDef {
+    if let Some(def) = table_def_ignore_case(name) {
+        return def;
+    }
+    static UNDOCUMENTED: OnceLock<Mutex<HashMap<String, &'static TableDef>>> = OnceLock::new();
+    let made = UNDOCUMENTED.get_or_init(Mutex::default);
+    let mut made = made.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    made.entry(name.to_string()).or_insert_with(|| {
+        let mut def = TableDef::new(name.to_string(), Vec::new());
+        def.documented = false;
+        Box::leak(Box::new(def))
     })
 }
 

@@ -24,11 +24,24 @@ async fn foreign_types_and_spellings_are_converted_per_value() {
         ("AlertId", strings(&[Some("a1"), Some("a2"), Some("a3")])),
         (
             "Timestamp",
-            strings(&[Some("2024-10-09T10:00:00Z"), Some("Oct 9, 2024 2:41:10 PM"), Some("soon")]),
+            strings(&[
+                Some("2024-10-09T10:00:00Z"),
+                Some("Oct 9, 2024 2:41:10 PM"),
+                Some("soon"),
+            ]),
         ),
-        ("FileSize", Arc::new(Float64Array::from(vec![Some(1024.0), Some(1.5), None]))),
-        ("ApplicationId", Arc::new(Int64Array::from(vec![7, 5_000_000_000, 9]))),
-        ("DEVICENAME", strings(&[Some("pc1"), Some("pc2"), Some("pc3")])),
+        (
+            "FileSize",
+            Arc::new(Float64Array::from(vec![Some(1024.0), Some(1.5), None])),
+        ),
+        (
+            "ApplicationId",
+            Arc::new(Int64Array::from(vec![7, 5_000_000_000, 9])),
+        ),
+        (
+            "DEVICENAME",
+            strings(&[Some("pc1"), Some("pc2"), Some("pc3")]),
+        ),
     ]);
     write_parquet(&dir.join("AlertEvidence").join("pandas.parquet"), &pandas);
     let native = batch(vec![
@@ -38,7 +51,13 @@ async fn foreign_types_and_spellings_are_converted_per_value() {
     write_parquet(&dir.join("AlertEvidence").join("native.parquet"), &native);
 
     let (ctx, warnings) = open(&dir);
-    let columns = ["AlertId", "Timestamp", "FileSize", "ApplicationId", "DeviceName"];
+    let columns = [
+        "AlertId",
+        "Timestamp",
+        "FileSize",
+        "ApplicationId",
+        "DeviceName",
+    ];
     let df = table(&ctx, "AlertEvidence")
         .await
         .select(columns.iter().map(|c| ident(*c)).collect::<Vec<_>>())
@@ -72,5 +91,9 @@ async fn foreign_types_and_spellings_are_converted_per_value() {
         ]
     );
     assert!(warnings.iter().all(|w| w.path.ends_with("pandas.parquet")));
-    assert!(warnings[0].to_string().contains("without loss"), "{}", warnings[0]);
+    assert!(
+        warnings[0].to_string().contains("without loss"),
+        "{}",
+        warnings[0]
+    );
 }

@@ -19,7 +19,10 @@ use datafusion::arrow::datatypes::{
 use datafusion::physical_plan::displayable;
 use datafusion::prelude::{ident, lit};
 use datafusion::scalar::ScalarValue;
-use kqlite_tables::{defender_schema, register_dir, unknown_entries, TableError};
+use kqlite_tables::{
+    defender_schema, register_dir, register_dir_with_report, unknown_entries, RegisterOptions,
+    TableError,
+};
 
 /// 2025-09-15T12:00:00Z
 const MID_SEPT_MS: i64 = 1_757_937_600_000;
@@ -194,45 +197,72 @@ async fn extra_columns_are_appended_and_queryable() {
     assert!(out.column(2).is_null(0));
 }
 
-#[test]
-fn incompatible_timestamp_names_file_and_column() {
-    let dir = scratch("bad-ts");
-    let path = dir.join("AlertInfo/part-0.parquet");
-    write_parquet(&path, &batch(vec![("Timestamp", strings(&["2025-09-01"]))]));
-    let err = expect_err(register_dir(&context(), &dir));
-    assert!(matches!(err, TableError::IncompatibleColumn(_)), "{err:?}");
-    let text = err.to_string();
-    for needle in [path.to_str().unwrap(), "Timestamp", "datetime", "Utf8"] {
-        assert!(text.contains(needle), "{needle:?} not in {text}");
-    }
+/// Registers `dir`, expecting one warning: its file, column and text.
+fn one_warning(dir: &Path) -> (datafusion::prelude::SessionContext, String) {
+    let ctx = context();
+    let options = RegisterOptions::default();
+    let (_, warnings) = register_dir_with_report(&ctx, dir, options).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    (ctx, warnings[0].to_string())
 }
 
-#[test]
-fn incompatible_object_size_names_file_and_column() {
+#[tokio::test]
+async fn text_timestamps_are_read_and_the_others_named() {
+    let dir = scratch("bad-ts");
+    let path = dir.join("AlertInfo/part-0.parquet");
+    let text = strings(&["2025-09-01", "soon"]);
+    write_parquet(&path, &batch(vec![("Timestamp", text)]));
+    let (ctx, warning) = one_warning(&dir);
+    for needle in [path.to_str().unwrap(), "Timestamp", "datetime", "Utf8"] {
+        assert!(warning.contains(needle), "{needle:?} not in {warning}");
+    }
+    let first = ns_utc(1_756_684_800_000_000_000);
+    assert_eq!(
+        count_where(&ctx, "AlertInfo", ident("Timestamp").eq(lit(first))).await,
+        1
+    );
+    assert_eq!(
+        count_where(&ctx, "AlertInfo", ident("Timestamp").is_null()).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn unreadable_object_size_is_null_and_named() {
     let dir = scratch("bad-size");
     let path = dir.join("DataSecurityEvents/part-0.parquet");
     write_parquet(&path, &batch(vec![("ObjectSize", strings(&["12 KB"]))]));
-    let text = expect_err(register_dir(&context(), &dir)).to_string();
-    for needle in [path.to_str().unwrap(), "ObjectSize", "int (Int32)", "Utf8"] {
-        assert!(text.contains(needle), "{needle:?} not in {text}");
+    let (ctx, warning) = one_warning(&dir);
+    for needle in [path.to_str().unwrap(), "ObjectSize", "as int", "Utf8"] {
+        assert!(warning.contains(needle), "{needle:?} not in {warning}");
     }
+    assert_eq!(
+        table(&ctx, "DataSecurityEvents")
+            .await
+            .count()
+            .await
+            .unwrap(),
+        1
+    );
 }
 
-#[test]
-fn nested_dynamic_column_is_refused_with_a_hint() {
+#[tokio::test]
+async fn nested_dynamic_column_is_read_as_json_text() {
     let dir = scratch("nested");
-    let list = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1)])]);
+    let list =
+        ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1), Some(2)]), None]);
     let path = dir.join("DataSecurityBehaviors/part-0.parquet");
     write_parquet(
         &path,
         &batch(vec![("DeviceInfo", Arc::new(list) as ArrayRef)]),
     );
-    let text = expect_err(register_dir(&context(), &dir)).to_string();
-    assert!(
-        text.contains("DeviceInfo") && text.contains("dynamic"),
-        "{text}"
-    );
-    assert!(text.contains("JSON text"), "{text}");
+    let ctx = context();
+    register_dir(&ctx, &dir).unwrap();
+    let df = table(&ctx, "DataSecurityBehaviors").await;
+    let out = collect(df.select(vec![ident("DeviceInfo")]).unwrap()).await;
+    let values = out.column(0).as_string_view();
+    assert_eq!(values.value(0), "[1,2]");
+    assert!(values.is_null(1));
 }
 
 #[test]
@@ -261,7 +291,7 @@ fn text_file_named_parquet_names_the_file() {
 fn no_tables_lists_expected_and_unknown_names() {
     let dir = scratch("empty");
     std::fs::create_dir_all(dir.join("alerts")).unwrap();
-    std::fs::write(dir.join("alerts/x.parquet"), b"").unwrap();
+    std::fs::write(dir.join("alerts/readme.txt"), b"not an export").unwrap();
     std::fs::create_dir_all(dir.join("AlertEvidence")).unwrap(); // no files
     let err = expect_err(register_dir(&context(), &dir));
     let text = err.to_string();

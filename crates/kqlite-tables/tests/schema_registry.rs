@@ -20,10 +20,13 @@ fn registry_has_every_documented_table_and_the_alias() {
     let names = table_names();
     assert_eq!(
         names.len(),
-        67,
-        "66 documented tables + GraphAPIAuditEvents alias"
+        78,
+        "66 documented Defender tables + GraphAPIAuditEvents alias + 10 Sentinel tables \
+         + O365AuditRecords"
     );
     for t in [
+        "SigninLogs",
+        "OfficeActivity",
         "AlertInfo",
         "AlertEvidence",
         "DataSecurityBehaviors",

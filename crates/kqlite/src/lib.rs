@@ -143,13 +143,24 @@ impl Engine {
         }
     }
 
-    /// Registers every Defender table found under `dir`.
+    /// Registers every table found under `dir`.
     pub async fn attach(&mut self, dir: &Path) -> Result<Vec<RegisteredTable>, Error> {
+        self.attach_as(dir, None).await
+    }
+
+    /// Registers the files under `dir` as the table `name` when given (`--table NAME=PATH`),
+    /// else as the tables their names and folders say.
+    pub async fn attach_as(
+        &mut self,
+        dir: &Path,
+        name: Option<&str>,
+    ) -> Result<Vec<RegisteredTable>, Error> {
         // Object-store paths may not hold `..`: resolve the folder first.
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let options = kqlite_tables::RegisterOptions {
             strict: self.strict,
             export_zone: self.export_zone,
+            table: name.map(kqlite_tables::table_def_or_undocumented),
         };
         let (added, warnings) = kqlite_tables::register_dir_with_report(&self.ctx, &dir, options)?;
         self.warnings.extend(warnings);
@@ -179,6 +190,7 @@ impl Engine {
         table.rows += added.rows;
         table.sources.extend(added.sources.iter().cloned());
         table.never_null.retain(|c| added.never_null.contains(c));
+        table.dynamic.extend(added.dynamic.iter().cloned());
         if let Some(provider) = self.providers.get(&added.name) {
             table.schema = provider.schema();
         }
@@ -255,6 +267,7 @@ impl Engine {
         let query = kqlite_parser::parse_query(text)?;
         let options = PlanOptions {
             now: self.now.unwrap_or_else(wall_clock),
+            ingestion_time: text.contains("ingestion_time"),
         };
         Ok(kqlite_planner::plan_query(&query, self, &options)?)
     }
@@ -365,10 +378,15 @@ impl Catalog for Engine {
         let Some(schema) = self.providers.get(table).map(|p| p.schema()) else {
             return Vec::new();
         };
+        let found = self.tables.iter().filter(|t| t.name == table);
+        let found: Vec<&String> = found.flat_map(|t| &t.dynamic).collect();
         schema
             .fields()
             .iter()
-            .filter(|f| kqlite_tables::schema::kusto_type(table, f.name()) == Some("dynamic"))
+            .filter(|f| {
+                found.contains(&f.name())
+                    || kqlite_tables::schema::kusto_type(table, f.name()) == Some("dynamic")
+            })
             .map(|f| f.name().clone())
             .collect()
     }

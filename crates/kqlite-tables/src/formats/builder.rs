@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{RecordBatch, RecordBatchOptions};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::error::ArrowError;
 
@@ -124,7 +124,9 @@ impl TableBuilder {
             .iter_mut()
             .map(|c| c.builder.finish())
             .collect();
+        // A table whose records have no columns yet still has their rows.
+        let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
         self.rows = 0;
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+        RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), arrays, &options)
     }
 }

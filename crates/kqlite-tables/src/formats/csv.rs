@@ -53,17 +53,27 @@ impl Columns {
             *n += u64::from(!field.is_empty() && *field != "Invalid date");
         }
         for b in bad {
-            let slot = self.failed.entry(b.column.clone()).or_insert((0, b.reason.clone()));
+            let slot = self
+                .failed
+                .entry(b.column.clone())
+                .or_insert((0, b.reason.clone()));
             slot.0 += 1;
         }
     }
 
     /// The first column with values of which none could be read.
     fn unreadable(&self) -> Option<(&str, u64, &str)> {
-        self.names.iter().zip(&self.filled).find_map(|(name, &filled)| {
-            let (failed, reason) = self.failed.get(name)?;
-            (filled > 0 && *failed == filled).then_some((name.as_str(), filled, reason.as_str()))
-        })
+        self.names
+            .iter()
+            .zip(&self.filled)
+            .find_map(|(name, &filled)| {
+                let (failed, reason) = self.failed.get(name)?;
+                (filled > 0 && *failed == filled).then_some((
+                    name.as_str(),
+                    filled,
+                    reason.as_str(),
+                ))
+            })
     }
 }
 

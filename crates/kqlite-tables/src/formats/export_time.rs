@@ -117,9 +117,15 @@ mod tests {
     #[test]
     fn invalid_date_is_null_and_iso_keeps_its_zone() {
         let zone: ExportZone = "Asia/Tokyo".parse().unwrap();
-        assert_eq!(parse_export_time("Invalid date", zone), Some(TextTime::Null));
+        assert_eq!(
+            parse_export_time("Invalid date", zone),
+            Some(TextTime::Null)
+        );
         let iso = parse_export_time("2024-10-09T14:41:10.1234567Z", zone);
-        assert_eq!(iso, Some(TextTime::Absolute(ns("2024-10-09T14:41:10.1234567Z"))));
+        assert_eq!(
+            iso,
+            Some(TextTime::Absolute(ns("2024-10-09T14:41:10.1234567Z")))
+        );
         assert_eq!(parse_export_time("yesterday", zone), None);
         assert!("Mars/Olympus".parse::<ExportZone>().is_err());
     }

@@ -4,9 +4,11 @@
 //! [`RowSink`]: in memory for queries, partitioned Parquet for `import`.
 
 pub(crate) mod builder;
+mod capture;
 pub(crate) mod cell;
 mod csv;
 mod detect;
+mod documents;
 pub(crate) mod export_time;
 mod graph;
 mod stream;
@@ -147,6 +149,8 @@ pub(crate) fn read_file(
     };
     match format {
         Format::StreamJson => stream::read(reader, hint, ctx, sink),
+        Format::JsonRecords => documents::read(reader, hint, ctx, sink),
+        Format::EventHubsAvro => capture::read(reader, hint, ctx, sink),
         Format::GraphJson | Format::Csv => {
             // One table per file: the file or folder name must say which.
             let Some(def) = hint else {

@@ -11,7 +11,16 @@ use serde_json::{Map, Value};
 use super::cell::{datetime_of, Cell};
 use super::{cut_short, ReadCtx, RowSink};
 use crate::error::TableError;
-use crate::schema::{table_def_ignore_case, TableDef};
+use crate::schema::{table_def_ignore_case, table_def_or_undocumented, KustoType, TableDef};
+
+/// A table name KQL can write without quoting.
+fn is_kql_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
 use crate::warning::{Position, WarningKind};
 
 const CATEGORY_PREFIX: &str = "AdvancedHunting-";
@@ -53,18 +62,32 @@ fn record(
     ctx: &mut ReadCtx<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(), TableError> {
-    let value: Value = match serde_json::from_slice(text) {
-        Ok(value) => value,
+    match serde_json::from_slice(text) {
+        Ok(value) => record_value(value, at, hint, ctx, sink),
         Err(e) => {
             let message = format!("malformed JSON: {e}");
             ctx.warn(at, WarningKind::SkippedRow, message);
-            return Ok(());
+            Ok(())
         }
-    };
+    }
+}
+
+/// One record, as a streaming line or an element of a document of records, to its table.
+pub(crate) fn record_value(
+    value: Value,
+    at: Position,
+    hint: Option<&'static TableDef>,
+    ctx: &mut ReadCtx<'_>,
+    sink: &mut dyn RowSink,
+) -> Result<(), TableError> {
     let Value::Object(mut object) = value else {
         ctx.warn(at, WarningKind::SkippedRow, "not a JSON object");
         return Ok(());
     };
+    if object.is_empty() {
+        ctx.warn(at, WarningKind::SkippedRow, "an empty JSON object");
+        return Ok(());
+    }
     let def = match route(&object, hint) {
         Ok(def) => def,
         Err(message) => {
@@ -72,6 +95,7 @@ fn record(
             return Ok(());
         }
     };
+    let enveloped = object.contains_key("properties");
     let properties = match object.remove("properties") {
         Some(Value::Object(properties)) => properties,
         Some(_) => {
@@ -80,15 +104,36 @@ fn record(
         }
         None => object.clone(),
     };
-    let time = row_time(&properties).or_else(|| row_time_of(object.get("time")));
-    push(def, &properties, time, at, ctx, sink)
+    let time = row_time(&properties)
+        .or_else(|| row_time_of(object.get("time")))
+        .or_else(|| row_time_of(object.get("CreationTime")));
+    let builder = sink.builder(def, time)?;
+    let cells = properties
+        .iter()
+        .map(|(k, v)| (k.as_str(), Cell::Json(v), None));
+    // The envelope's `time`: when the record was published, Kusto's ingestion time.
+    let published = enveloped
+        .then(|| object.get("time"))
+        .flatten()
+        .map(|v| (INGESTION_TIME, Cell::Json(v), Some(KustoType::Datetime)));
+    let bad = builder.push_row(cells.chain(published));
+    ctx.bad_values(at, bad);
+    ctx.row_read();
+    Ok(())
 }
+
+/// The hidden column of when a row was ingested (the planner's `$IngestionTime`).
+const INGESTION_TIME: &str = "$IngestionTime";
 
 /// The table of a record: its category, else the file's table.
 fn route(
     object: &Map<String, Value>,
     hint: Option<&'static TableDef>,
 ) -> Result<&'static TableDef, String> {
+    // Before `Category`: an insider-risk alert record has one (`InsiderRiskManagement`).
+    if is_audit_record(object) {
+        return Ok(table_def_or_undocumented(AUDIT_TABLE));
+    }
     let category = object
         .get("category")
         .or_else(|| object.get("Category"))
@@ -102,7 +147,21 @@ fn route(
         .get(..CATEGORY_PREFIX.len())
         .filter(|p| p.eq_ignore_ascii_case(CATEGORY_PREFIX))
         .map_or(category, |_| &category[CATEGORY_PREFIX.len()..]);
-    table_def_ignore_case(name).ok_or_else(|| format!("category {category:?} names no known table"))
+    match table_def_ignore_case(name) {
+        Some(def) => Ok(def),
+        None if is_kql_name(name) => Ok(table_def_or_undocumented(name)),
+        None => Err(format!("category {category:?} is not a table name")),
+    }
+}
+
+/// The table of the Office 365 Management Activity API's audit records.
+const AUDIT_TABLE: &str = "O365AuditRecords";
+
+/// An audit record of the Office 365 Management Activity API (its common schema).
+fn is_audit_record(object: &Map<String, Value>) -> bool {
+    ["CreationTime", "RecordType", "Operation"]
+        .iter()
+        .all(|k| object.contains_key(*k))
 }
 
 fn row_time(properties: &Map<String, Value>) -> Option<i64> {
@@ -111,22 +170,4 @@ fn row_time(properties: &Map<String, Value>) -> Option<i64> {
 
 fn row_time_of(value: Option<&Value>) -> Option<i64> {
     datetime_of(Cell::Json(value?)).ok()
-}
-
-pub(crate) fn push(
-    def: &'static TableDef,
-    properties: &Map<String, Value>,
-    time: Option<i64>,
-    at: Position,
-    ctx: &mut ReadCtx<'_>,
-    sink: &mut dyn RowSink,
-) -> Result<(), TableError> {
-    let builder = sink.builder(def, time)?;
-    let cells = properties
-        .iter()
-        .map(|(k, v)| (k.as_str(), Cell::Json(v), None));
-    let bad = builder.push_row(cells);
-    ctx.bad_values(at, bad);
-    ctx.row_read();
-    Ok(())
 }
