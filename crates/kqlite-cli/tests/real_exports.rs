@@ -43,7 +43,7 @@ fn query(data: &[&Path], extra: &[&str], query: &str) -> (String, String) {
 
 /// A portal download: BOM, CRLF, US local times, `Invalid date`, booleans as 1/0.
 const PORTAL_CSV: &str =
-    "\u{feff}Timestamp,ActionType,IsAdminOperation,ISP,IPAddress,AccountObjectId\r\n\
+    "\u{feff}Timestamp,ActionType,IsAdminOperation,Isp,IPAddress,AccountObjectId\r\n\
 \"Oct 9, 2024 2:41:10 PM\",FileDownloaded,1,Contoso,10.0.0.1,u1\r\n\
 Invalid date,FileUploaded,0,Fabrikam,10.0.0.2,u2\r\n\
 \"Dec 31, 2024 11:59:59 PM\",FileDeleted,0,Contoso,10.0.0.3,\"u3\"\r\n";
@@ -60,11 +60,11 @@ fn portal_csv_dates_booleans_and_names_are_read() {
     let (out, err) = query(
         &[&dir],
         &[],
-        "CloudAppEvents | project Timestamp, ActionType, IsAdminOperation, Isp, IPAddress",
+        "CloudAppEvents | project Timestamp, ActionType, IsAdminOperation, ISP, IPAddress",
     );
     assert_eq!(
         out,
-        "Timestamp,ActionType,IsAdminOperation,Isp,IPAddress\n\
+        "Timestamp,ActionType,IsAdminOperation,ISP,IPAddress\n\
          2024-10-09T14:41:10Z,FileDownloaded,true,Contoso,10.0.0.1\n\
          ,FileUploaded,false,Fabrikam,10.0.0.2\n\
          2024-12-31T23:59:59Z,FileDeleted,false,Contoso,10.0.0.3\n"
@@ -74,13 +74,13 @@ fn portal_csv_dates_booleans_and_names_are_read() {
         "{err}"
     );
     assert!(!err.contains("warning:"), "{err}");
-    // One name, one column: `ISP` is the documented `Isp`.
+    // One name, one column: `Isp` is the service's `ISP`.
     let (schema, _) = query(
         &[&dir],
         &[],
         "CloudAppEvents | getschema | where ColumnName =~ 'isp' | project ColumnName",
     );
-    assert_eq!(schema, "ColumnName\nIsp\n");
+    assert_eq!(schema, "ColumnName\nISP\n");
 }
 
 #[test]

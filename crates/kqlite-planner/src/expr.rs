@@ -12,6 +12,7 @@ use kqlite_parser::{ast, BinaryOp, ExprKind, ListOp, Span, UnaryOp};
 
 use crate::binary::null_as;
 use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::functions::PACK_COLUMNS;
 use crate::kernels::{InCi, MatchOp, StringMatch};
 use crate::literals::scalar_of;
 use crate::names::resolve_column;
@@ -110,8 +111,9 @@ impl Planner<'_> {
                     pairs.push(ast::Spanned::new(ExprKind::Literal(key), span));
                     pairs.push(ast::Spanned::new(ExprKind::Name(column.clone()), span));
                 }
-                let bag_pack = ast::Spanned::new("bag_pack".to_string(), span);
-                self.call(&bag_pack, &pairs, schema, span)
+                // Every column, however many: not `bag_pack`, whose calls Kusto limits to 64 pairs.
+                let pack_columns = ast::Spanned::new(PACK_COLUMNS.to_string(), span);
+                self.call(&pack_columns, &pairs, schema, span)
             }
             "abs" if args.len() == 1 => {
                 let value = self.scalar(&args[0], schema)?;

@@ -9,9 +9,11 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::{provider_as_source, MemTable, ViewTable};
-use datafusion::logical_expr::LogicalPlanBuilder;
+use datafusion::functions::expr_fn::coalesce;
+use datafusion::logical_expr::{ident, Expr, LogicalPlanBuilder};
 
 use crate::error::TableError;
+use crate::schema::TableDef;
 
 /// `base`, then the columns of `batches` it lacks (first seen first). An extra
 /// column whose type differs between batches becomes a string column.
@@ -94,6 +96,45 @@ pub(crate) fn union_by_name(
     let right = LogicalPlanBuilder::scan(name, provider_as_source(b), None)?.build()?;
     let plan = LogicalPlanBuilder::scan(name, provider_as_source(a), None)?
         .union_by_name(right)?
+        .build()?;
+    Ok(Arc::new(ViewTable::new(plan, None)))
+}
+
+/// `provider` with every column the files spell otherwise than a documented one (`Isp` for
+/// `ISP`) folded into the documented column: `coalesce(ISP, Isp)` in its place, the other
+/// spelling gone. Unchanged when there is none.
+pub(crate) fn as_documented(
+    name: &str,
+    def: &TableDef,
+    provider: Arc<dyn TableProvider>,
+) -> Result<Arc<dyn TableProvider>, TableError> {
+    let schema = provider.schema();
+    let spelled = |field: &Field| {
+        let column = def.resolve(field.name())?;
+        (&column.name != field.name()).then(|| (column.name.clone(), field.name().clone()))
+    };
+    let others: Vec<(String, String)> = schema.fields().iter().filter_map(|f| spelled(f)).collect();
+    if others.is_empty() {
+        return Ok(provider);
+    }
+    let columns = schema
+        .fields()
+        .iter()
+        .filter(|f| spelled(f).is_none())
+        .map(|f| {
+            let documented = ident(f.name());
+            let variants = others
+                .iter()
+                .filter(|(d, _)| d == f.name())
+                .map(|(_, o)| ident(o));
+            let all: Vec<Expr> = std::iter::once(documented).chain(variants).collect();
+            match all.len() {
+                1 => all.into_iter().next().expect("one column"),
+                _ => coalesce(all).alias(f.name()),
+            }
+        });
+    let plan = LogicalPlanBuilder::scan(name, provider_as_source(provider), None)?
+        .project(columns)?
         .build()?;
     Ok(Arc::new(ViewTable::new(plan, None)))
 }

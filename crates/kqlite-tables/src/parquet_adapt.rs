@@ -26,13 +26,13 @@ use crate::warning::{Position, Warning, WarningKind};
 
 const BATCH_ROWS: usize = 16 * 1024;
 
-/// Whether a file's footer has a documented column under another spelling, or of a type
-/// that only a value-by-value conversion reads.
+/// Whether a file's footer has a documented column (under any spelling) of a type that
+/// only a value-by-value conversion reads. (A column only spelled otherwise is read as it
+/// is and renamed over the whole table: [`crate::memtable::as_documented`].)
 pub(crate) fn needs_adapting(def: &TableDef, facts: &FileFacts) -> bool {
     facts.schema.fields().iter().any(|found| {
-        def.resolve(found.name()).is_some_and(|column| {
-            &column.name != found.name() || !readable_as(column.kusto, found.data_type())
-        })
+        def.resolve(found.name())
+            .is_some_and(|column| !readable_as(column.kusto, found.data_type()))
     })
 }
 

@@ -19,7 +19,7 @@ use crate::formats::{ExportZone, Format};
 use crate::infer::infer_types;
 use crate::listing::{inspect, listing_table, Inspected};
 use crate::load::{load, Loaded, LoadedTable};
-use crate::memtable::{conform, mem_table, merge_schema, union, union_by_name};
+use crate::memtable::{as_documented, conform, mem_table, merge_schema, union, union_by_name};
 use crate::parquet_adapt::read_adapted;
 use crate::schema::{table_names, TableDef};
 use crate::warning::Warning;
@@ -216,6 +216,7 @@ fn build(
             inspected.bloom_filters,
             &inspected.footers,
         )?;
+        let provider = as_documented(&files.def.name, files.def, provider)?;
         let mut table = registered(files.def, &files, inspected.rows, provider.schema(), None);
         table.never_null = inspected.never_null;
         return Ok((table, provider));
@@ -231,6 +232,8 @@ fn build(
     let schema = listing.schema();
     let mem = mem_table(&schema, &memory.batches)?;
     let provider = union(&files.def.name, listing, mem)?;
+    let provider = as_documented(&files.def.name, files.def, provider)?;
+    let schema = provider.schema();
     let table = registered(files.def, &files, inspected.rows, schema, Some(&memory));
     Ok((table, provider))
 }

@@ -128,9 +128,9 @@ impl TableDef {
         self.columns.iter().find(|c| c.name == name)
     }
 
-    /// The documented column that `name` spells, exactly or else ignoring ASCII case: the
-    /// service writes `ISP`, `IPAddress`, `ThreadSubType` for the documented `Isp`,
-    /// `IpAddress`, `ThreadSubtype`, and one name must never become two columns.
+    /// The documented column that `name` spells, exactly or else ignoring ASCII case: files
+    /// spell some names otherwise (`Isp` for `ISP`, see [`SERVICE_SPELLINGS`]), and one name
+    /// must never become two columns.
     pub fn resolve(&self, name: &str) -> Option<&ColumnDef> {
         self.column(name).or_else(|| {
             self.columns
@@ -157,13 +157,33 @@ fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| parse_registry(&[SCHEMAS_JSON, SENTINEL_JSON, O365_JSON]))
 }
 
+/// Defender columns the documentation spells otherwise than the service's records and the
+/// hunts written against it (`| where ISP has ...`): the records' spelling is the name.
+const SERVICE_SPELLINGS: &[(&str, &str)] = &[
+    ("Isp", "ISP"),
+    ("IpAddress", "IPAddress"),
+    ("ThreadSubtype", "ThreadSubType"),
+];
+
+fn as_the_service_spells(column: &mut RawColumn) {
+    if let Some((_, spelled)) = SERVICE_SPELLINGS.iter().find(|(d, _)| *d == column.name) {
+        column.name = spelled.to_string();
+    }
+}
+
 /// Parses the embedded schema file. The file ships with the crate and a test
 /// parses it, so a failure here is a bug in the crate, not a user error.
 fn parse_registry(files: &[&str]) -> Registry {
     let mut raw: BTreeMap<String, Vec<RawColumn>> = BTreeMap::new();
-    for json in files {
-        let tables: BTreeMap<String, Vec<RawColumn>> =
+    for (i, json) in files.iter().enumerate() {
+        let mut tables: BTreeMap<String, Vec<RawColumn>> =
             serde_json::from_str(json).expect("embedded schema file is valid JSON");
+        if i == 0 {
+            tables
+                .values_mut()
+                .flatten()
+                .for_each(as_the_service_spells);
+        }
         raw.extend(tables);
     }
     let mut tables: Vec<TableDef> = raw.into_iter().map(table_from_raw).collect();

@@ -97,3 +97,35 @@ async fn foreign_types_and_spellings_are_converted_per_value() {
         warnings[0]
     );
 }
+
+#[tokio::test]
+async fn a_name_spelled_two_ways_is_one_column() {
+    let dir = scratch("spellings");
+    let older = batch(vec![("Isp", strings(&[Some("Contoso")]))]);
+    let newer = batch(vec![("ISP", strings(&[Some("Fabrikam")]))]);
+    write_parquet(&dir.join("CloudAppEvents").join("older.parquet"), &older);
+    write_parquet(&dir.join("CloudAppEvents").join("newer.parquet"), &newer);
+    let (ctx, warnings) = open(&dir);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let df = table(&ctx, "CloudAppEvents").await;
+    let names: Vec<&str> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.eq_ignore_ascii_case("isp"))
+            .count(),
+        1,
+        "{names:?}"
+    );
+    let df = df
+        .select(vec![ident("ISP")])
+        .unwrap()
+        .sort(vec![ident("ISP").sort(true, true)])
+        .unwrap();
+    assert_eq!(text_rows(&collect(df).await), vec!["Contoso", "Fabrikam"]);
+}

@@ -35,6 +35,9 @@ impl Planner<'_> {
             "pack" | "bag_pack" | "pack_dictionary" => {
                 self.lower_args(c, 2, 128).map(|a| pack(PackKind::Bag, a))
             }
+            super::PACK_COLUMNS => self
+                .lower_args(c, 0, usize::MAX)
+                .map(|a| pack(PackKind::Bag, a)),
             "gettype" => self.gettype(c),
             "array_sum" => self.row_kernel(c, (1, 1), &[], Real(a::sum)),
             "array_sort_asc" => self.row_kernel(c, (1, 2), &[], Dynamic(a::sort_asc)),

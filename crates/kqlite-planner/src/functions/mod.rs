@@ -21,6 +21,9 @@ use crate::kernels::rowwise::{self, RowFn};
 use crate::literals::string;
 use crate::planner::Planner;
 
+/// `pack_all()`'s own call: a bag of every column, not limited as `bag_pack` calls are.
+pub(crate) const PACK_COLUMNS: &str = "__kql_pack_columns";
+
 /// One call being lowered.
 pub(crate) struct Call<'a> {
     pub f: &'a str,
