@@ -66,6 +66,21 @@ pub struct Args {
     #[arg(long = "allow-externaldata", value_name = "DIR")]
     pub allow_externaldata: Vec<PathBuf>,
 
+    /// How long one query may run before it is cancelled (Kusto's servertimeout, 4m unless
+    /// set; `set servertimeout = ...;` in a query overrides it): 30s, 10m, 1h.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Return whole results: no cut at Kusto's 500,000 records or 64 MB (as `set
+    /// notruncation;` does for one query).
+    #[arg(long)]
+    pub notruncation: bool,
+
+    /// The memory all queries may hold (4G, 512M) before sorts and aggregations spill to
+    /// the temporary folder; three quarters of the machine's memory unless given.
+    #[arg(long = "memory-limit", value_name = "SIZE", value_parser = kqlite::limits::parse_size)]
+    pub memory_limit: Option<usize>,
+
     /// The KQL query.
     pub query: Option<String>,
 }
@@ -153,4 +168,21 @@ fn parse_table(text: &str) -> Result<(String, PathBuf), String> {
         ));
     }
     Ok((name.to_string(), PathBuf::from(path)))
+}
+
+/// A duration as Kusto writes a timespan: `30s`, `10m`, `1h`, `1d`, `500ms`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{text:?}: expected a duration such as 30s, 10m or 1h");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "ms" => return Ok(std::time::Duration::from_millis(n)),
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(bad()),
+    };
+    Ok(std::time::Duration::from_secs(seconds))
 }

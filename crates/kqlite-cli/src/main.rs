@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod import;
 mod repl;
+mod results;
 mod tables;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -13,7 +14,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
+use kqlite::limits::QueryLimits;
 use kqlite::Engine;
+use results::Stop;
 
 use args::{Args, Command};
 
@@ -121,24 +124,38 @@ async fn run(args: Args) -> Result<(), Failure> {
         return Ok(repl::run(engine, &args).await?);
     }
     let text = query_text(&args)?;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    for (offset, query) in queries(&args, &text) {
-        let started = Instant::now();
-        run_one(&engine, query, offset, &text, &args, &mut out).await?;
-        if args.timing {
-            out.flush()?;
-            eprintln!("timing: query {:.1} ms", millis(started));
+    tokio::select! {
+        outcome = run_batch(&engine, &args, &text) => outcome?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted");
+            std::process::exit(130);
         }
     }
-    out.flush()?;
     // The process ends here: freeing every table's footers one by one would only delay it.
     std::mem::forget(engine);
     Ok(())
 }
 
+/// Runs the queries of `text` one after the other, stopping at the first that fails.
+async fn run_batch(engine: &Engine, args: &Args, text: &str) -> Result<(), Failure> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for (offset, query) in queries(args, text) {
+        let started = Instant::now();
+        run_one(engine, query, offset, text, args, &mut out).await?;
+        if args.timing {
+            out.flush()?;
+            eprintln!("timing: query {:.1} ms", millis(started));
+        }
+    }
+    Ok(out.flush()?)
+}
+
 async fn open_engine(args: &Args) -> Result<Engine, Failure> {
-    let mut engine = Engine::with_env_settings().map_err(|e| {
+    let memory = args
+        .memory_limit
+        .unwrap_or_else(kqlite::limits::default_memory_limit);
+    let mut engine = Engine::with_memory_limit(memory).map_err(|e| {
         eprintln!("error: {e}");
         Failure::Query
     })?;
@@ -230,34 +247,61 @@ async fn run_one(
     args: &Args,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let outcome = if args.explain || args.analyze {
+    if args.explain || args.analyze {
         let plans = if args.explain {
             engine.explain(query).await
         } else {
             engine.analyze(query).await
         };
-        plans.map(|plan| out.write_all(plan.as_bytes()))
-    } else {
-        engine.run(query).await.map(|results| {
-            results
-                .iter()
-                .try_for_each(|r| kqlite::output::print(r, args.format.into(), out))
-        })
-    };
-    match outcome {
-        Ok(written) => Ok(written?),
-        Err(error) => {
+        return match plans {
+            Ok(plan) => Ok(out.write_all(plan.as_bytes())?),
+            Err(error) => Err(query_error(error, offset, whole, out)),
+        };
+    }
+    let limits = query_limits(args).with_sets_of(query);
+    match results::run(engine, query, limits, args.format.into(), out).await {
+        Ok(()) => Ok(()),
+        Err(Stop::Query(error)) => Err(query_error(error, offset, whole, out)),
+        Err(Stop::Io(e)) => Err(Failure::Io(e)),
+        Err(Stop::TimedOut(after)) => {
             let _ = out.flush();
-            // Spans are relative to the query; render against the whole file so that line
-            // numbers are the file's.
-            let error = error.shifted(offset);
-            eprint!("{}", error.render(whole));
-            if error.is_internal() {
-                eprintln!("note: this is a bug in kqlite; please report it with the query");
-            }
+            eprintln!(
+                "error: the query ran past its timeout of {} and was cancelled \
+                 (`set servertimeout = 1h;` or --timeout gives it longer)",
+                kqlite::output::format_timespan(after.as_nanos() as i64)
+            );
+            Err(Failure::Query)
+        }
+        Err(Stop::Truncated(reached)) => {
+            let _ = out.flush();
+            eprintln!("error: {reached}");
             Err(Failure::Query)
         }
     }
+}
+
+/// Reports a query's error, its spans placed in the whole text (a file's lines are the file's).
+fn query_error(error: kqlite::Error, offset: usize, whole: &str, out: &mut dyn Write) -> Failure {
+    let _ = out.flush();
+    let error = error.shifted(offset);
+    eprint!("{}", error.render(whole));
+    if error.is_internal() {
+        eprintln!("note: this is a bug in kqlite; please report it with the query");
+    }
+    Failure::Query
+}
+
+/// Kusto's limits, as the command line changes them.
+fn query_limits(args: &Args) -> QueryLimits {
+    let mut limits = QueryLimits::default();
+    if args.timeout.is_some() {
+        limits.timeout = args.timeout;
+    }
+    if args.notruncation {
+        limits.max_records = None;
+        limits.max_bytes = None;
+    }
+    limits
 }
 
 fn millis(since: Instant) -> f64 {

@@ -164,3 +164,84 @@ fn externaldata_reads_only_below_the_data_and_the_query_file() {
         r#"externaldata(x:string) [@"beside-the-query.txt"] with (format="txt") | count"#;
     assert_eq!(answers(relative), "Count\n2\n");
 }
+
+/// Runs `query` with extra arguments (no data).
+fn run_with(args: &[&str], query: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kqlite"))
+        .args(args)
+        .args(["--format", "csv", query])
+        .stdin(Stdio::null())
+        .output()
+        .expect("kqlite runs")
+}
+
+#[test]
+fn results_past_kustos_limits_are_cut_with_an_error() {
+    let output = run_with(&[], "range x from 1 to 500001 step 1");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stdout.lines().count(),
+        500_001,
+        "a header and 500,000 records"
+    );
+    assert!(stderr.contains("more than 500000 records"), "{stderr}");
+    let whole = run_with(&[], "set notruncation; range x from 1 to 500001 step 1");
+    assert_eq!(whole.status.code(), Some(0));
+    assert_eq!(
+        whole.stdout.iter().filter(|&&b| b == b'\n').count(),
+        500_002
+    );
+    let three = run_with(
+        &[],
+        "set truncationmaxrecords = 3; range x from 1 to 5 step 1",
+    );
+    assert_eq!(String::from_utf8_lossy(&three.stdout), "x\n1\n2\n3\n");
+    assert_eq!(three.status.code(), Some(1));
+}
+
+#[test]
+fn a_query_past_its_timeout_is_cancelled() {
+    let slow = "range x from 1 to 10000000000 step 1 | summarize count() by x % 7";
+    let started = std::time::Instant::now();
+    let output = run_with(&["--timeout", "1s"], slow);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("ran past its timeout of 00:00:01"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let set = run_with(&[], &format!("set servertimeout = 1s; {slow}"));
+    assert!(String::from_utf8_lossy(&set.stderr).contains("timeout"));
+}
+
+#[test]
+fn ctrl_c_stops_a_query_with_exit_code_130() {
+    let child = Command::new(env!("CARGO_BIN_EXE_kqlite"))
+        .args(["range x from 1 to 10000000000 step 1 | summarize count() by x % 7"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kqlite starts");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
+}
+
+#[test]
+fn a_sort_larger_than_the_memory_limit_spills() {
+    // About 100 MB of rows sorted within 64 MB.
+    let sort = "range x from 1 to 3000000 step 1 | extend s = strcat('k', x) \
+                | sort by s desc | extend rn = row_number() | where rn == 3000000 | project s";
+    let output = run_with(&["--memory-limit", "64M"], sort);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "s\nk1\n");
+}

@@ -128,6 +128,17 @@ impl TableDef {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The column that says when a row happened (`Timestamp` in Defender, `TimeGenerated` in
+    /// Log Analytics, `CreationTime` in Office 365 audit): what imports partition by day.
+    pub fn time_column(&self) -> Option<&str> {
+        ["Timestamp", "TimeGenerated", "CreationTime"]
+            .into_iter()
+            .find(|name| {
+                self.column(name)
+                    .is_some_and(|c| c.kusto == KustoType::Datetime)
+            })
+    }
+
     /// The documented column that `name` spells, exactly or else ignoring ASCII case: files
     /// spell some names otherwise (`Isp` for `ISP`, see [`SERVICE_SPELLINGS`]), and one name
     /// must never become two columns.

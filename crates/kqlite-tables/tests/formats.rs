@@ -308,3 +308,30 @@ async fn links_and_folders_are_read_once_or_reported() {
         .filter(|w| w.contains("through a symbolic link"));
     assert_eq!(links.count(), 2, "{reported:?}");
 }
+
+/// A line too long to be a record (a decompression bomb) is skipped as it is read, never
+/// held: the records around it are kept.
+#[tokio::test]
+async fn a_line_longer_than_a_record_may_be_is_skipped() {
+    use flate2::{write::GzEncoder, Compression};
+    let dir = scratch("fmt-long-line");
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gz.write_all(GOOD.as_bytes()).unwrap();
+    gz.write_all(b"\n{\"x\":\"").unwrap();
+    let chunk = vec![b'A'; 1 << 20];
+    for _ in 0..65 {
+        gz.write_all(&chunk).unwrap();
+    }
+    gz.write_all(b"\"}\n").unwrap();
+    gz.write_all(GOOD.as_bytes()).unwrap();
+    std::fs::write(dir.join("PT1H.json.gz"), gz.finish().unwrap()).unwrap();
+    let (ctx, warnings) = open(&dir);
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 2);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].position, Position::Line(2));
+    assert!(
+        warnings[0].message.contains("longer than"),
+        "{}",
+        warnings[0]
+    );
+}

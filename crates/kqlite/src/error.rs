@@ -76,7 +76,9 @@ fn execution_message(e: &DataFusionError) -> String {
         return format!("internal error, a bug in kqlite: {message}");
     }
     if let DataFusionError::ResourcesExhausted(message) = root {
-        return format!("the query needs more memory than it may use: {message}");
+        return format!(
+            "the query needs more memory than it may use (--memory-limit gives it more): {message}"
+        );
     }
     let mut text = root.strip_backtrace();
     for prefix in [

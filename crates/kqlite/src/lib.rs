@@ -6,6 +6,7 @@
 pub mod diagnostic;
 mod error;
 mod external;
+pub mod limits;
 pub mod output;
 
 use std::collections::HashMap;
@@ -116,14 +117,35 @@ impl Engine {
     }
 
     /// An engine whose DataFusion settings the `DATAFUSION_*` environment variables override
-    /// (see [`kqlite_tables::session_config_with_env`]); an invalid value is an error.
+    /// (see [`kqlite_tables::session_config_with_env`]); an invalid value is an error. Its
+    /// queries share [`limits::default_memory_limit`] bytes.
     pub fn with_env_settings() -> Result<Self, Error> {
-        Ok(Self::with_config(kqlite_tables::session_config_with_env()?))
+        Self::with_memory_limit(limits::default_memory_limit())
+    }
+
+    /// [`Engine::with_env_settings`] whose queries share `bytes` of memory: past it, sorts,
+    /// aggregations and joins that can spill write to the temporary folder, and an operator
+    /// that cannot fails with an error instead of exhausting the machine.
+    pub fn with_memory_limit(bytes: usize) -> Result<Self, Error> {
+        let config = kqlite_tables::session_config_with_env()?;
+        let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+            .with_memory_limit(bytes, 1.0)
+            .build_arc()?;
+        Ok(Self::with_config_and_runtime(config, runtime))
     }
 
     fn with_config(config: datafusion::prelude::SessionConfig) -> Self {
+        let runtime = Arc::new(datafusion::execution::runtime_env::RuntimeEnv::default());
+        Self::with_config_and_runtime(config, runtime)
+    }
+
+    fn with_config_and_runtime(
+        config: datafusion::prelude::SessionConfig,
+        runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>,
+    ) -> Self {
         let state = datafusion::execution::SessionStateBuilder::new()
             .with_config(config)
+            .with_runtime_env(runtime)
             .with_default_features()
             .with_optimizer_rules(logical_rules())
             .with_physical_optimizer_rules(physical_rules())
@@ -282,6 +304,16 @@ impl Engine {
             results.push(QueryResult { schema, batches });
         }
         Ok(results)
+    }
+
+    /// The result of `plan` as a stream of batches, produced as they are read.
+    pub async fn stream(
+        &self,
+        plan: LogicalPlan,
+    ) -> Result<datafusion::execution::SendableRecordBatchStream, Error> {
+        Ok(DataFrame::new(self.ctx.state(), plan)
+            .execute_stream()
+            .await?)
     }
 
     /// The logical and physical plans of each statement, as text.

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, StringArray};
-use arrow::datatypes::{DataType, DurationNanosecondType, Field, Schema, TimeUnit};
+use arrow::datatypes::{DataType, DurationNanosecondType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::FormatOptions;
@@ -28,14 +28,78 @@ const DATETIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.fZ";
 
 /// Writes `result` in `format`. Write errors keep their kind (a closed pipe stays `BrokenPipe`).
 pub fn print(result: &QueryResult, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    print_with(result, format, true, out)
+}
+
+/// [`print`], with the CSV header row or not.
+fn print_with(
+    result: &QueryResult,
+    format: Format,
+    header: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut tracked = Tracked {
         inner: out,
         failure: None,
     };
-    let written = print_to(result, format, &mut tracked);
+    let written = print_to(result, format, header, &mut tracked);
     match (written, tracked.failure) {
         (Err(_), Some(kind)) => Err(std::io::Error::from(kind)),
         (written, _) => written,
+    }
+}
+
+/// A result written as its batches arrive: CSV and NDJSON row by row; a table (whose
+/// column widths need every row) and a JSON array are written whole by [`ResultWriter::finish`].
+pub struct ResultWriter {
+    format: Format,
+    schema: SchemaRef,
+    held: Vec<RecordBatch>,
+    header_written: bool,
+}
+
+impl ResultWriter {
+    pub fn new(format: Format, schema: SchemaRef) -> ResultWriter {
+        ResultWriter {
+            format,
+            schema,
+            held: Vec::new(),
+            header_written: false,
+        }
+    }
+
+    /// Writes `batch` now, or holds it for [`ResultWriter::finish`].
+    pub fn write(&mut self, batch: &RecordBatch, out: &mut dyn Write) -> std::io::Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        match self.format {
+            Format::Csv | Format::Ndjson => {
+                let result = QueryResult {
+                    schema: Arc::clone(&self.schema),
+                    batches: vec![batch.clone()],
+                };
+                let header = !self.header_written;
+                self.header_written = true;
+                print_with(&result, self.format, header, out)
+            }
+            Format::Table | Format::Json => {
+                self.held.push(batch.clone());
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes what is held, or the header of an empty result.
+    pub fn finish(self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.header_written {
+            return Ok(());
+        }
+        let result = QueryResult {
+            schema: self.schema,
+            batches: self.held,
+        };
+        print(&result, self.format, out)
     }
 }
 
@@ -90,7 +154,12 @@ impl Write for Tracked<'_> {
     }
 }
 
-fn print_to(result: &QueryResult, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+fn print_to(
+    result: &QueryResult,
+    format: Format,
+    header: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let as_text = |b: &RecordBatch| {
         let b = kusto_text_columns(b)?;
         if matches!(format, Format::Json | Format::Ndjson) {
@@ -107,7 +176,7 @@ fn print_to(result: &QueryResult, format: Format, out: &mut dyn Write) -> std::i
         .map_err(std::io::Error::other)?;
     match format {
         Format::Table => table(&result.schema, &batches, out),
-        Format::Csv => csv(&batches, &result.schema, out),
+        Format::Csv => csv(&batches, &result.schema, header, out),
         Format::Json => json(&batches, out, true),
         Format::Ndjson => json(&batches, out, false),
     }
@@ -129,13 +198,18 @@ fn table(schema: &Schema, batches: &[RecordBatch], out: &mut dyn Write) -> std::
     writeln!(out, "({rows} row{})", if rows == 1 { "" } else { "s" })
 }
 
-fn csv(batches: &[RecordBatch], schema: &Schema, out: &mut dyn Write) -> std::io::Result<()> {
+fn csv(
+    batches: &[RecordBatch],
+    schema: &Schema,
+    header: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     if batches.is_empty() {
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         return writeln!(out, "{}", names.join(","));
     }
     let mut writer = arrow::csv::WriterBuilder::new()
-        .with_header(true)
+        .with_header(header)
         .with_timestamp_tz_format(DATETIME_FORMAT.to_string())
         .with_timestamp_format(DATETIME_FORMAT.to_string())
         .build(out);

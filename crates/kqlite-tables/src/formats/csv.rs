@@ -40,7 +40,9 @@ impl Columns {
             .map(|h| documented(h).map_or_else(|| h.clone(), |c| c.name.clone()))
             .collect();
         Columns {
-            time_index: names.iter().position(|h| h == "Timestamp"),
+            time_index: def
+                .time_column()
+                .and_then(|t| names.iter().position(|h| h == t)),
             filled: vec![0; names.len()],
             failed: HashMap::new(),
             datetime,

@@ -2,7 +2,10 @@
 //! Management Activity API's content blobs) or `{"records": [{...}, ...]}` (Azure Monitor's
 //! blobs, Event Hubs bodies). Each record goes where a streaming line would go.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
+
+/// The largest document read (once decompressed): it is held whole while it is read.
+const MAX_DOCUMENT: u64 = 1 << 30;
 
 use serde_json::Value;
 
@@ -18,8 +21,14 @@ pub(crate) fn read(
     ctx: &mut ReadCtx<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(), TableError> {
-    let document: Value = match serde_json::from_reader(reader) {
+    let mut limited = reader.take(MAX_DOCUMENT);
+    let document: Value = match serde_json::from_reader(&mut limited) {
         Ok(document) => document,
+        Err(_) if limited.limit() == 0 => {
+            let message = format!("a document larger than {MAX_DOCUMENT} bytes is not read");
+            ctx.warn(Position::File, WarningKind::FailedFile, message);
+            return Ok(());
+        }
         Err(e) => {
             let at = Position::Line(e.line() as u64);
             let kind = match e.is_io() || e.is_eof() {

@@ -35,9 +35,17 @@ pub(crate) fn read(
     let mut line = 0u64;
     loop {
         buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(_) => line += 1,
+        match read_line(&mut reader, &mut buf) {
+            Ok(Line::End) => return Ok(()),
+            Ok(Line::Read) => line += 1,
+            Ok(Line::TooLong(bytes)) => {
+                line += 1;
+                let message = format!(
+                    "a line of {bytes} bytes, longer than the {MAX_LINE} a record may take"
+                );
+                ctx.warn(Position::Line(line), WarningKind::SkippedRow, message);
+                continue;
+            }
             Err(e) => {
                 cut_short(ctx, Position::Line(line + 1), &e);
                 return Ok(());
@@ -52,6 +60,52 @@ pub(crate) fn read(
             continue;
         }
         record(text, Position::Line(line), hint, ctx, sink)?;
+    }
+}
+
+/// The longest line read as a record: a longer one (a decompression bomb, a file that is
+/// not JSON lines) is skipped as it is read, never held.
+const MAX_LINE: usize = 64 << 20;
+
+enum Line {
+    End,
+    Read,
+    /// Skipped: its length in bytes.
+    TooLong(u64),
+}
+
+/// Reads one line into `buf` (with its `\n`), unless it is longer than [`MAX_LINE`].
+fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<Line> {
+    let mut skipped = 0u64;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            let read = !buf.is_empty() || skipped > 0;
+            return Ok(match (read, skipped) {
+                (false, _) => Line::End,
+                (true, 0) => Line::Read,
+                (true, n) => Line::TooLong(n),
+            });
+        }
+        let (chunk, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let n = chunk.len();
+        if skipped == 0 && buf.len() + n <= MAX_LINE {
+            buf.extend_from_slice(chunk);
+        } else {
+            skipped += (buf.len() + n) as u64;
+            buf.clear();
+        }
+        reader.consume(n);
+        if done {
+            return Ok(if skipped > 0 {
+                Line::TooLong(skipped)
+            } else {
+                Line::Read
+            });
+        }
     }
 }
 
@@ -104,9 +158,10 @@ pub(crate) fn record_value(
         }
         None => object.clone(),
     };
-    let time = row_time(&properties)
-        .or_else(|| row_time_of(object.get("time")))
-        .or_else(|| row_time_of(object.get("CreationTime")));
+    let time = def
+        .time_column()
+        .and_then(|c| row_time_of(properties.get(c)))
+        .or_else(|| row_time_of(object.get("time")));
     let builder = sink.builder(def, time)?;
     let cells = properties
         .iter()
@@ -162,10 +217,6 @@ fn is_audit_record(object: &Map<String, Value>) -> bool {
     ["CreationTime", "RecordType", "Operation"]
         .iter()
         .all(|k| object.contains_key(*k))
-}
-
-fn row_time(properties: &Map<String, Value>) -> Option<i64> {
-    row_time_of(properties.get("Timestamp"))
 }
 
 fn row_time_of(value: Option<&Value>) -> Option<i64> {

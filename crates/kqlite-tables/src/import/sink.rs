@@ -65,7 +65,7 @@ impl<'a> ImportSink<'a> {
         def: &'static TableDef,
         batch: RecordBatch,
     ) -> Result<(), TableError> {
-        for (day, part) in split_by_day(&batch)? {
+        for (day, part) in split_by_day(def, &batch)? {
             let key = self.key(def, day)?;
             let slot = self.slots.get_mut(&key).expect("key() made the slot");
             let part_rows = part.num_rows();
@@ -156,10 +156,10 @@ impl RowSink for ImportSink<'_> {
     }
 }
 
-/// The day a row goes to: None for tables without `Timestamp`; `Some(i64::MIN)`
-/// for rows whose `Timestamp` is null.
+/// The day a row goes to: None for tables without a time column; `Some(i64::MIN)`
+/// for rows whose time is null.
 fn day_of(def: &TableDef, time: Option<i64>) -> Option<i64> {
-    def.column("Timestamp")?;
+    def.time_column()?;
     Some(time.map_or(i64::MIN, |t| t.div_euclid(NANOS_PER_DAY)))
 }
 
@@ -172,7 +172,7 @@ fn partition_dir(out: &Path, def: &TableDef, day: Option<i64>) -> PathBuf {
     }
 }
 
-/// The batches as one, in one schema, sorted by `Timestamp` (nulls last).
+/// The batches as one, in one schema, sorted by their time (nulls last).
 fn sorted(def: &TableDef, batches: &[RecordBatch]) -> Result<RecordBatch, TableError> {
     let schema = merge_schema(&def.schema, batches);
     let conformed = batches
@@ -180,7 +180,7 @@ fn sorted(def: &TableDef, batches: &[RecordBatch]) -> Result<RecordBatch, TableE
         .map(|b| conform(b, &schema))
         .collect::<Result<Vec<_>, _>>()?;
     let batch = concat_batches(&schema, &conformed).map_err(TableError::from_arrow)?;
-    let Some(time) = batch.column_by_name("Timestamp") else {
+    let Some(time) = def.time_column().and_then(|c| batch.column_by_name(c)) else {
         return Ok(batch);
     };
     let indices = sort_to_indices(time, None, None).map_err(TableError::from_arrow)?;
@@ -189,10 +189,13 @@ fn sorted(def: &TableDef, batches: &[RecordBatch]) -> Result<RecordBatch, TableE
 
 /// Rows of `batch` grouped by the day of their `Timestamp` (None when the
 /// table has none), in order of first appearance.
-fn split_by_day(batch: &RecordBatch) -> Result<Vec<(Option<i64>, RecordBatch)>, TableError> {
+fn split_by_day(
+    def: &TableDef,
+    batch: &RecordBatch,
+) -> Result<Vec<(Option<i64>, RecordBatch)>, TableError> {
     use datafusion::arrow::array::{Array, AsArray, UInt32Array};
     use datafusion::arrow::datatypes::TimestampNanosecondType;
-    let Some(time) = batch.column_by_name("Timestamp") else {
+    let Some(time) = def.time_column().and_then(|c| batch.column_by_name(c)) else {
         return Ok(vec![(None, batch.clone())]);
     };
     let time = time.as_primitive::<TimestampNanosecondType>();

@@ -1,0 +1,142 @@
+//! Running one query in batch mode: each statement's rows written as they arrive (CSV and
+//! NDJSON; a table and a JSON array need every row first), within Kusto's limits: the
+//! query stops at its `servertimeout`, and a result past `truncationmaxrecords` rows or
+//! `truncationmaxsize` bytes is cut there with an error, as Kusto does.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use datafusion::arrow::array::RecordBatch;
+use futures::StreamExt;
+use kqlite::limits::QueryLimits;
+use kqlite::output::{Format, ResultWriter};
+use kqlite::Engine;
+
+/// Why a query stopped before its end.
+pub enum Stop {
+    Query(kqlite::Error),
+    Io(io::Error),
+    TimedOut(Duration),
+    /// The result reached a limit: what was reached, and how much was written.
+    Truncated(String),
+}
+
+impl From<kqlite::Error> for Stop {
+    fn from(e: kqlite::Error) -> Self {
+        Stop::Query(e)
+    }
+}
+
+impl From<io::Error> for Stop {
+    fn from(e: io::Error) -> Self {
+        Stop::Io(e)
+    }
+}
+
+/// Runs `query` within `limits`, writing each statement's result to `out`.
+pub async fn run(
+    engine: &Engine,
+    query: &str,
+    limits: QueryLimits,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), Stop> {
+    let work = statements(engine, query, limits, format, out);
+    match limits.timeout {
+        Some(timeout) => tokio::time::timeout(timeout, work)
+            .await
+            .unwrap_or(Err(Stop::TimedOut(timeout))),
+        None => work.await,
+    }
+}
+
+async fn statements(
+    engine: &Engine,
+    query: &str,
+    limits: QueryLimits,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), Stop> {
+    for plan in engine.plan(query)? {
+        let mut stream = engine.stream(plan).await?;
+        let mut writer = ResultWriter::new(format, stream.schema());
+        let mut out = Counted {
+            inner: &mut *out,
+            bytes: 0,
+        };
+        let mut budget = Budget::new(limits);
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(kqlite::Error::from)?;
+            let (kept, reached) = budget.take(&batch, out.bytes);
+            writer.write(&kept, &mut out)?;
+            if let Some(reached) = reached {
+                writer.finish(&mut out)?;
+                out.flush()?;
+                return Err(Stop::Truncated(reached));
+            }
+        }
+        writer.finish(&mut out)?;
+    }
+    Ok(())
+}
+
+/// A writer that counts the bytes written through it.
+struct Counted<'a> {
+    inner: &'a mut dyn Write,
+    bytes: u64,
+}
+
+impl Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// What of a result may still be returned.
+struct Budget {
+    limits: QueryLimits,
+    records: u64,
+}
+
+impl Budget {
+    fn new(limits: QueryLimits) -> Budget {
+        Budget { limits, records: 0 }
+    }
+
+    /// The part of `batch` within the limits, given the bytes written so far (the size
+    /// limit is on the text written; a table or a JSON array is written whole at its end),
+    /// and the limit it reached, if any.
+    fn take(&mut self, batch: &RecordBatch, written: u64) -> (RecordBatch, Option<String>) {
+        if let Some(max) = self.limits.max_bytes.filter(|max| written > *max) {
+            let reached = format!(
+                "the result is larger than {max} bytes, Kusto's truncationmaxsize: the first \
+                 {} records were written (`set notruncation;` before the query returns them \
+                 all)",
+                self.records
+            );
+            return (batch.slice(0, 0), Some(reached));
+        }
+        let rows = batch.num_rows() as u64;
+        if let Some(max) = self
+            .limits
+            .max_records
+            .filter(|max| self.records + rows > *max)
+        {
+            let kept = batch.slice(0, (max - self.records) as usize);
+            let reached = format!(
+                "the result has more than {max} records, Kusto's truncationmaxrecords: the \
+                 first {max} were written (`set notruncation;` before the query returns them \
+                 all, `set truncationmaxrecords = N;` changes the limit)"
+            );
+            return (kept, Some(reached));
+        }
+        self.records += rows;
+        (batch.clone(), None)
+    }
+}
