@@ -58,7 +58,7 @@ async fn statements(
     out: &mut dyn Write,
 ) -> Result<(), Stop> {
     for plan in engine.plan(query)? {
-        let mut stream = engine.stream(plan).await?;
+        let mut stream = engine.stream(plan.clone()).await?;
         let mut writer = ResultWriter::new(format, stream.schema());
         let mut out = Counted {
             inner: &mut *out,
@@ -66,7 +66,7 @@ async fn statements(
         };
         let mut budget = Budget::new(limits);
         while let Some(batch) = stream.next().await {
-            let batch = batch.map_err(kqlite::Error::from)?;
+            let batch = batch.map_err(|e| engine.failure(&plan, e))?;
             let (kept, reached) = budget.take(&batch, out.bytes);
             writer.write(&kept, &mut out)?;
             if let Some(reached) = reached {

@@ -164,3 +164,39 @@ fn two_folders_holding_one_table_are_one_table() {
     assert_eq!(rows[0].split_whitespace().nth(1), Some("2"), "{listing}");
     assert_eq!(listing.lines().count(), 3, "{listing}"); // header, CSV, streaming JSON
 }
+
+#[test]
+fn damaged_parquet_is_an_error_naming_the_file() {
+    let dir = scratch("damaged");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/sample/DataSecurityEvents/part-0000.parquet");
+    let mut bytes = std::fs::read(sample).unwrap();
+    let start = bytes.len() / 3;
+    for i in (start..start + 4000).step_by(7) {
+        bytes[i] ^= 0x5A;
+    }
+    let damaged = dir.join("DataSecurityEvents.parquet");
+    write(&damaged, &bytes);
+    let output = kqlite(&[
+        "--data",
+        dir.to_str().unwrap(),
+        "--format",
+        "csv",
+        "DataSecurityEvents",
+    ]);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains(damaged.to_str().unwrap()), "{err}");
+}
+
+#[test]
+fn a_blank_csv_file_is_named_in_a_warning() {
+    let dir = scratch("blank");
+    write(&dir.join("AlertInfo.csv"), b"\n\n\n");
+    let output = kqlite(&["--data", dir.to_str().unwrap(), "print 1"]);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("AlertInfo.csv:1: file not read: no header row"),
+        "{err}"
+    );
+}

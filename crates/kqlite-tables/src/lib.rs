@@ -31,6 +31,7 @@ pub mod generate;
 pub mod import;
 mod infer;
 mod listing;
+pub use listing::read_whole_file;
 mod load;
 mod memtable;
 mod parquet_adapt;

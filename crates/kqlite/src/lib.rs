@@ -298,12 +298,37 @@ impl Engine {
     pub async fn run(&self, text: &str) -> Result<Vec<QueryResult>, Error> {
         let mut results = Vec::new();
         for plan in self.plan(text)? {
-            let frame = DataFrame::new(self.ctx.state(), plan);
+            let frame = DataFrame::new(self.ctx.state(), plan.clone());
             let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-            let batches = frame.collect().await?;
+            let batches = frame.collect().await.map_err(|e| self.failure(&plan, e))?;
             results.push(QueryResult { schema, batches });
         }
         Ok(results)
+    }
+
+    /// `error`, met running `plan`, in the user's terms: a Parquet read error names the file
+    /// that holds the damage (found by reading the files of the tables `plan` scans).
+    pub fn failure(&self, plan: &LogicalPlan, error: datafusion::error::DataFusionError) -> Error {
+        let parquet = matches!(
+            error.find_root(),
+            datafusion::error::DataFusionError::ParquetError(_)
+        ) || error.to_string().contains("Parquet");
+        if !parquet {
+            return error.into();
+        }
+        let scanned = scanned_tables(plan);
+        let files = self
+            .tables
+            .iter()
+            .filter(|t| scanned.iter().any(|s| s.eq_ignore_ascii_case(&t.name)))
+            .flat_map(|t| &t.files)
+            .filter(|f| f.extension().is_some_and(|e| e == "parquet"));
+        for file in files {
+            if let Err(damaged) = kqlite_tables::read_whole_file(file) {
+                return damaged.into();
+            }
+        }
+        error.into()
     }
 
     /// The result of `plan` as a stream of batches, produced as they are read.
@@ -422,6 +447,19 @@ impl Catalog for Engine {
             .map(|f| f.name().clone())
             .collect()
     }
+}
+
+/// The names of the tables `plan` reads (as its scans spell them: lower case).
+fn scanned_tables(plan: &LogicalPlan) -> Vec<String> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut names = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            names.push(scan.table_name.table().to_string());
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    names
 }
 
 fn wall_clock() -> i64 {

@@ -93,6 +93,11 @@ pub(crate) fn read(
         .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(reader);
     let mut columns = match csv.byte_headers() {
+        Ok(header) if header_names(header).iter().all(String::is_empty) => {
+            let message = "no header row: the file is empty or blank";
+            ctx.warn(Position::Line(1), WarningKind::FailedFile, message);
+            return Ok(());
+        }
         Ok(header) => Columns::new(def, header_names(header)),
         Err(e) => {
             ctx.warn(Position::Line(1), WarningKind::FailedFile, e.to_string());
