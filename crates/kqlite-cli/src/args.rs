@@ -81,6 +81,18 @@ pub struct Args {
     #[arg(long = "memory-limit", value_name = "SIZE", value_parser = kqlite::limits::parse_size)]
     pub memory_limit: Option<usize>,
 
+    /// Append one entry per query run to FILE: time, user, query, tables read with their
+    /// files' fingerprints, rows, a hash of the output; chained so that `kqlite audit verify`
+    /// finds any entry edited or removed.
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+
+    /// Write an evidence package to DIR (a new folder): the query, its clock, the SHA-256 of
+    /// every input file, each result as CSV and Parquet, and a manifest that `kqlite evidence
+    /// verify DIR` checks. Results in it are whole (no truncation).
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Option<PathBuf>,
+
     /// The KQL query.
     pub query: Option<String>,
 }
@@ -120,6 +132,16 @@ pub enum Command {
         #[arg(long = "export-tz", value_name = "ZONE", allow_hyphen_values = true)]
         export_tz: Option<ExportZone>,
     },
+    /// Evidence packages (`--evidence DIR`).
+    Evidence {
+        #[command(subcommand)]
+        action: EvidenceAction,
+    },
+    /// The audit log (`--audit FILE`).
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// List the tables found under the export folders, with row counts and sources.
     Tables {
         /// A folder (or file) of exports; may be given more than once.
@@ -131,6 +153,25 @@ pub enum Command {
         /// The time zone of datetimes written without one (the portal's CSV).
         #[arg(long = "export-tz", value_name = "ZONE", allow_hyphen_values = true)]
         export_tz: Option<ExportZone>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditAction {
+    /// Check that no entry of an audit log was edited, removed or moved.
+    Verify {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EvidenceAction {
+    /// Re-hash an evidence package's inputs and results, run its query again over the same
+    /// data at the same clock, and confirm the same results.
+    Verify {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 

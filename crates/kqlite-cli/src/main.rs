@@ -2,7 +2,9 @@
 //! (0 success, 1 query or data error, 2 usage error). A closed output pipe is success.
 
 mod args;
+mod audit;
 mod check;
+mod evidence;
 mod import;
 mod repl;
 mod results;
@@ -17,6 +19,7 @@ use clap::Parser;
 use kqlite::limits::QueryLimits;
 use kqlite::Engine;
 use results::Stop;
+use sha2::Digest;
 
 use args::{Args, Command};
 
@@ -60,6 +63,12 @@ fn run_main() -> ExitCode {
     if let Some(Command::Check { paths }) = &args.command {
         return check::run(paths);
     }
+    if let Some(Command::Audit {
+        action: args::AuditAction::Verify { file },
+    }) = &args.command
+    {
+        return verify_audit(file);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(WORKER_STACK_BYTES)
@@ -71,6 +80,20 @@ fn run_main() -> ExitCode {
     match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => report(failure),
+    }
+}
+
+/// `kqlite audit verify FILE`: exit 0 when every entry is intact and chained.
+fn verify_audit(file: &Path) -> ExitCode {
+    match audit::verify(file) {
+        Ok(entries) => {
+            println!("{}: {entries} entries, intact", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(problem) => {
+            eprintln!("error: {problem}");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -103,6 +126,23 @@ async fn run(args: Args) -> Result<(), Failure> {
         return import::run(sources, to, *strict, export_tz.unwrap_or_default())
             .then_some(())
             .ok_or(Failure::Query);
+    }
+    if let Some(Command::Evidence {
+        action: args::EvidenceAction::Verify { dir },
+    }) = &args.command
+    {
+        return match evidence::verify(dir).await {
+            Ok(results) => {
+                println!("{}: inputs and {results} result(s) verified", dir.display());
+                Ok(())
+            }
+            Err(differences) => {
+                for d in differences {
+                    eprintln!("error: {d}");
+                }
+                Err(Failure::Query)
+            }
+        };
     }
     if let Some(Command::Tables {
         data,
@@ -140,15 +180,65 @@ async fn run(args: Args) -> Result<(), Failure> {
 async fn run_batch(engine: &Engine, args: &Args, text: &str) -> Result<(), Failure> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    for (offset, query) in queries(args, text) {
+    let mut package = match &args.evidence {
+        Some(dir) => Some(
+            evidence::Package::create(dir)
+                .map_err(|e| Failure::Usage(format!("--evidence {}: {e}", dir.display())))?,
+        ),
+        None => None,
+    };
+    let units = queries(args, text);
+    for &(offset, query) in &units {
         let started = Instant::now();
-        run_one(engine, query, offset, text, args, &mut out).await?;
+        let mut hashed = results::Hashed {
+            inner: &mut out,
+            hasher: sha2::Sha256::new(),
+        };
+        let mut output = results::Output {
+            format: args.format.into(),
+            out: &mut hashed,
+            rows: 0,
+            package: package.as_mut(),
+        };
+        let outcome = run_one(engine, query, offset, text, args, &mut output).await;
+        let rows = output.rows;
+        let output_sha256 = audit::hex(&hashed.hasher.finalize());
+        if let Some(path) = &args.audit {
+            let run = audit::Run {
+                query,
+                now: engine.now(),
+                rows,
+                output_sha256,
+                outcome: if outcome.is_ok() { "ok" } else { "failed" },
+            };
+            audit::append(path, engine, &run)
+                .map_err(|e| Failure::Usage(format!("--audit {}: {e}", path.display())))?;
+        }
+        outcome?;
         if args.timing {
             out.flush()?;
             eprintln!("timing: query {:.1} ms", millis(started));
         }
     }
+    if let Some(package) = package {
+        let texts: Vec<&str> = units.iter().map(|(_, q)| *q).collect();
+        package.finish(engine, text, &texts, &data_given(args))?;
+    }
     Ok(out.flush()?)
+}
+
+/// The data as the command line gave it, for an evidence package.
+fn data_given(args: &Args) -> evidence::DataGiven {
+    let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    evidence::DataGiven {
+        roots: args.data.iter().map(|p| absolute(p)).collect(),
+        tables: args
+            .table
+            .iter()
+            .map(|(n, p)| (n.clone(), absolute(p)))
+            .collect(),
+        export_tz: args.export_tz.map(|z| z.to_string()),
+    }
 }
 
 async fn open_engine(args: &Args) -> Result<Engine, Failure> {
@@ -177,6 +267,9 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
     }
     if let Some(now) = &args.now {
         engine.set_now(Some(parse_now(now).map_err(Failure::Usage)?));
+    } else if args.evidence.is_some() {
+        // Evidence is re-run at the clock it was made at.
+        engine.set_now(Some(wall_clock_nanos()));
     }
     for dir in &args.data {
         if !dir.exists() {
@@ -245,8 +338,9 @@ async fn run_one(
     offset: usize,
     whole: &str,
     args: &Args,
-    out: &mut dyn Write,
+    output: &mut results::Output<'_>,
 ) -> Result<(), Failure> {
+    let out = &mut *output.out;
     if args.explain || args.analyze {
         let plans = if args.explain {
             engine.explain(query).await
@@ -259,7 +353,9 @@ async fn run_one(
         };
     }
     let limits = query_limits(args).with_sets_of(query);
-    match results::run(engine, query, limits, args.format.into(), out).await {
+    let outcome = results::run(engine, query, limits, output).await;
+    let out = &mut *output.out;
+    match outcome {
         Ok(()) => Ok(()),
         Err(Stop::Query(error)) => Err(query_error(error, offset, whole, out)),
         Err(Stop::Io(e)) => Err(Failure::Io(e)),
@@ -297,11 +393,19 @@ fn query_limits(args: &Args) -> QueryLimits {
     if args.timeout.is_some() {
         limits.timeout = args.timeout;
     }
-    if args.notruncation {
+    // An evidence package holds whole results.
+    if args.notruncation || args.evidence.is_some() {
         limits.max_records = None;
         limits.max_bytes = None;
     }
     limits
+}
+
+fn wall_clock_nanos() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX)
 }
 
 fn millis(since: Instant) -> f64 {

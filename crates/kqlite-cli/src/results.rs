@@ -12,6 +12,8 @@ use kqlite::limits::QueryLimits;
 use kqlite::output::{Format, ResultWriter};
 use kqlite::Engine;
 
+use crate::evidence::Package;
+
 /// Why a query stopped before its end.
 pub enum Stop {
     Query(kqlite::Error),
@@ -33,15 +35,23 @@ impl From<io::Error> for Stop {
     }
 }
 
-/// Runs `query` within `limits`, writing each statement's result to `out`.
+/// Where a query's results go: `out` in `format`, and a copy of every statement's rows into
+/// an evidence package when there is one; `rows` counts the records written.
+pub struct Output<'a> {
+    pub format: Format,
+    pub out: &'a mut dyn Write,
+    pub rows: u64,
+    pub package: Option<&'a mut Package>,
+}
+
+/// Runs `query` within `limits`, writing each statement's result to `output`.
 pub async fn run(
     engine: &Engine,
     query: &str,
     limits: QueryLimits,
-    format: Format,
-    out: &mut dyn Write,
+    output: &mut Output<'_>,
 ) -> Result<(), Stop> {
-    let work = statements(engine, query, limits, format, out);
+    let work = statements(engine, query, limits, output);
     match limits.timeout {
         Some(timeout) => tokio::time::timeout(timeout, work)
             .await
@@ -54,14 +64,16 @@ async fn statements(
     engine: &Engine,
     query: &str,
     limits: QueryLimits,
-    format: Format,
-    out: &mut dyn Write,
+    output: &mut Output<'_>,
 ) -> Result<(), Stop> {
     for plan in engine.plan(query)? {
         let mut stream = engine.stream(plan.clone()).await?;
-        let mut writer = ResultWriter::new(format, stream.schema());
+        let mut writer = ResultWriter::new(output.format, stream.schema());
+        if let Some(package) = output.package.as_deref_mut() {
+            package.begin(stream.schema())?;
+        }
         let mut out = Counted {
-            inner: &mut *out,
+            inner: &mut *output.out,
             bytes: 0,
         };
         let mut budget = Budget::new(limits);
@@ -69,6 +81,10 @@ async fn statements(
             let batch = batch.map_err(|e| engine.failure(&plan, e))?;
             let (kept, reached) = budget.take(&batch, out.bytes);
             writer.write(&kept, &mut out)?;
+            if let Some(package) = output.package.as_deref_mut() {
+                package.write(&kept)?;
+            }
+            output.rows += kept.num_rows() as u64;
             if let Some(reached) = reached {
                 writer.finish(&mut out)?;
                 out.flush()?;
@@ -76,12 +92,15 @@ async fn statements(
             }
         }
         writer.finish(&mut out)?;
+        if let Some(package) = output.package.as_deref_mut() {
+            package.end()?;
+        }
     }
     Ok(())
 }
 
 /// A writer that counts the bytes written through it.
-struct Counted<'a> {
+pub struct Counted<'a> {
     inner: &'a mut dyn Write,
     bytes: u64,
 }
@@ -138,5 +157,24 @@ impl Budget {
         }
         self.records += rows;
         (batch.clone(), None)
+    }
+}
+
+/// A writer that hashes what is written through it (SHA-256), for the audit log.
+pub struct Hashed<'a> {
+    pub inner: &'a mut dyn Write,
+    pub hasher: sha2::Sha256,
+}
+
+impl Write for Hashed<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }

@@ -278,6 +278,11 @@ impl Engine {
         Ok(())
     }
 
+    /// The clock `now()` and `ago()` read, when fixed (None: the wall clock).
+    pub fn now(&self) -> Option<i64> {
+        self.now
+    }
+
     /// Fixes the clock read by `now()` and `ago()` (nanoseconds since the epoch); None follows
     /// the wall clock.
     pub fn set_now(&mut self, now: Option<i64>) {
