@@ -93,6 +93,12 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub evidence: Option<PathBuf>,
 
+    /// Pseudonymised mode: identity values (users, e-mail addresses, devices, IP addresses)
+    /// become stable labels keyed by the secret in KEYFILE (at least 16 bytes, e.g. `head -c
+    /// 32 /dev/urandom > KEYFILE`); `kqlite reveal` turns a label back.
+    #[arg(long, value_name = "KEYFILE")]
+    pub pseudonymize: Option<PathBuf>,
+
     /// The KQL query.
     pub query: Option<String>,
 }
@@ -131,6 +137,19 @@ pub enum Command {
         /// The time zone of datetimes written without one (the portal's CSV).
         #[arg(long = "export-tz", value_name = "ZONE", allow_hyphen_values = true)]
         export_tz: Option<ExportZone>,
+    },
+    /// The real value behind a pseudonymised label (the lookup is audited with --audit).
+    Reveal {
+        #[arg(value_name = "LABEL")]
+        label: String,
+        /// The key the label was made with.
+        #[arg(long, value_name = "KEYFILE", required = true)]
+        pseudonymize: PathBuf,
+        /// The data the label was seen in.
+        #[arg(long, short = 'd', value_name = "DIR", required = true)]
+        data: Vec<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        audit: Option<PathBuf>,
     },
     /// Evidence packages (`--evidence DIR`).
     Evidence {

@@ -127,6 +127,15 @@ async fn run(args: Args) -> Result<(), Failure> {
             .then_some(())
             .ok_or(Failure::Query);
     }
+    if let Some(Command::Reveal {
+        label,
+        pseudonymize,
+        data,
+        audit,
+    }) = &args.command
+    {
+        return reveal(label, pseudonymize, data, audit.as_deref()).await;
+    }
     if let Some(Command::Evidence {
         action: args::EvidenceAction::Verify { dir },
     }) = &args.command
@@ -293,8 +302,70 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
             return Err(Failure::Query);
         }
     }
+    if let Some(keyfile) = &args.pseudonymize {
+        pseudonymize(&mut engine, keyfile).await?;
+    }
     tables::print_warnings(&engine);
     Ok(engine)
+}
+
+/// Pseudonymised mode with the key in `keyfile`.
+async fn pseudonymize(engine: &mut Engine, keyfile: &Path) -> Result<(), Failure> {
+    let usage =
+        |why: String| Failure::Usage(format!("--pseudonymize {}: {why}", keyfile.display()));
+    let key = std::fs::read(keyfile).map_err(|e| usage(e.to_string()))?;
+    if key.len() < 16 {
+        return Err(usage(
+            "a key needs at least 16 bytes (head -c 32 /dev/urandom > KEYFILE)".into(),
+        ));
+    }
+    engine.pseudonymize(key).await.map_err(|e| {
+        eprintln!("error: {e}");
+        Failure::Query
+    })
+}
+
+/// `kqlite reveal LABEL`: the value behind a label, itself audited.
+async fn reveal(
+    label: &str,
+    keyfile: &Path,
+    data: &[std::path::PathBuf],
+    audit_log: Option<&Path>,
+) -> Result<(), Failure> {
+    let mut engine = Engine::with_env_settings().map_err(|e| {
+        eprintln!("error: {e}");
+        Failure::Query
+    })?;
+    for dir in data {
+        engine.attach(dir).await.map_err(|e| {
+            eprintln!("error: {e}");
+            Failure::Query
+        })?;
+    }
+    pseudonymize(&mut engine, keyfile).await?;
+    let value = engine.reveal(label).map(str::to_string);
+    if let Some(path) = audit_log {
+        let run = audit::Run {
+            query: &format!("reveal {label}"),
+            now: None,
+            rows: u64::from(value.is_some()),
+            output_sha256: String::new(),
+            outcome: if value.is_some() {
+                "revealed"
+            } else {
+                "not found"
+            },
+        };
+        audit::append(path, &engine, &run)
+            .map_err(|e| Failure::Usage(format!("--audit {}: {e}", path.display())))?;
+    }
+    match value {
+        Some(value) => Ok(println!("{value}")),
+        None => {
+            eprintln!("error: no value in the data has the label {label} under this key");
+            Err(Failure::Query)
+        }
+    }
 }
 
 /// The query text: the argument, the file, or standard input when it is not a terminal.

@@ -69,6 +69,15 @@ pub trait Catalog {
     fn evaluate(&self, _plan: &LogicalPlan) -> Result<Vec<RecordBatch>, String> {
         Err("this catalog cannot run queries while planning".to_string())
     }
+    /// The function every value of the text column `column` of `table` goes through at the
+    /// scan (pseudonymised mode), if any.
+    fn rewrite_column(
+        &self,
+        _table: &str,
+        _column: &str,
+    ) -> Option<datafusion::logical_expr::ScalarUDF> {
+        None
+    }
     /// The rows of local files for `externaldata`; the error says why they cannot be read.
     fn external_data(&self, _request: &ExternalData) -> Result<Arc<dyn TableProvider>, String> {
         Err("this catalog reads no files".to_string())

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::default_table_source::provider_as_source;
 use datafusion::logical_expr::cast;
 use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder};
@@ -313,7 +313,36 @@ impl<'a> Planner<'a> {
             true => scan,
             false => without_ingestion_time(scan, span)?,
         };
+        let scan = self.rewritten(scan, table, span)?;
         kusto_columns(scan, &dynamic, &never_null, span)
+    }
+
+    /// `scan` with each text column the catalog rewrites (pseudonymised mode) rewritten.
+    fn rewritten(&self, scan: LogicalPlan, table: &str, span: Span) -> PlanResult<LogicalPlan> {
+        let mut changed = false;
+        let columns = scan
+            .schema()
+            .iter()
+            .map(|(q, f)| {
+                let column = Expr::Column((q, f).into());
+                let text = f.data_type() == &DataType::Utf8View;
+                match self
+                    .catalog
+                    .rewrite_column(table, f.name())
+                    .filter(|_| text)
+                {
+                    Some(udf) => {
+                        changed = true;
+                        udf.call(vec![column]).alias_qualified(q.cloned(), f.name())
+                    }
+                    None => column,
+                }
+            })
+            .collect();
+        match changed {
+            true => crate::projection::project(scan, columns, span),
+            false => Ok(scan),
+        }
     }
 }
 

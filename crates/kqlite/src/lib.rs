@@ -8,6 +8,7 @@ mod error;
 mod external;
 pub mod limits;
 pub mod output;
+pub mod pseudonym;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,8 @@ pub struct Engine {
     now: Option<i64>,
     strict: bool,
     export_zone: kqlite_tables::ExportZone,
+    /// Pseudonymised mode: the key and the identities met in the data.
+    pseudonyms: Option<Arc<pseudonym::Pseudonyms>>,
     warnings: Vec<kqlite_tables::Warning>,
     /// Where relative `externaldata` paths start; the working directory when None.
     base_dir: Option<PathBuf>,
@@ -159,6 +162,7 @@ impl Engine {
             now: None,
             strict: false,
             export_zone: kqlite_tables::ExportZone::default(),
+            pseudonyms: None,
             warnings: Vec::new(),
             base_dir: None,
             external_roots: Vec::new(),
@@ -276,6 +280,58 @@ impl Engine {
     pub fn allow_external_dir(&mut self, dir: &Path) -> std::io::Result<()> {
         self.external_roots.push(std::fs::canonicalize(dir)?);
         Ok(())
+    }
+
+    /// Pseudonymised mode from now on: identity values of the attached tables become labels
+    /// keyed by `key` (see [`pseudonym`]). Attach the data first: its identities are read now.
+    pub async fn pseudonymize(&mut self, key: Vec<u8>) -> Result<(), Error> {
+        let mut identities = Vec::new();
+        for table in &self.tables {
+            for field in table.schema.fields() {
+                let Some(kind) = pseudonym::identity_kind(field.name()) else {
+                    continue;
+                };
+                for value in self.distinct_text(&table.name, field.name()).await? {
+                    identities.push((kind, value));
+                }
+            }
+        }
+        self.pseudonyms = Some(Arc::new(pseudonym::Pseudonyms::new(key, identities)));
+        Ok(())
+    }
+
+    /// The value `label` stands for, in pseudonymised mode.
+    pub fn reveal(&self, label: &str) -> Option<&str> {
+        self.pseudonyms.as_ref()?.reveal(label)
+    }
+
+    /// The distinct non-empty values of a text column, as text.
+    async fn distinct_text(&self, table: &str, column: &str) -> Result<Vec<String>, Error> {
+        use datafusion::arrow::array::AsArray;
+        let Some(provider) = self.providers.get(table) else {
+            return Ok(Vec::new());
+        };
+        let frame = self.ctx.read_table(Arc::clone(provider))?;
+        let values = datafusion::logical_expr::cast(
+            datafusion::logical_expr::ident(column),
+            datafusion::arrow::datatypes::DataType::Utf8,
+        );
+        let batches = frame
+            .select(vec![values.alias("v")])?
+            .distinct()?
+            .collect()
+            .await?;
+        let mut out = Vec::new();
+        for batch in &batches {
+            let text = batch.column(0).as_string::<i32>();
+            out.extend(
+                text.iter()
+                    .flatten()
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string),
+            );
+        }
+        Ok(out)
     }
 
     /// The clock `now()` and `ago()` read, when fixed (None: the wall clock).
@@ -434,6 +490,22 @@ impl Catalog for Engine {
             .find(|t| t.name == table)
             .map(|t| t.never_null.clone())
             .unwrap_or_default()
+    }
+
+    fn rewrite_column(
+        &self,
+        _table: &str,
+        column: &str,
+    ) -> Option<datafusion::logical_expr::ScalarUDF> {
+        let pseudonyms = self.pseudonyms.as_ref()?;
+        let rewrite = match pseudonym::identity_kind(column) {
+            Some(kind) => pseudonym::Rewrite::Label(kind),
+            None => pseudonym::Rewrite::Scrub,
+        };
+        Some(pseudonym::PseudonymUdf::udf(
+            Arc::clone(pseudonyms),
+            rewrite,
+        ))
     }
 
     fn dynamic_columns(&self, table: &str) -> Vec<String> {
