@@ -423,6 +423,12 @@ async fn run_one(
             Err(error) => Err(query_error(error, offset, whole, out)),
         };
     }
+    if query.contains("ingestion_time") && !keeps_ingestion_time(engine) {
+        eprintln!(
+            "note: ingestion_time() is null here: only the streaming API's records keep when \
+             a row was ingested, and no table attached holds them"
+        );
+    }
     let limits = query_limits(args).with_sets_of(query);
     let outcome = results::run(engine, query, limits, output).await;
     let out = &mut *output.out;
@@ -456,6 +462,15 @@ fn query_error(error: kqlite::Error, offset: usize, whole: &str, out: &mut dyn W
         eprintln!("note: this is a bug in kqlite; please report it with the query");
     }
     Failure::Query
+}
+
+/// Whether any attached table holds ingestion times (the streaming API's `time`).
+fn keeps_ingestion_time(engine: &Engine) -> bool {
+    let hidden = kqlite::INGESTION_TIME;
+    engine
+        .tables()
+        .iter()
+        .any(|t| t.schema.fields().iter().any(|f| f.name() == hidden))
 }
 
 /// Kusto's limits, as the command line changes them.

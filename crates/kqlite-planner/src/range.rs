@@ -36,6 +36,13 @@ impl Planner<'_> {
         let start = self.scalar(from, &empty)?;
         let stop = self.scalar(to, &empty)?;
         let step = self.scalar(step, &empty)?;
+        let types = [&start, &stop, &step].map(|e| e.get_type(&empty));
+        let real = types.iter().any(
+            |t| matches!(t, Ok(t) if t.is_floating() || matches!(t, DataType::Decimal128(..))),
+        );
+        if real {
+            return real_range(column.node.as_str(), start, stop, step, span);
+        }
         let series = match start.get_type(&empty).at(span)? {
             DataType::Timestamp(..) => gen_series(start, stop, interval(step, span)?),
             t if t.is_numeric() => {
@@ -112,6 +119,39 @@ fn counts(values: &[ScalarValue]) -> Option<(DataType, [i64; 3])> {
         }
         _ => None,
     }
+}
+
+/// A range of reals: `start + i * step` for each `i` from 0 while the value stays within
+/// `stop` (counted once, so that a long range does not gather rounding errors).
+fn real_range(
+    name: &str,
+    start: Expr,
+    stop: Expr,
+    step: Expr,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
+    let real = |e: Expr| cast(e, DataType::Float64);
+    if matches!(&step, Expr::Literal(v, _) if v.is_null() || v == &ScalarValue::Float64(Some(0.0)))
+    {
+        return Err(PlanError::user(span, "range needs a non-zero step"));
+    }
+    let steps = (real(stop) - real(start.clone())) / real(step.clone());
+    let last = cast(
+        datafusion::functions::math::expr_fn::floor(steps),
+        DataType::Int64,
+    );
+    let index = "__kql_range_index";
+    LogicalPlanBuilder::empty(true)
+        .project(vec![gen_series(lit(0i64), last, lit(1i64)).alias(index)])
+        .and_then(|b| {
+            b.unnest_columns_with_options(vec![Column::from_name(index)], UnnestOptions::default())
+        })
+        .and_then(|b| {
+            let i = real(col(Column::from_name(index)));
+            b.project(vec![(real(start) + i * real(step)).alias(name)])
+        })
+        .and_then(|b| b.build())
+        .at(span)
 }
 
 /// A constant timespan as the interval `gen_series` steps datetimes by.

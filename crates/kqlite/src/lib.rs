@@ -25,6 +25,7 @@ use datafusion::prelude::SessionContext;
 use kqlite_planner::{Catalog, PlanOptions};
 
 pub use error::Error;
+pub use kqlite_planner::INGESTION_TIME;
 pub use kqlite_tables::RegisteredTable;
 
 /// The result of one tabular statement.
@@ -131,8 +132,13 @@ impl Engine {
     /// that cannot fails with an error instead of exhausting the machine.
     pub fn with_memory_limit(bytes: usize) -> Result<Self, Error> {
         let config = kqlite_tables::session_config_with_env()?;
+        // A fair share per spilling operator: a greedy pool lets one sort's merge take all
+        // of it and the next one fail instead of spilling.
+        use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+        let consumers_shown = std::num::NonZeroUsize::new(5).expect("non-zero");
+        let pool = TrackConsumersPool::new(FairSpillPool::new(bytes), consumers_shown);
         let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
-            .with_memory_limit(bytes, 1.0)
+            .with_memory_pool(Arc::new(pool))
             .build_arc()?;
         Ok(Self::with_config_and_runtime(config, runtime))
     }

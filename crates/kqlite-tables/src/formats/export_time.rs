@@ -17,6 +17,8 @@ const INVALID_DATE: &str = "Invalid date";
 const LOCAL_FORMATS: &[&str] = &[
     "%b %d, %Y %I:%M:%S%.f %p",
     "%b %d, %Y %I:%M %p",
+    "%b %d, %Y %H:%M:%S%.f",
+    "%m/%d/%Y, %I:%M:%S%.f %p",
     "%m/%d/%Y %I:%M:%S%.f %p",
     "%m/%d/%Y %I:%M %p",
     "%m/%d/%Y %H:%M:%S%.f",
@@ -112,6 +114,11 @@ mod tests {
         let offset: ExportZone = "-05:00".parse().unwrap();
         let midnight = parse_export_time("Jan 1, 2025 12:00:00 AM", offset);
         assert_eq!(midnight, Some(TextTime::Local(ns("2025-01-01T05:00:00Z"))));
+        // A browser's own en-US form, and 24-hour times.
+        let browser = parse_export_time("10/9/2024, 2:41:10 PM", ExportZone::AssumedUtc);
+        assert_eq!(browser, Some(TextTime::Local(ns("2024-10-09T14:41:10Z"))));
+        let day = parse_export_time("Oct 9, 2024 14:41:10.250", ExportZone::AssumedUtc);
+        assert_eq!(day, Some(TextTime::Local(ns("2024-10-09T14:41:10.25Z"))));
     }
 
     #[test]
