@@ -360,7 +360,10 @@ async fn reveal(
             .map_err(|e| Failure::Usage(format!("--audit {}: {e}", path.display())))?;
     }
     match value {
-        Some(value) => Ok(println!("{value}")),
+        Some(value) => {
+            println!("{value}");
+            Ok(())
+        }
         None => {
             eprintln!("error: no value in the data has the label {label} under this key");
             Err(Failure::Query)
