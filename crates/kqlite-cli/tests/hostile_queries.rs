@@ -245,3 +245,15 @@ fn a_sort_larger_than_the_memory_limit_spills() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "s\nk1\n");
 }
+
+/// Found by `crates/kqlite/tests/fuzz_queries.rs`: an aggregate called without its argument.
+#[test]
+fn an_aggregate_without_its_argument_is_an_error() {
+    for query in [
+        "datatable(g:string, x:long)['a', 1] | summarize s = sum() by g",
+        "datatable(x:long)[1] | summarize stdev(), variance()",
+        "datatable(User:string, Bytes:long)['a', 1] | top-nested 1 of User by sum() asc",
+    ] {
+        refuses(query, "argument");
+    }
+}

@@ -8,7 +8,7 @@
 //! into one item per column before summarize lowers its items.
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::DFSchema;
+use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_aggregate::array_agg::array_agg_udaf;
 use datafusion::functions_aggregate::expr_fn::{
@@ -338,10 +338,12 @@ impl Planner<'_> {
                 }
             }
         }
-        let first = || a[0].clone();
+        // A placeholder where the argument is missing: the arity check of the arm reports it
+        // (the arms build their expression before checking).
+        let first = || a.first().cloned().unwrap_or(lit(ScalarValue::Null));
         let filtered = |e: Expr, p: &Expr| e.filter(p.clone()).build().at(span);
         let order = self.aggregate_order.clone();
-        let list = || array_agg_udaf().call(vec![a[0].clone()]);
+        let list = || array_agg_udaf().call(vec![first()]);
         let sequence = || ordered(list(), &order);
         let limit = |i: usize| a.get(i).map(|e| cast(e.clone(), DataType::Int64));
         Ok(match name {
