@@ -228,7 +228,11 @@ fn ctrl_c_stops_a_query_with_exit_code_130() {
         .expect("kqlite starts");
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let pid = child.id().to_string();
-    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    // The shell's own `kill`: no procps needed.
+    let sent = Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
+        .status()
+        .unwrap();
     assert!(sent.success());
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(130));
