@@ -79,11 +79,7 @@ pub(crate) fn union(
     a: Arc<dyn TableProvider>,
     b: Arc<dyn TableProvider>,
 ) -> Result<Arc<dyn TableProvider>, TableError> {
-    let right = LogicalPlanBuilder::scan(name, provider_as_source(b), None)?.build()?;
-    let plan = LogicalPlanBuilder::scan(name, provider_as_source(a), None)?
-        .union(right)?
-        .build()?;
-    Ok(Arc::new(ViewTable::new(plan, None)))
+    rows_of_both(name, a, b, false)
 }
 
 /// The rows of `a` then those of `b` as one table, columns matched by name: a column only
@@ -93,11 +89,22 @@ pub(crate) fn union_by_name(
     a: Arc<dyn TableProvider>,
     b: Arc<dyn TableProvider>,
 ) -> Result<Arc<dyn TableProvider>, TableError> {
+    rows_of_both(name, a, b, true)
+}
+
+fn rows_of_both(
+    name: &str,
+    a: Arc<dyn TableProvider>,
+    b: Arc<dyn TableProvider>,
+    by_name: bool,
+) -> Result<Arc<dyn TableProvider>, TableError> {
     let right = LogicalPlanBuilder::scan(name, provider_as_source(b), None)?.build()?;
-    let plan = LogicalPlanBuilder::scan(name, provider_as_source(a), None)?
-        .union_by_name(right)?
-        .build()?;
-    Ok(Arc::new(ViewTable::new(plan, None)))
+    let left = LogicalPlanBuilder::scan(name, provider_as_source(a), None)?;
+    let both = match by_name {
+        true => left.union_by_name(right)?,
+        false => left.union(right)?,
+    };
+    Ok(Arc::new(ViewTable::new(both.build()?, None)))
 }
 
 /// `provider` with every column the files spell otherwise than a documented one (`Isp` for
