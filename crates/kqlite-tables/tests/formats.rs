@@ -335,3 +335,29 @@ async fn a_line_longer_than_a_record_may_be_is_skipped() {
         warnings[0]
     );
 }
+
+/// A CSV record too long to be one (a decompression bomb) stops the file with a warning;
+/// the rows before it are kept and it is never held whole.
+#[tokio::test]
+async fn a_csv_record_longer_than_a_line_may_be_cuts_the_file_short() {
+    use flate2::{write::GzEncoder, Compression};
+    let dir = scratch("fmt-long-csv");
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gz.write_all(b"Timestamp,AlertId,Title\n2025-09-01T10:00:00Z,a1,t\n2025-09-01T10:00:00Z,a2,")
+        .unwrap();
+    let chunk = vec![b'A'; 1 << 20];
+    for _ in 0..65 {
+        gz.write_all(&chunk).unwrap();
+    }
+    gz.write_all(b"\n").unwrap();
+    std::fs::write(dir.join("AlertInfo.csv.gz"), gz.finish().unwrap()).unwrap();
+    let (ctx, warnings) = open(&dir);
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 1);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].kind, WarningKind::Truncated);
+    assert!(
+        warnings[0].message.contains("longer than"),
+        "{}",
+        warnings[0]
+    );
+}

@@ -12,7 +12,7 @@ use csv::{ByteRecord, ReaderBuilder};
 use super::builder::BadValue;
 use super::cell::Cell;
 use super::export_time::{parse_export_time, TextTime};
-use super::{cut_short, ReadCtx, RowSink};
+use super::{cut_short, LineGuard, ReadCtx, RowSink};
 use crate::error::TableError;
 use crate::schema::{KustoType, TableDef};
 use crate::warning::{Position, WarningKind};
@@ -91,7 +91,7 @@ pub(crate) fn read(
         .flexible(true)
         .has_headers(true)
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(reader);
+        .from_reader(LineGuard::new(reader));
     let mut columns = match csv.byte_headers() {
         Ok(header) if header_names(header).iter().all(String::is_empty) => {
             let message = "no header row: the file is empty or blank";
@@ -112,7 +112,12 @@ pub(crate) fn read(
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
                 if let csv::ErrorKind::Io(io) = e.kind() {
-                    cut_short(ctx, Position::Line(line), io);
+                    let at = if line == 0 {
+                        Position::File
+                    } else {
+                        Position::Line(line)
+                    };
+                    cut_short(ctx, at, io);
                     return Ok(());
                 }
                 ctx.warn(Position::Line(line), WarningKind::SkippedRow, e.to_string());

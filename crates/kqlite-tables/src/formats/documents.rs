@@ -4,13 +4,10 @@
 
 use std::io::{BufRead, Read};
 
-/// The largest document read (once decompressed): it is held whole while it is read.
-const MAX_DOCUMENT: u64 = 1 << 30;
-
 use serde_json::Value;
 
 use super::stream::record_value;
-use super::{ReadCtx, RowSink};
+use super::{ReadCtx, RowSink, MAX_DOCUMENT};
 use crate::error::TableError;
 use crate::schema::TableDef;
 use crate::warning::{Position, WarningKind};

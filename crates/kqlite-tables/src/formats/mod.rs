@@ -214,6 +214,40 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
+/// The longest line a text format reads (a CSV record, a JSON line): a longer one is a
+/// decompression bomb or not the format, and is never held whole.
+pub(crate) const MAX_LINE: usize = 64 << 20;
+
+/// The largest JSON document read (once decompressed): it is held whole while it is read.
+pub(crate) const MAX_DOCUMENT: u64 = 1 << 30;
+
+/// A reader that fails, instead of reading on, when a line grows past [`MAX_LINE`].
+pub(crate) struct LineGuard<R> {
+    inner: R,
+    line: usize,
+}
+
+impl<R> LineGuard<R> {
+    pub fn new(inner: R) -> LineGuard<R> {
+        LineGuard { inner, line: 0 }
+    }
+}
+
+impl<R: Read> Read for LineGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match memchr::memrchr(b'\n', &buf[..n]) {
+            Some(i) => self.line = n - i - 1,
+            None => self.line += n,
+        }
+        if self.line > MAX_LINE {
+            let message = format!("a line longer than {MAX_LINE} bytes: not read further");
+            return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+        }
+        Ok(n)
+    }
+}
+
 /// Describes an I/O error met part way through a file.
 pub(crate) fn cut_short(ctx: &mut ReadCtx<'_>, position: Position, e: &io::Error) {
     let message = format!("{e} (the {} rows before were read)", ctx.rows);

@@ -9,7 +9,7 @@ use std::io::BufRead;
 use serde_json::{Map, Value};
 
 use super::cell::{datetime_of, Cell};
-use super::{cut_short, ReadCtx, RowSink};
+use super::{cut_short, ReadCtx, RowSink, MAX_LINE};
 use crate::error::TableError;
 use crate::schema::{table_def_ignore_case, table_def_or_undocumented, KustoType, TableDef};
 
@@ -62,10 +62,6 @@ pub(crate) fn read(
         record(text, Position::Line(line), hint, ctx, sink)?;
     }
 }
-
-/// The longest line read as a record: a longer one (a decompression bomb, a file that is
-/// not JSON lines) is skipped as it is read, never held.
-const MAX_LINE: usize = 64 << 20;
 
 enum Line {
     End,
