@@ -33,6 +33,42 @@ pub(crate) fn needs_adapting(def: &TableDef, facts: &FileFacts) -> bool {
     facts.schema.fields().iter().any(|found| {
         def.resolve(found.name())
             .is_some_and(|column| !readable_as(column.kusto, found.data_type()))
+    }) || has_times_past_nanoseconds(facts)
+}
+
+/// Whether a timestamp column stored in a coarser unit holds, by its statistics, a time
+/// that nanoseconds since 1970 cannot (before 1677 or after 2262: `9999-12-31` as "never"):
+/// read by value, so that such a value is counted and named, not lost in a cast.
+fn has_times_past_nanoseconds(facts: &FileFacts) -> bool {
+    use datafusion::arrow::datatypes::TimeUnit;
+    use datafusion::parquet::file::statistics::Statistics;
+    let metadata = &facts.footer.metadata;
+    let leaves = metadata.file_metadata().schema_descr();
+    facts.schema.fields().iter().any(|field| {
+        let per = match field.data_type() {
+            DataType::Timestamp(TimeUnit::Second, _) => 1_000_000_000,
+            DataType::Timestamp(TimeUnit::Millisecond, _) => 1_000_000,
+            DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000,
+            _ => return false,
+        };
+        let Some(leaf) = leaves
+            .columns()
+            .iter()
+            .position(|c| c.name() == field.name())
+        else {
+            return false;
+        };
+        let limit = i64::MAX / per;
+        metadata
+            .row_groups()
+            .iter()
+            .any(|group| match group.column(leaf).statistics() {
+                Some(Statistics::Int64(s)) => [s.min_opt(), s.max_opt()]
+                    .into_iter()
+                    .flatten()
+                    .any(|v| *v > limit || *v < -limit),
+                _ => false,
+            })
     })
 }
 

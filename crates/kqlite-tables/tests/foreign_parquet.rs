@@ -129,3 +129,22 @@ async fn a_name_spelled_two_ways_is_one_column() {
         .unwrap();
     assert_eq!(text_rows(&collect(df).await), vec!["Contoso", "Fabrikam"]);
 }
+
+#[tokio::test]
+async fn timestamps_past_the_nanosecond_range_are_named_not_silently_lost() {
+    use datafusion::arrow::array::TimestampMicrosecondArray;
+    let dir = scratch("far-dates");
+    // 2025-09-01 and 9999-12-31, in microseconds (as Spark and pandas write them).
+    let micros =
+        TimestampMicrosecondArray::from(vec![1_756_684_800_000_000, 253_402_214_400_000_000]);
+    let file = batch(vec![
+        ("AlertId", strings(&[Some("a1"), Some("a2")])),
+        ("Timestamp", Arc::new(micros)),
+    ]);
+    write_parquet(&dir.join("AlertInfo").join("spark.parquet"), &file);
+    let (ctx, warnings) = open(&dir);
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 2);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].column.as_deref(), Some("Timestamp"));
+    assert!(warnings[0].path.ends_with("spark.parquet"));
+}
