@@ -2,12 +2,12 @@
 //! Management Activity API's content blobs) or `{"records": [{...}, ...]}` (Azure Monitor's
 //! blobs, Event Hubs bodies). Each record goes where a streaming line would go.
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 use serde_json::Value;
 
 use super::stream::record_value;
-use super::{ReadCtx, RowSink, MAX_DOCUMENT};
+use super::{read_json_document, ReadCtx, RowSink};
 use crate::error::TableError;
 use crate::schema::TableDef;
 use crate::warning::{Position, WarningKind};
@@ -18,23 +18,8 @@ pub(crate) fn read(
     ctx: &mut ReadCtx<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(), TableError> {
-    let mut limited = reader.take(MAX_DOCUMENT);
-    let document: Value = match serde_json::from_reader(&mut limited) {
-        Ok(document) => document,
-        Err(_) if limited.limit() == 0 => {
-            let message = format!("a document larger than {MAX_DOCUMENT} bytes is not read");
-            ctx.warn(Position::File, WarningKind::FailedFile, message);
-            return Ok(());
-        }
-        Err(e) => {
-            let at = Position::Line(e.line() as u64);
-            let kind = match e.is_io() || e.is_eof() {
-                true => WarningKind::Truncated,
-                false => WarningKind::FailedFile,
-            };
-            ctx.warn(at, kind, format!("not a JSON document of records: {e}"));
-            return Ok(());
-        }
+    let Some(document) = read_json_document(reader, "a JSON document of records", ctx) else {
+        return Ok(());
     };
     read_document(document, hint, ctx, sink)
 }

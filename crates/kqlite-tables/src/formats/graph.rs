@@ -5,16 +5,16 @@
 //! types; other columns take the type the response's schema gives.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::cell::{datetime_of, Cell};
-use super::{ReadCtx, RowSink, MAX_DOCUMENT};
+use super::{read_json_document, ReadCtx, RowSink};
 use crate::error::TableError;
 use crate::schema::{KustoType, TableDef};
-use crate::warning::{Position, WarningKind};
+use crate::warning::Position;
 
 #[derive(Deserialize)]
 struct Response {
@@ -38,24 +38,9 @@ pub(crate) fn read(
     ctx: &mut ReadCtx<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(), TableError> {
-    let mut limited = reader.take(MAX_DOCUMENT);
-    let response: Response = match serde_json::from_reader(&mut limited) {
-        Ok(response) => response,
-        Err(_) if limited.limit() == 0 => {
-            let message = format!("a response larger than {MAX_DOCUMENT} bytes is not read");
-            ctx.warn(Position::File, WarningKind::FailedFile, message);
-            return Ok(());
-        }
-        Err(e) => {
-            let at = Position::Line(e.line() as u64);
-            let kind = if e.is_io() || e.is_eof() {
-                WarningKind::Truncated
-            } else {
-                WarningKind::FailedFile
-            };
-            ctx.warn(at, kind, format!("not a Graph hunting response: {e}"));
-            return Ok(());
-        }
+    let Some(response) = read_json_document::<Response>(reader, "a Graph hunting response", ctx)
+    else {
+        return Ok(());
     };
     let types: HashMap<&str, KustoType> = response
         .schema

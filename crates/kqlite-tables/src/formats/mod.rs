@@ -248,6 +248,36 @@ impl<R: Read> Read for LineGuard<R> {
     }
 }
 
+/// A whole JSON document (a Graph response, a document of records) of at most
+/// [`MAX_DOCUMENT`] bytes; None, with the file's warning, when it cannot be read. `what`
+/// names the document in the warning.
+pub(crate) fn read_json_document<T: serde::de::DeserializeOwned>(
+    reader: Box<dyn BufRead + '_>,
+    what: &str,
+    ctx: &mut ReadCtx<'_>,
+) -> Option<T> {
+    let mut limited = reader.take(MAX_DOCUMENT);
+    let e = match serde_json::from_reader(&mut limited) {
+        Ok(document) => return Some(document),
+        Err(e) => e,
+    };
+    if limited.limit() == 0 {
+        let message = format!("{what} larger than {MAX_DOCUMENT} bytes is not read");
+        ctx.warn(Position::File, WarningKind::FailedFile, message);
+        return None;
+    }
+    let kind = match e.is_io() || e.is_eof() {
+        true => WarningKind::Truncated,
+        false => WarningKind::FailedFile,
+    };
+    ctx.warn(
+        Position::Line(e.line() as u64),
+        kind,
+        format!("not {what}: {e}"),
+    );
+    None
+}
+
 /// Describes an I/O error met part way through a file.
 pub(crate) fn cut_short(ctx: &mut ReadCtx<'_>, position: Position, e: &io::Error) {
     let message = format!("{e} (the {} rows before were read)", ctx.rows);
