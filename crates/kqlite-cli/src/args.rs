@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kqlite_tables::ExportZone;
 
 /// Hunt with KQL over Microsoft Defender XDR exports, offline.
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Default)]
 #[command(name = "kqlite", version, args_conflicts_with_subcommands = true)]
 pub struct Args {
     #[command(subcommand)]
@@ -161,6 +161,9 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Answer Kusto's REST API (v1/v2 query and management endpoints) over the exports, so
+    /// Kusto's clients (azure-kusto-data, Kqlmagic, Kusto.Explorer, Grafana) query them.
+    Serve(ServeArgs),
     /// List the tables found under the export folders, with row counts and sources.
     Tables {
         /// A folder (or file) of exports; may be given more than once.
@@ -173,6 +176,48 @@ pub enum Command {
         #[arg(long = "export-tz", value_name = "ZONE", allow_hyphen_values = true)]
         export_tz: Option<ExportZone>,
     },
+}
+
+/// `kqlite serve`: the data as for a query, and how the server listens.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// A folder or file of exports; may be given more than once.
+    #[arg(long, short = 'd', value_name = "DIR", required = true)]
+    pub data: Vec<PathBuf>,
+    /// Read the files at PATH as the table NAME; may be given more than once.
+    #[arg(long = "table", value_name = "NAME=PATH", value_parser = parse_table)]
+    pub table: Vec<(String, PathBuf)>,
+    /// The address to listen on; beyond loopback only with --token.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// A file holding the secret every request must carry (`Authorization: Bearer ...`);
+    /// required to listen beyond loopback.
+    #[arg(long, value_name = "FILE")]
+    pub token: Option<PathBuf>,
+    /// The name clients connect to as the database.
+    #[arg(long, value_name = "NAME", default_value = "kqlite")]
+    pub database: String,
+    /// Queries that run at once (more wait their turn); ten a core unless given.
+    #[arg(long = "max-queries", value_name = "N")]
+    pub max_queries: Option<usize>,
+    /// Let `externaldata` read local files below DIR (by default it reads none).
+    #[arg(long = "allow-externaldata", value_name = "DIR")]
+    pub allow_externaldata: Vec<PathBuf>,
+    /// The clock of `now()` unless a request's `query_now` sets it.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Each query's timeout unless its request sets `servertimeout` (4m unless given).
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// The memory all queries share before sorts and aggregations spill.
+    #[arg(long = "memory-limit", value_name = "SIZE", value_parser = kqlite::limits::parse_size)]
+    pub memory_limit: Option<usize>,
+    /// The time zone of datetimes an export writes without one.
+    #[arg(long = "export-tz", value_name = "ZONE", allow_hyphen_values = true)]
+    pub export_tz: Option<ExportZone>,
+    /// Pseudonymised mode, as for a query (see --pseudonymize).
+    #[arg(long, value_name = "KEYFILE")]
+    pub pseudonymize: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -194,8 +239,9 @@ pub enum EvidenceAction {
     },
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    #[default]
     Table,
     Csv,
     Json,

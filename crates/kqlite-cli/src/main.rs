@@ -8,6 +8,7 @@ mod evidence;
 mod import;
 mod repl;
 mod results;
+mod serve;
 mod tables;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -152,6 +153,9 @@ async fn run(args: Args) -> Result<(), Failure> {
                 Err(Failure::Query)
             }
         };
+    }
+    if let Some(Command::Serve(serve)) = &args.command {
+        return serve::run(serve).await;
     }
     if let Some(Command::Tables {
         data,
@@ -523,11 +527,5 @@ fn parse_now(text: &str) -> Result<i64, String> {
 
 /// A UTC time in any form `datetime(...)` accepts, as nanoseconds since the epoch.
 pub(crate) fn parse_time(text: &str) -> Option<i64> {
-    let literal = format!("datetime({text})");
-    match kqlite_parser::parse_expr(&literal).map(|e| e.node) {
-        Ok(kqlite_parser::ExprKind::Literal(kqlite_parser::Literal::Datetime(nanos))) => {
-            Some(nanos)
-        }
-        _ => None,
-    }
+    kqlite::parse_datetime(text)
 }

@@ -6,9 +6,8 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use datafusion::arrow::array::RecordBatch;
 use futures::StreamExt;
-use kqlite::limits::QueryLimits;
+use kqlite::limits::{Budget, QueryLimits, Reached};
 use kqlite::output::{Format, ResultWriter};
 use kqlite::Engine;
 
@@ -88,7 +87,7 @@ async fn statements(
             if let Some(reached) = reached {
                 writer.finish(&mut out)?;
                 out.flush()?;
-                return Err(Stop::Truncated(reached));
+                return Err(Stop::Truncated(truncated(reached)));
             }
         }
         writer.finish(&mut out)?;
@@ -117,46 +116,19 @@ impl Write for Counted<'_> {
     }
 }
 
-/// What of a result may still be returned.
-struct Budget {
-    limits: QueryLimits,
-    records: u64,
-}
-
-impl Budget {
-    fn new(limits: QueryLimits) -> Budget {
-        Budget { limits, records: 0 }
-    }
-
-    /// The part of `batch` within the limits, given the bytes written so far (the size
-    /// limit is on the text written; a table or a JSON array is written whole at its end),
-    /// and the limit it reached, if any.
-    fn take(&mut self, batch: &RecordBatch, written: u64) -> (RecordBatch, Option<String>) {
-        if let Some(max) = self.limits.max_bytes.filter(|max| written > *max) {
-            let reached = format!(
-                "the result is larger than {max} bytes, Kusto's truncationmaxsize: the first \
-                 {} records were written (`set notruncation;` before the query returns them \
-                 all)",
-                self.records
-            );
-            return (batch.slice(0, 0), Some(reached));
-        }
-        let rows = batch.num_rows() as u64;
-        if let Some(max) = self
-            .limits
-            .max_records
-            .filter(|max| self.records + rows > *max)
-        {
-            let kept = batch.slice(0, (max - self.records) as usize);
-            let reached = format!(
-                "the result has more than {max} records, Kusto's truncationmaxrecords: the \
-                 first {max} were written (`set notruncation;` before the query returns them \
-                 all, `set truncationmaxrecords = N;` changes the limit)"
-            );
-            return (kept, Some(reached));
-        }
-        self.records += rows;
-        (batch.clone(), None)
+/// `reached`, in the words of the command line's error.
+fn truncated(reached: Reached) -> String {
+    match reached {
+        Reached::Bytes { max, records } => format!(
+            "the result is larger than {max} bytes, Kusto's truncationmaxsize: the first \
+             {records} records were written (`set notruncation;` before the query returns them \
+             all)"
+        ),
+        Reached::Records(max) => format!(
+            "the result has more than {max} records, Kusto's truncationmaxrecords: the first \
+             {max} were written (`set notruncation;` before the query returns them all, `set \
+             truncationmaxrecords = N;` changes the limit)"
+        ),
     }
 }
 

@@ -47,6 +47,7 @@ use kqlite_parser::Query;
 pub use error::{ErrorKind, PlanError, PlanResult};
 pub use filter_order::CheapConjunctsFirst;
 pub use merge_projections::MergeProjections;
+pub use operators::kusto_type_name;
 pub use optimize::ReadStringsDirectly;
 pub use scan::ScanPlanner;
 pub use selectivity::GuessFilterSelectivity;

@@ -505,7 +505,7 @@ impl Planner<'_> {
 }
 
 /// The Kusto type name of an Arrow type.
-pub(crate) fn kusto_type_name(data_type: &DataType) -> &'static str {
+pub fn kusto_type_name(data_type: &DataType) -> &'static str {
     match data_type {
         DataType::Boolean => "bool",
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 => {

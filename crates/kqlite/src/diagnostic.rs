@@ -2,6 +2,21 @@
 
 use kqlite_parser::Span;
 
+/// The line and column (both from 1, columns in characters) of byte `offset` of `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let start = floor_char_boundary(text, offset.min(text.len()));
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..start].matches('\n').count() + 1;
+    (line, text[line_start..start].chars().count() + 1)
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 /// `error: message`, ` --> line:col`, the source line, carets, then the notes.
 pub fn render(text: &str, span: Span, message: &str, notes: &[String]) -> String {
     let start = span.start.min(text.len());

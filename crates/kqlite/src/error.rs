@@ -50,6 +50,21 @@ impl Error {
         self
     }
 
+    /// Where in the query the error points, when it points somewhere.
+    pub fn span(&self) -> Option<kqlite_parser::Span> {
+        match self {
+            Error::Parse(e) => Some(e.span),
+            Error::Plan(e) => Some(e.span),
+            _ => None,
+        }
+    }
+
+    /// Whether the query is at fault (it does not parse or does not plan) rather than the
+    /// data or the machine.
+    pub fn is_syntax(&self) -> bool {
+        matches!(self, Error::Parse(_))
+    }
+
     /// Whether kqlite itself is at fault (a bug to report) rather than the query or the data.
     pub fn is_internal(&self) -> bool {
         matches!(self, Error::Plan(e) if e.kind == ErrorKind::Internal)

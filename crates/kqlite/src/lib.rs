@@ -25,7 +25,7 @@ use datafusion::prelude::SessionContext;
 use kqlite_planner::{Catalog, PlanOptions};
 
 pub use error::Error;
-pub use kqlite_planner::INGESTION_TIME;
+pub use kqlite_planner::{kusto_type_name, INGESTION_TIME};
 pub use kqlite_tables::RegisteredTable;
 
 /// The result of one tabular statement.
@@ -288,6 +288,35 @@ impl Engine {
         Ok(())
     }
 
+    /// Lets `externaldata` read local files only below `dirs` (none: no local file at all),
+    /// whatever is attached: a server's clients must not read the data folders' neighbours.
+    pub fn confine_external_to(&mut self, dirs: &[PathBuf]) -> std::io::Result<()> {
+        self.external_roots = dirs
+            .iter()
+            .map(std::fs::canonicalize)
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+
+    /// The columns of table `name` and their Kusto types, as a query sees them.
+    pub async fn columns(&self, name: &str) -> Option<Vec<(String, String)>> {
+        let quoted = name.replace('\'', "\\'");
+        let results = self.run(&format!("['{quoted}'] | getschema")).await.ok()?;
+        let mut columns = Vec::new();
+        let text = |c: &datafusion::arrow::array::ArrayRef| {
+            datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Utf8)
+        };
+        for batch in &results.first()?.batches {
+            let (names, types) = (text(batch.column(0)).ok()?, text(batch.column(3)).ok()?);
+            use datafusion::arrow::array::AsArray;
+            let (names, types) = (names.as_string::<i32>(), types.as_string::<i32>());
+            for (n, t) in names.iter().zip(types.iter()) {
+                columns.push((n?.to_string(), t?.to_string()));
+            }
+        }
+        Some(columns)
+    }
+
     /// Pseudonymised mode from now on: identity values of the attached tables become labels
     /// keyed by `key` (see [`pseudonym`]). Attach the data first: its identities are read now.
     pub async fn pseudonymize(&mut self, key: Vec<u8>) -> Result<(), Error> {
@@ -353,9 +382,14 @@ impl Engine {
 
     /// Parses and plans `text`: one logical plan per tabular statement.
     pub fn plan(&self, text: &str) -> Result<Vec<LogicalPlan>, Error> {
+        self.plan_at(text, self.now)
+    }
+
+    /// [`Engine::plan`] with `now()` at `now` (None: the wall clock) for this query only.
+    pub fn plan_at(&self, text: &str, now: Option<i64>) -> Result<Vec<LogicalPlan>, Error> {
         let query = kqlite_parser::parse_query(text)?;
         let options = PlanOptions {
-            now: self.now.unwrap_or_else(wall_clock),
+            now: now.unwrap_or_else(wall_clock),
             ingestion_time: text.contains("ingestion_time"),
         };
         Ok(kqlite_planner::plan_query(&query, self, &options)?)
@@ -543,6 +577,17 @@ fn scanned_tables(plan: &LogicalPlan) -> Vec<String> {
         Ok(TreeNodeRecursion::Continue)
     });
     names
+}
+
+/// A UTC time in any form `datetime(...)` accepts, as nanoseconds since the epoch.
+pub fn parse_datetime(text: &str) -> Option<i64> {
+    let literal = format!("datetime({text})");
+    match kqlite_parser::parse_expr(&literal).map(|e| e.node) {
+        Ok(kqlite_parser::ExprKind::Literal(kqlite_parser::Literal::Datetime(nanos))) => {
+            Some(nanos)
+        }
+        _ => None,
+    }
 }
 
 fn wall_clock() -> i64 {

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use datafusion::arrow::record_batch::RecordBatch;
 use kqlite_parser::{ast, ExprKind, Literal, Statement};
 
 /// Kusto's default `servertimeout`.
@@ -68,6 +69,44 @@ impl QueryLimits {
             }
             _ => {}
         }
+    }
+}
+
+/// The limit a result reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reached {
+    /// More than this many records; that many were kept.
+    Records(u64),
+    /// More than this many bytes were written, after the records kept.
+    Bytes { max: u64, records: u64 },
+}
+
+/// What of a result may still be returned.
+pub struct Budget {
+    limits: QueryLimits,
+    records: u64,
+}
+
+impl Budget {
+    pub fn new(limits: QueryLimits) -> Budget {
+        Budget { limits, records: 0 }
+    }
+
+    /// The part of `batch` within the limits, given the bytes written so far (the size
+    /// limit is on the text written), and the limit it reached, if any.
+    pub fn take(&mut self, batch: &RecordBatch, written: u64) -> (RecordBatch, Option<Reached>) {
+        if let Some(max) = self.limits.max_bytes.filter(|max| written > *max) {
+            let records = self.records;
+            return (batch.slice(0, 0), Some(Reached::Bytes { max, records }));
+        }
+        let rows = batch.num_rows() as u64;
+        if let Some(max) = self.limits.max_records.filter(|m| self.records + rows > *m) {
+            let kept = batch.slice(0, (max - self.records) as usize);
+            self.records = max;
+            return (kept, Some(Reached::Records(max)));
+        }
+        self.records += rows;
+        (batch.clone(), None)
     }
 }
 

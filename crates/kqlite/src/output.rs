@@ -235,6 +235,12 @@ fn json(batches: &[RecordBatch], out: &mut dyn Write, array: bool) -> std::io::R
     Ok(())
 }
 
+/// `batch` with its datetimes, timespans and decimals as the text Kusto writes for them,
+/// for writers of other formats (Kusto's REST API).
+pub fn kusto_text(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    decimal_text_columns(&kusto_text_columns(batch)?)
+}
+
 /// Datetimes and timespans as Kusto writes them (JSON would otherwise print raw numbers).
 fn kusto_text_columns(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
     let schema = batch.schema();
@@ -282,6 +288,21 @@ fn decimal_text_columns(batch: &RecordBatch) -> Result<RecordBatch, arrow::error
         columns.push(Arc::new(trimmed));
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+/// Kusto's text of one datetime (nanoseconds since the epoch): `2025-10-01T12:00:00Z`.
+pub fn format_datetime(nanos: i64) -> String {
+    let one: ArrayRef = Arc::new(arrow::array::TimestampNanosecondArray::from(vec![nanos]));
+    datetime_text(&one)
+        .ok()
+        .and_then(|t| {
+            t.as_string::<i32>()
+                .iter()
+                .next()
+                .flatten()
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
 }
 
 fn datetime_text(column: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowError> {

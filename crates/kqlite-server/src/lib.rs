@@ -1,0 +1,255 @@
+//! kqlite as a local Kusto cluster: Kusto's REST API (`/v1/rest/query`, `/v2/rest/query`,
+//! `/v1/rest/mgmt`, `/v2/rest/mgmt`) over an [`Engine`], so that Kusto's own clients
+//! (azure-kusto-data, Kqlmagic, Kusto.Explorer, Grafana) query offline exports unchanged.
+//!
+//! Read-only by construction: no endpoint writes, management commands only show; a
+//! listener beyond loopback needs a bearer token; requests, concurrent queries and each
+//! query's time and result are bounded.
+
+mod admission;
+mod errors;
+mod management;
+mod protocol;
+mod query;
+mod request;
+mod values;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use kqlite::limits::QueryLimits;
+use kqlite::Engine;
+
+pub use errors::KustoError;
+
+/// How the server listens and what it allows.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub bind: SocketAddr,
+    /// The bearer token every request must carry; required to listen beyond loopback.
+    pub token: Option<String>,
+    /// The name of the one database the server holds.
+    pub database: String,
+    /// Each query's limits unless its request or its `set` statements change them.
+    pub limits: QueryLimits,
+    /// Queries run at once; more wait, up to `max_waiting`, then are refused (429).
+    pub max_running: usize,
+    pub max_waiting: usize,
+    pub max_request_bytes: usize,
+}
+
+impl ServeOptions {
+    /// Kusto's defaults: ten queries a core at once (as Kusto's request concurrency).
+    pub fn new(bind: SocketAddr) -> ServeOptions {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ServeOptions {
+            bind,
+            token: None,
+            database: "kqlite".to_string(),
+            limits: QueryLimits::default(),
+            max_running: cores * 10,
+            max_waiting: 1000,
+            max_request_bytes: 4 << 20,
+        }
+    }
+}
+
+/// What every request handler shares.
+struct Server {
+    engine: Engine,
+    options: ServeOptions,
+    admission: admission::Admission,
+    started: i64,
+}
+
+/// Binds the listener `options` name, refusing an address beyond loopback without a token.
+pub async fn bind(options: &ServeOptions) -> Result<tokio::net::TcpListener, String> {
+    if !options.bind.ip().is_loopback() && options.token.is_none() {
+        return Err(format!(
+            "--bind {}: listening beyond this machine needs a token (--token FILE) that every \
+             request must carry",
+            options.bind
+        ));
+    }
+    tokio::net::TcpListener::bind(options.bind)
+        .await
+        .map_err(|e| format!("--bind {}: {e}", options.bind))
+}
+
+/// Answers requests on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    engine: Engine,
+    options: ServeOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let server = Arc::new(Server {
+        admission: admission::Admission::new(options.max_running, options.max_waiting),
+        started: now_nanos(),
+        engine,
+        options,
+    });
+    let app = Router::new()
+        .route(
+            "/v1/rest/query",
+            post(|s: State<Arc<Server>>, h: HeaderMap, b: Body| {
+                endpoint(s, h, b, Endpoint::QueryV1)
+            }),
+        )
+        .route(
+            "/v2/rest/query",
+            post(|s: State<Arc<Server>>, h: HeaderMap, b: Body| {
+                endpoint(s, h, b, Endpoint::QueryV2)
+            }),
+        )
+        .route(
+            "/v1/rest/mgmt",
+            post(|s: State<Arc<Server>>, h: HeaderMap, b: Body| {
+                endpoint(s, h, b, Endpoint::MgmtV1)
+            }),
+        )
+        .route(
+            "/v2/rest/mgmt",
+            post(|s: State<Arc<Server>>, h: HeaderMap, b: Body| {
+                endpoint(s, h, b, Endpoint::MgmtV2)
+            }),
+        )
+        .fallback(not_found)
+        .with_state(server);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    QueryV1,
+    QueryV2,
+    MgmtV1,
+    MgmtV2,
+}
+
+impl Endpoint {
+    fn protocol(self) -> Box<dyn protocol::Protocol> {
+        match self {
+            Endpoint::QueryV1 | Endpoint::MgmtV1 => Box::new(protocol::V1::default()),
+            Endpoint::QueryV2 | Endpoint::MgmtV2 => Box::new(protocol::V2::default()),
+        }
+    }
+}
+
+async fn endpoint(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: Body,
+    endpoint: Endpoint,
+) -> Response {
+    let request_id = request::request_id(&headers);
+    match respond(server, &headers, body, endpoint, &request_id).await {
+        Ok(response) => response,
+        Err(error) => error.response(&request_id),
+    }
+}
+
+async fn respond(
+    server: Arc<Server>,
+    headers: &HeaderMap,
+    body: Body,
+    endpoint: Endpoint,
+    request_id: &str,
+) -> Result<Response, KustoError> {
+    server.authorize(headers)?;
+    let max = server.options.max_request_bytes;
+    let request = request::read(headers, body, max, server.options.limits).await?;
+    server.check_database(request.database.as_deref())?;
+    let is_command = request.text.trim_start().starts_with('.');
+    match endpoint {
+        Endpoint::MgmtV1 | Endpoint::MgmtV2 => {
+            management::run(&server, &request, endpoint.protocol(), request_id).await
+        }
+        _ if is_command => Err(KustoError::bad_request(
+            "a management command (starting with `.`) is sent to /v1/rest/mgmt, not to the \
+             query endpoint",
+        )),
+        _ => query::run(server, request, endpoint.protocol(), request_id).await,
+    }
+}
+
+impl Server {
+    /// With a token, every request must carry it (`Authorization: Bearer TOKEN`).
+    fn authorize(&self, headers: &HeaderMap) -> Result<(), KustoError> {
+        let Some(token) = &self.options.token else {
+            return Ok(());
+        };
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if same_secret(given.trim().as_bytes(), token.as_bytes()) {
+            return Ok(());
+        }
+        Err(KustoError::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "the request does not carry this server's token (Authorization: Bearer TOKEN)",
+        ))
+    }
+
+    /// The one database, by its name; clients that name none are answered too.
+    fn check_database(&self, database: Option<&str>) -> Result<(), KustoError> {
+        let ours = &self.options.database;
+        match database.map(str::trim) {
+            None | Some("") | Some("NetDefaultDB") => Ok(()),
+            Some(name) if name.eq_ignore_ascii_case(ours) => Ok(()),
+            Some(name) => Err(KustoError::bad_request(format!(
+                "database '{name}' does not exist: this server holds one database, '{ours}'"
+            ))),
+        }
+    }
+}
+
+/// Compares a secret in time that depends only on the lengths, not on where they differ.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    let mut difference = given.len() ^ expected.len();
+    for (i, e) in expected.iter().enumerate() {
+        difference |= usize::from(given.get(i).copied().unwrap_or(0) ^ e);
+    }
+    difference == 0
+}
+
+async fn not_found(headers: HeaderMap) -> Response {
+    let error = KustoError::new(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        "no such endpoint: kqlite serves POST /v1/rest/query, /v2/rest/query, /v1/rest/mgmt \
+         and /v2/rest/mgmt",
+    );
+    error.response(&request::request_id(&headers))
+}
+
+fn now_nanos() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_match_only_whole() {
+        assert!(same_secret(b"s3cret", b"s3cret"));
+        assert!(!same_secret(b"s3cre", b"s3cret"));
+        assert!(!same_secret(b"s3cret!", b"s3cret"));
+        assert!(!same_secret(b"", b"s3cret"));
+    }
+}
