@@ -218,6 +218,13 @@ pub struct ServeArgs {
     /// Pseudonymised mode, as for a query (see --pseudonymize).
     #[arg(long, value_name = "KEYFILE")]
     pub pseudonymize: Option<PathBuf>,
+    /// The audit log every query is appended to (as --audit; by default
+    /// `$XDG_DATA_HOME/kqlite/serve-audit.jsonl`, else `~/.local/share/kqlite/...`).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_audit")]
+    pub audit: Option<PathBuf>,
+    /// Keep no audit log.
+    #[arg(long = "no-audit")]
+    pub no_audit: bool,
 }
 
 #[derive(Subcommand, Debug)]

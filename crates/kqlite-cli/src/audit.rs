@@ -6,7 +6,8 @@
 
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use kqlite::Engine;
 use serde_json::{json, Map, Value};
@@ -22,11 +23,47 @@ pub struct Run<'a> {
     pub rows: u64,
     pub output_sha256: String,
     pub outcome: &'a str,
+    /// The request of a server's client (`kqlite serve`).
+    pub client: Option<&'a str>,
 }
 
 /// Appends the entry of `run` to the log at `path`, chained to its last entry.
 pub fn append(path: &Path, engine: &Engine, run: &Run<'_>) -> io::Result<()> {
-    let prev = last_hash(path)?.unwrap_or_else(|| GENESIS.to_string());
+    Log::open(path)?.append(engine, run)
+}
+
+/// A log that stays open (a server's): it keeps the last entry's hash, so that the entries
+/// of queries that end at the same time are chained one after the other.
+pub struct Log {
+    path: PathBuf,
+    prev: Mutex<String>,
+}
+
+impl Log {
+    pub fn open(path: &Path) -> io::Result<Log> {
+        let prev = last_hash(path)?.unwrap_or_else(|| GENESIS.to_string());
+        Ok(Log {
+            path: path.to_path_buf(),
+            prev: Mutex::new(prev),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn append(&self, engine: &Engine, run: &Run<'_>) -> io::Result<()> {
+        let mut prev = self
+            .prev
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *prev = write_entry(&self.path, engine, run, &prev)?;
+        Ok(())
+    }
+}
+
+/// Appends the entry of `run` after the one whose hash is `prev`; its own hash.
+fn write_entry(path: &Path, engine: &Engine, run: &Run<'_>, prev: &str) -> io::Result<String> {
     let mut entry = Map::new();
     entry.insert("time".into(), json!(now_iso()));
     entry.insert("user".into(), json!(os_user()));
@@ -36,11 +73,15 @@ pub fn append(path: &Path, engine: &Engine, run: &Run<'_>) -> io::Result<()> {
     entry.insert("rows".into(), json!(run.rows));
     entry.insert("output_sha256".into(), json!(run.output_sha256));
     entry.insert("outcome".into(), json!(run.outcome));
+    if let Some(client) = run.client {
+        entry.insert("client".into(), json!(client));
+    }
     entry.insert("prev".into(), json!(prev));
     let hash = entry_hash(&entry);
-    entry.insert("hash".into(), json!(hash));
+    entry.insert("hash".into(), json!(hash.clone()));
     let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-    writeln!(file, "{}", Value::Object(entry))
+    writeln!(file, "{}", Value::Object(entry))?;
+    Ok(hash)
 }
 
 /// Checks every entry of the log at `path`: its hash, and its link to the entry before.

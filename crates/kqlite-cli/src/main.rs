@@ -223,6 +223,7 @@ async fn run_batch(engine: &Engine, args: &Args, text: &str) -> Result<(), Failu
                 rows,
                 output_sha256,
                 outcome: if outcome.is_ok() { "ok" } else { "failed" },
+                client: None,
             };
             audit::append(path, engine, &run)
                 .map_err(|e| Failure::Usage(format!("--audit {}: {e}", path.display())))?;
@@ -359,6 +360,7 @@ async fn reveal(
             } else {
                 "not found"
             },
+            client: None,
         };
         audit::append(path, &engine, &run)
             .map_err(|e| Failure::Usage(format!("--audit {}: {e}", path.display())))?;
@@ -523,6 +525,17 @@ fn parse_now(text: &str) -> Result<i64, String> {
     parse_time(text).ok_or_else(|| {
         format!("--now {text}: expected a time such as 2025-10-01 or 2025-10-01T12:00:00Z")
     })
+}
+
+/// Where kqlite keeps its own files: `$XDG_DATA_HOME/kqlite`, else `~/.local/share/kqlite`.
+pub(crate) fn data_home() -> Option<std::path::PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/share"))
+        })?;
+    Some(base.join("kqlite"))
 }
 
 /// A UTC time in any form `datetime(...)` accepts, as nanoseconds since the epoch.

@@ -1,9 +1,11 @@
 //! `kqlite serve`: the exports behind Kusto's REST API, until Ctrl-C.
 
-use kqlite_server::ServeOptions;
+use std::sync::Arc;
+
+use kqlite_server::{AuditHook, ServeOptions};
 
 use crate::args::{Args, ServeArgs};
-use crate::Failure;
+use crate::{audit, Failure};
 
 pub async fn run(serve: &ServeArgs) -> Result<(), Failure> {
     let data = Args {
@@ -20,7 +22,8 @@ pub async fn run(serve: &ServeArgs) -> Result<(), Failure> {
     engine
         .confine_external_to(&serve.allow_externaldata)
         .map_err(|e| Failure::Usage(format!("--allow-externaldata: {e}")))?;
-    let options = options(serve)?;
+    let mut options = options(serve)?;
+    options.audit = audit_hook(serve)?;
     let listener = kqlite_server::bind(&options)
         .await
         .map_err(Failure::Usage)?;
@@ -35,6 +38,41 @@ pub async fn run(serve: &ServeArgs) -> Result<(), Failure> {
     };
     kqlite_server::run(listener, engine, options, stop).await?;
     Ok(())
+}
+
+/// Appends each query to the audit log (on unless --no-audit), and says where it is.
+fn audit_hook(serve: &ServeArgs) -> Result<Option<AuditHook>, Failure> {
+    if serve.no_audit {
+        return Ok(None);
+    }
+    let path = match &serve.audit {
+        Some(path) => path.clone(),
+        None => {
+            let home = crate::data_home().ok_or_else(|| {
+                Failure::Usage(
+                    "no home folder for the audit log: give --audit FILE or --no-audit".into(),
+                )
+            })?;
+            std::fs::create_dir_all(&home)?;
+            home.join("serve-audit.jsonl")
+        }
+    };
+    let log = audit::Log::open(&path)
+        .map_err(|e| Failure::Usage(format!("--audit {}: {e}", path.display())))?;
+    eprintln!("kqlite serve: each query is audited to {}", path.display());
+    Ok(Some(Arc::new(move |engine, served| {
+        let run = audit::Run {
+            query: served.query,
+            now: served.now,
+            rows: served.rows,
+            output_sha256: audit::hex(&served.output_sha256),
+            outcome: served.outcome,
+            client: Some(served.request_id),
+        };
+        if let Err(e) = log.append(engine, &run) {
+            eprintln!("error: --audit {}: {e}", log.path().display());
+        }
+    })))
 }
 
 fn options(serve: &ServeArgs) -> Result<ServeOptions, Failure> {

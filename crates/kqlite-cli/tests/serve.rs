@@ -32,6 +32,11 @@ impl Server {
             ])
             .args(["--now", "2025-10-01"])
             .args(extra)
+            .args(if extra.contains(&"--audit") {
+                &[][..]
+            } else {
+                &["--no-audit"][..]
+            })
             .stdin(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -365,4 +370,48 @@ fn v1_answers_carry_a_table_of_contents() {
     assert_eq!(tables[0]["Columns"][0]["DataType"], "Int64");
     let contents = &tables[tables.len() - 1]["Rows"];
     assert_eq!(contents[0][1], "QueryResult");
+}
+
+#[test]
+fn every_query_is_audited_and_the_log_verifies() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-audit");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("audit.jsonl");
+    let _ = std::fs::remove_file(&log);
+    let server = Server::start(&["--audit", log.to_str().unwrap()]);
+    let (_, answer) = server.query("AlertInfo | count");
+    server.query("AlertInfo | where Nope == 1");
+    drop(server);
+    let entries: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let outcomes: Vec<&str> = entries
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["ok", "failed"]);
+    assert_eq!(entries[0]["query"], "AlertInfo | count");
+    assert!(entries[0]["client"]
+        .as_str()
+        .unwrap()
+        .starts_with("kqlite;"));
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(answer.as_bytes());
+    let sent: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        entries[0]["output_sha256"],
+        sent.as_str(),
+        "the hash of what was sent"
+    );
+    let verify = Command::new(env!("CARGO_BIN_EXE_kqlite"))
+        .args(["audit", "verify", log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }

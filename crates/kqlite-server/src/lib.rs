@@ -28,8 +28,24 @@ use kqlite::Engine;
 
 pub use errors::KustoError;
 
+/// What the server tells of each query it ran (or refused), for an audit log.
+pub struct Served<'a> {
+    pub query: &'a str,
+    /// The clock the query ran at, when fixed.
+    pub now: Option<i64>,
+    pub request_id: &'a str,
+    pub rows: u64,
+    /// SHA-256 of the response body sent.
+    pub output_sha256: [u8; 32],
+    /// `ok`, `failed`, or `cancelled` (the client left).
+    pub outcome: &'static str,
+}
+
+/// Called once per query, with the engine it ran on.
+pub type AuditHook = Arc<dyn Fn(&Engine, &Served<'_>) + Send + Sync>;
+
 /// How the server listens and what it allows.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServeOptions {
     pub bind: SocketAddr,
     /// The bearer token every request must carry; required to listen beyond loopback.
@@ -42,6 +58,7 @@ pub struct ServeOptions {
     pub max_running: usize,
     pub max_waiting: usize,
     pub max_request_bytes: usize,
+    pub audit: Option<AuditHook>,
 }
 
 impl ServeOptions {
@@ -56,6 +73,7 @@ impl ServeOptions {
             max_running: cores * 10,
             max_waiting: 1000,
             max_request_bytes: 4 << 20,
+            audit: None,
         }
     }
 }
@@ -182,6 +200,12 @@ async fn respond(
 }
 
 impl Server {
+    fn audit(&self, served: &Served<'_>) {
+        if let Some(hook) = &self.options.audit {
+            hook(&self.engine, served);
+        }
+    }
+
     /// With a token, every request must carry it (`Authorization: Bearer TOKEN`).
     fn authorize(&self, headers: &HeaderMap) -> Result<(), KustoError> {
         let Some(token) = &self.options.token else {

@@ -19,7 +19,8 @@ use crate::errors::KustoError;
 use crate::protocol::{Completion, Protocol};
 use crate::request::KustoRequest;
 use crate::values::{self, Column};
-use crate::Server;
+use crate::{Served, Server};
+use sha2::{Digest, Sha256};
 
 /// A chunk is sent once this much of the response is ready.
 const CHUNK: usize = 64 << 10;
@@ -32,10 +33,22 @@ pub async fn run(
     request_id: &str,
 ) -> Result<Response, KustoError> {
     let now = request.now.or(server.engine.now());
-    let plans = server
-        .engine
-        .plan_at(&request.text, now)
-        .map_err(|e| KustoError::query(&e, &request.text))?;
+    let plans = match server.engine.plan_at(&request.text, now) {
+        Ok(plans) => plans,
+        Err(e) => {
+            let error = KustoError::query(&e, &request.text);
+            let body = error.to_json(request_id).to_string();
+            server.audit(&Served {
+                query: &request.text,
+                now,
+                request_id,
+                rows: 0,
+                output_sha256: Sha256::digest(body.as_bytes()).into(),
+                outcome: "failed",
+            });
+            return Err(error);
+        }
+    };
     let permit = server.admission.admit().await?;
     let (sender, receiver) = mpsc::channel::<Bytes>(2);
     let request_id = request_id.to_string();
@@ -79,15 +92,36 @@ async fn produce(
         outcome = within(limits.timeout, work) => outcome,
         _ = watcher.closed() => Err(Stop::Gone),
     };
-    match outcome {
-        Ok(()) => {}
-        Err(Stop::Gone) => return,
+    let finished = match outcome {
+        Ok(()) => true,
+        Err(Stop::Gone) => false,
         Err(Stop::Failed(error)) => {
             writer.cancelled = error.code == TIMEOUT_CODE;
             writer.fail(error);
+            true
         }
+    };
+    if finished {
+        writer.complete(started.elapsed());
     }
-    let _ = writer.finish(started.elapsed()).await;
+    // Audited before the last chunk leaves: a client that has its answer finds it logged.
+    let mut sent = writer.hash.clone();
+    sent.update(&writer.buffer);
+    server.audit(&Served {
+        query: &request.text,
+        now: request.now.or(server.engine.now()),
+        request_id: &writer.request_id,
+        rows: writer.rows,
+        output_sha256: sent.finalize().into(),
+        outcome: match (finished, writer.failed) {
+            (false, _) => "cancelled",
+            (true, true) => "failed",
+            (true, false) => "ok",
+        },
+    });
+    if finished {
+        let _ = writer.send().await;
+    }
 }
 
 const TIMEOUT_CODE: &str = "Request_ExecutionTimeout";
@@ -166,6 +200,9 @@ struct Writer {
     rows: u64,
     errors: Vec<KustoError>,
     cancelled: bool,
+    failed: bool,
+    /// SHA-256 of what was sent.
+    hash: Sha256,
 }
 
 impl Writer {
@@ -180,6 +217,8 @@ impl Writer {
             rows: 0,
             errors: Vec::new(),
             cancelled: false,
+            failed: false,
+            hash: Sha256::new(),
         }
     }
 
@@ -221,23 +260,25 @@ impl Writer {
 
     /// Ends the response's open table with `error`, which the completion reports too.
     fn fail(&mut self, error: KustoError) {
+        self.failed = true;
         self.close(Some(&error));
         self.errors.push(error);
     }
 
-    async fn finish(mut self, elapsed: Duration) -> Result<(), Stop> {
+    /// Writes the end of the response (sent by the next [`Writer::send`]).
+    fn complete(&mut self, elapsed: Duration) {
         let completion = Completion {
-            request_id: std::mem::take(&mut self.request_id),
+            request_id: self.request_id.clone(),
             errors: std::mem::take(&mut self.errors),
             cancelled: self.cancelled,
             rows: self.rows,
             elapsed,
         };
         self.protocol.finish(&mut self.buffer, &completion);
-        self.send().await
     }
 
     async fn send(&mut self) -> Result<(), Stop> {
+        self.hash.update(&self.buffer);
         let chunk = Bytes::from(std::mem::replace(
             &mut self.buffer,
             Vec::with_capacity(CHUNK),

@@ -335,11 +335,7 @@ fn readline_error(e: ReadlineError) -> io::Error {
 
 /// `$XDG_DATA_HOME/kqlite/history`, else `~/.local/share/kqlite/history`.
 fn history_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    Some(base.join("kqlite").join("history"))
+    Some(crate::data_home()?.join("history"))
 }
 
 fn bind_keys(rl: &mut Editor<KqlHelper, FileHistory>, empty_interrupt: &Arc<AtomicBool>) {

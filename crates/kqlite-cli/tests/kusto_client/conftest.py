@@ -21,7 +21,7 @@ def kqlite_binary():
 @pytest.fixture(scope="session")
 def server():
     process = subprocess.Popen(
-        [kqlite_binary(), "serve", "--data", str(SAMPLE), "--bind", "127.0.0.1:0", "--now", NOW],
+        [kqlite_binary(), "serve", "--data", str(SAMPLE), "--bind", "127.0.0.1:0", "--now", NOW, "--no-audit"],
         stdin=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
