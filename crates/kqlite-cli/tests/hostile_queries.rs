@@ -92,6 +92,13 @@ fn long_pipelines_plan_and_longer_ones_are_refused() {
         .collect();
     let chain = format!("let t0 = DataSecurityEvents;\n{lets}t2999 | count");
     assert_eq!(answers(&chain), "Count\n5\n");
+    // A scalar chain: each computed let is folded once (it took seconds, growing with the
+    // square of the chain, when each use lowered the whole chain again).
+    let scalars: String = (1..1_700)
+        .map(|i| format!("let a{i} = a{} + 1;\n", i - 1))
+        .collect();
+    let scalars = format!("let a0 = 1;\n{scalars}print n = a1699");
+    assert_eq!(answers(&scalars), "n\n1700\n");
     let takes = " | take 100".repeat(20_000);
     refuses(
         &format!("DataSecurityEvents{takes}"),

@@ -372,13 +372,21 @@ impl Planner<'_> {
 
     /// The value of a scalar expression that needs no row, folded while planning.
     pub(crate) fn constant(&mut self, expr: &ast::Expr) -> PlanResult<ScalarValue> {
+        match self.folded(expr)? {
+            Expr::Literal(value, _) => Ok(value),
+            _ => Err(PlanError::user(expr.span, "expected a constant")),
+        }
+    }
+
+    /// A scalar expression that needs no row, as a literal `Expr` when it folds to one.
+    pub(crate) fn folded(&mut self, expr: &ast::Expr) -> PlanResult<Expr> {
         let lowered = self.scalar(expr, &DFSchema::empty())?;
         let context = datafusion::optimizer::simplify_expressions::SimplifyContext::default();
         let simplified = datafusion::optimizer::simplify_expressions::ExprSimplifier::new(context)
             .simplify(lowered)
             .at(expr.span)?;
         match simplified {
-            Expr::Literal(value, _) => Ok(value),
+            literal @ Expr::Literal(..) => Ok(literal),
             _ => Err(PlanError::user(expr.span, "expected a constant")),
         }
     }

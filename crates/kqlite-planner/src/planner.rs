@@ -123,8 +123,14 @@ impl<'a> Planner<'a> {
     }
 
     fn bind(&mut self, name: &ast::Ident, value: &ast::Expr) -> PlanResult<()> {
+        // A computed constant is folded once, as Kusto evaluates it once: a chain of lets
+        // built on each other then plans in linear time. Literals stay as written (a
+        // `dynamic([...])` is read element by element by `in`).
+        let computed = !matches!(value.node, ExprKind::Literal(_));
         let binding = if self.is_tabular(value) {
             Binding::Tabular(self.tabular(value)?)
+        } else if let Some(literal) = computed.then(|| self.folded(value).ok()).flatten() {
+            Binding::Lowered(literal)
         } else {
             Binding::Scalar(value.clone())
         };

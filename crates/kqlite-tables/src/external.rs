@@ -276,6 +276,10 @@ fn read_parquet(path: &Path, schema: &SchemaRef) -> Result<RecordBatch, TableErr
         path: path.to_path_buf(),
         detail: e.to_string(),
     };
+    crate::embedded_schema::check_file(&file).map_err(|detail| TableError::InvalidParquet {
+        path: path.to_path_buf(),
+        detail,
+    })?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(invalid)?
         .build()

@@ -23,6 +23,7 @@
 
 pub mod config;
 mod discover;
+mod embedded_schema;
 pub mod error;
 pub mod external;
 mod footer_stats;

@@ -103,6 +103,7 @@ pub(crate) fn read_footer(path: &Path) -> Result<FileFacts, TableError> {
         .map(Arc::new)
         .map_err(|e| invalid(e.to_string()))?;
     let file_metadata = metadata.file_metadata();
+    crate::embedded_schema::check(file_metadata).map_err(invalid)?;
     let schema = parquet_to_arrow_schema(
         file_metadata.schema_descr(),
         file_metadata.key_value_metadata(),
@@ -234,6 +235,7 @@ pub fn read_whole_file(path: &Path) -> Result<(), TableError> {
         detail,
     };
     let file = File::open(path).map_err(|e| TableError::io(path, e))?;
+    crate::embedded_schema::check_file(&file).map_err(invalid)?;
     // With its page index, as queries read it.
     let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
     let reader = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)

@@ -161,3 +161,83 @@ async fn tables_no_registry_documents_take_their_schema_from_the_files() {
     );
     assert_eq!(table(&ctx, "People").await.count().await.unwrap(), 1);
 }
+
+/// An Event Hubs capture file of `bodies`, one Avro block per slice.
+fn capture_file(blocks: &[&[&[u8]]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let first = capture_events(blocks[0]);
+    let mut writer = AvroWriter::new(&mut out, first.schema().as_ref().clone()).unwrap();
+    for bodies in blocks {
+        writer.write(&capture_events(bodies)).unwrap();
+    }
+    writer.finish().unwrap();
+    out
+}
+
+fn capture_events(bodies: &[&[u8]]) -> datafusion::arrow::array::RecordBatch {
+    let n = bodies.len();
+    batch(vec![
+        (
+            "SequenceNumber",
+            Arc::new(Int64Array::from(vec![1; n])) as ArrayRef,
+        ),
+        ("Body", Arc::new(BinaryArray::from(bodies.to_vec()))),
+    ])
+}
+
+/// Avro's zig-zag varint, at the start of `bytes`: its value and length.
+fn avro_long(bytes: &[u8]) -> (i64, usize) {
+    let (mut value, mut length) = (0u64, 0);
+    while bytes[length] & 0x80 != 0 {
+        value |= u64::from(bytes[length] & 0x7f) << (7 * length);
+        length += 1;
+    }
+    value |= u64::from(bytes[length]) << (7 * length);
+    ((value >> 1) as i64 ^ -((value & 1) as i64), length + 1)
+}
+
+fn push_avro_long(out: &mut Vec<u8>, value: i64) {
+    let mut zigzag = ((value << 1) ^ (value >> 63)) as u64;
+    while zigzag >= 0x80 {
+        out.push((zigzag as u8 & 0x7f) | 0x80);
+        zigzag >>= 7;
+    }
+    out.push(zigzag as u8);
+}
+
+#[tokio::test]
+async fn a_damaged_capture_block_is_a_warning_never_a_hang() {
+    let dir = scratch("layout-avro-damaged");
+    let record: &[u8] =
+        br#"{"category":"AdvancedHunting-AlertInfo","properties":{"AlertId":"a1"}}"#;
+    let bytes = capture_file(&[&[record, record], &[record]]);
+    // The header ends with the sync marker that also ends every block.
+    let sync = &bytes[bytes.len() - 16..];
+    let header_end = bytes.windows(16).position(|w| w == sync).unwrap() + 16;
+    let (count, a) = avro_long(&bytes[header_end..]);
+    let (size, b) = avro_long(&bytes[header_end + a..]);
+    let data_start = header_end + a + b;
+    let data = &bytes[data_start..data_start + size as usize];
+    // Block 1 holds five bytes past its records, and says so in its size (arrow-avro's own
+    // reader loops on such a block); block 2 is cut inside, its size unchanged.
+    let mut damaged = bytes[..header_end].to_vec();
+    push_avro_long(&mut damaged, count);
+    push_avro_long(&mut damaged, size + 5);
+    damaged.extend_from_slice(data);
+    damaged.extend_from_slice(&[0; 5]);
+    damaged.extend_from_slice(sync);
+    let second = data_start + size as usize + 16;
+    damaged.extend_from_slice(&bytes[second..second + 10]);
+    damaged.extend_from_slice(&bytes[second + 14..]);
+    let path = dir.join("ns/hub/0/2025/09/01/10/00/00.avro");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, damaged).unwrap();
+    let (ctx, warnings) = open(&dir);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(table(&ctx, "AlertInfo").await.count().await.unwrap(), 2);
+    let warning = warnings[0].to_string();
+    assert!(
+        warning.contains("damaged") && warning.contains("the 2 events before were read"),
+        "{warning}"
+    );
+}

@@ -148,3 +148,55 @@ async fn timestamps_past_the_nanosecond_range_are_named_not_silently_lost() {
     assert_eq!(warnings[0].column.as_deref(), Some("Timestamp"));
     assert!(warnings[0].path.ends_with("spark.parquet"));
 }
+
+/// The file at `path` with the first field of its embedded Arrow schema given type id 184,
+/// which no Arrow version knows (the base64 text keeps its length, so the footer does too).
+fn with_unknown_embedded_type(path: &std::path::Path) {
+    use base64::prelude::{Engine, BASE64_STANDARD};
+    let file = std::fs::File::open(path).unwrap();
+    let metadata = datafusion::parquet::file::metadata::ParquetMetaDataReader::new()
+        .parse_and_finish(&file)
+        .unwrap();
+    let kv = metadata.file_metadata().key_value_metadata().unwrap();
+    let encoded = kv.iter().find(|kv| kv.key == "ARROW:schema").unwrap();
+    let encoded = encoded.value.clone().unwrap();
+    let decoded = BASE64_STANDARD.decode(&encoded).unwrap();
+    let type_of_first = |bytes: &[u8]| {
+        let message = arrow_ipc::root_as_message(&bytes[8..]).ok()?;
+        Some(message.header_as_schema()?.fields()?.get(0).type_type())
+    };
+    let damaged = (0..decoded.len())
+        .map(|i| {
+            let mut bytes = decoded.clone();
+            bytes[i] = 184;
+            bytes
+        })
+        .find(|bytes| type_of_first(bytes) == Some(arrow_ipc::Type(184)))
+        .expect("the byte of the first field's type id");
+    let damaged = BASE64_STANDARD.encode(damaged);
+    let contents = std::fs::read(path).unwrap();
+    let at = contents
+        .windows(encoded.len())
+        .position(|w| w == encoded.as_bytes())
+        .unwrap();
+    let mut contents = contents;
+    contents[at..at + encoded.len()].copy_from_slice(damaged.as_bytes());
+    std::fs::write(path, contents).unwrap();
+}
+
+#[test]
+fn a_damaged_embedded_arrow_schema_is_an_error_naming_the_file() {
+    // Found by fuzzing: arrow-ipc panics decoding such a schema.
+    let dir = scratch("damaged-arrow-schema");
+    let path = dir.join("AlertInfo/part-0.parquet");
+    write_parquet(&path, &batch(vec![("AlertId", strings(&[Some("a1")]))]));
+    with_unknown_embedded_type(&path);
+    let ctx = common::context();
+    let options = kqlite_tables::RegisterOptions::default();
+    let error = kqlite_tables::register_dir_with_report(&ctx, &dir, options).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("part-0.parquet") && message.contains("ARROW:schema"),
+        "{message}"
+    );
+}

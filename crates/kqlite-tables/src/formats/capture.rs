@@ -5,10 +5,11 @@
 use std::io::BufRead;
 
 use arrow_avro::reader::ReaderBuilder;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::DataType;
 use serde_json::Value;
 
+use super::avro_container::{Block, Container};
 use super::documents::read_document;
 use super::stream::record_value;
 use super::{ReadCtx, RowSink};
@@ -22,23 +23,24 @@ pub(crate) fn read(
     ctx: &mut ReadCtx<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(), TableError> {
-    let events = match ReaderBuilder::new().build(reader) {
-        Ok(events) => events,
-        Err(e) => {
-            let message = format!("not an Avro container file: {e}");
-            ctx.warn(Position::File, WarningKind::FailedFile, message);
+    let mut container = match Container::open(reader) {
+        Ok(container) => container,
+        Err(why) => {
+            ctx.warn(Position::File, WarningKind::FailedFile, why);
             return Ok(());
         }
     };
     let mut index = 0u64;
-    for batch in events {
-        let batch = match batch {
+    loop {
+        let block = match container.next_block() {
+            Ok(Some(block)) if block.count == 0 => continue,
+            Ok(Some(block)) => block,
+            Ok(None) => return Ok(()),
+            Err(why) => return Ok(damaged(ctx, index, why)),
+        };
+        let batch = match decode(&container, &block) {
             Ok(batch) => batch,
-            Err(e) => {
-                let message = format!("{e} (the {} events before were read)", index);
-                ctx.warn(Position::Row(index), WarningKind::Truncated, message);
-                return Ok(());
-            }
+            Err(why) => return Ok(damaged(ctx, index, why)),
         };
         let Some(bodies) = batch.column_by_name("Body") else {
             let message = "an Avro file without a Body column is not an Event Hubs capture";
@@ -50,7 +52,25 @@ pub(crate) fn read(
             index += 1;
         }
     }
-    Ok(())
+}
+
+/// The rest of a damaged file is not read: said with the number of events read before.
+fn damaged(ctx: &mut ReadCtx<'_>, index: u64, why: String) {
+    let message = format!("{why} (the {index} events before were read)");
+    ctx.warn(Position::Row(index), WarningKind::Truncated, message);
+}
+
+/// The events of `block`, decoded in one call: its records are all of one batch.
+fn decode<R: BufRead>(container: &Container<R>, block: &Block) -> Result<RecordBatch, String> {
+    let file = std::io::Cursor::new(container.single(block));
+    let mut events = ReaderBuilder::new()
+        .with_batch_size(block.count as usize)
+        .build(file)
+        .map_err(|e| e.to_string())?;
+    match events.next() {
+        Some(batch) => batch.map_err(|e| e.to_string()),
+        None => Err(format!("a block of {} events holds none", block.count)),
+    }
 }
 
 fn body(bodies: &ArrayRef, i: usize) -> Option<&[u8]> {

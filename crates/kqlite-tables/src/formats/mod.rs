@@ -3,6 +3,7 @@
 //! export. Each reader streams rows, typed by the registry, into a
 //! [`RowSink`]: in memory for queries, partitioned Parquet for `import`.
 
+mod avro_container;
 pub(crate) mod builder;
 mod capture;
 pub(crate) mod cell;

@@ -40,6 +40,7 @@ pub(crate) fn read(
     let reader = File::open(&input.path)
         .map_err(|e| e.to_string())
         .and_then(|file| {
+            crate::embedded_schema::check_file(&file)?;
             let builder =
                 ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| e.to_string())?;
             builder
