@@ -39,7 +39,7 @@ pub(crate) fn decodes_safely(encoded: &str) -> bool {
 fn sound(field: &Field<'_>, depth: usize) -> bool {
     let children = field.children();
     let count = children.map_or(0, |c| c.len());
-    let dictionary = field.dictionary().map_or(true, |d| {
+    let dictionary = field.dictionary().is_none_or(|d| {
         d.indexType()
             .is_some_and(|i| matches!(i.bitWidth(), 8 | 16 | 32 | 64))
     });

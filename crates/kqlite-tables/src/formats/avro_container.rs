@@ -144,8 +144,11 @@ fn decompress(codec: Codec, stored: Vec<u8>) -> Result<Vec<u8>, String> {
     }
 }
 
-/// The header's metadata map, as (key, value) pairs.
-fn read_metadata(reader: &mut impl BufRead) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+/// A header's metadata: (key, value) pairs.
+type Metadata = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// The header's metadata map.
+fn read_metadata(reader: &mut impl BufRead) -> Result<Metadata, String> {
     let mut entries = Vec::new();
     loop {
         let mut count = read_long(reader)?;

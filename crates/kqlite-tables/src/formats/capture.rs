@@ -36,11 +36,17 @@ pub(crate) fn read(
             Ok(Some(block)) if block.count == 0 => continue,
             Ok(Some(block)) => block,
             Ok(None) => return Ok(()),
-            Err(why) => return Ok(damaged(ctx, index, why)),
+            Err(why) => {
+                damaged(ctx, index, why);
+                return Ok(());
+            }
         };
         let batch = match decode(&container, &block) {
             Ok(batch) => batch,
-            Err(why) => return Ok(damaged(ctx, index, why)),
+            Err(why) => {
+                damaged(ctx, index, why);
+                return Ok(());
+            }
         };
         let Some(bodies) = batch.column_by_name("Body") else {
             let message = "an Avro file without a Body column is not an Event Hubs capture";
