@@ -99,6 +99,10 @@ pub struct Args {
     #[arg(long, value_name = "KEYFILE")]
     pub pseudonymize: Option<PathBuf>,
 
+    /// Write the chart a query's `render` asks for to FILE: `.svg`, or `.html` (a page
+    /// holding the SVG).
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
     /// The KQL query.
     pub query: Option<String>,
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod audit;
+mod chart;
 mod check;
 mod evidence;
 mod import;
@@ -207,14 +208,19 @@ async fn run_batch(engine: &Engine, args: &Args, text: &str) -> Result<(), Failu
             inner: &mut out,
             hasher: sha2::Sha256::new(),
         };
+        let mut kept = results::Kept::default();
         let mut output = results::Output {
             format: args.format.into(),
             out: &mut hashed,
             rows: 0,
             package: package.as_mut(),
+            kept: args.chart.is_some().then_some(&mut kept),
         };
         let outcome = run_one(engine, query, offset, text, args, &mut output).await;
         let rows = output.rows;
+        if let (Ok(()), Some(path)) = (&outcome, &args.chart) {
+            chart::write(path, query, &kept)?;
+        }
         let output_sha256 = audit::hex(&hashed.hasher.finalize());
         if let Some(path) = &args.audit {
             let run = audit::Run {

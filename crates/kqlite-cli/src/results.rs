@@ -41,6 +41,15 @@ pub struct Output<'a> {
     pub out: &'a mut dyn Write,
     pub rows: u64,
     pub package: Option<&'a mut Package>,
+    /// The last statement's result, kept whole for a chart (`--chart`).
+    pub kept: Option<&'a mut Kept>,
+}
+
+/// A result kept whole: its schema and batches.
+#[derive(Default)]
+pub struct Kept {
+    pub schema: Option<datafusion::arrow::datatypes::SchemaRef>,
+    pub batches: Vec<datafusion::arrow::record_batch::RecordBatch>,
 }
 
 /// Runs `query` within `limits`, writing each statement's result to `output`.
@@ -75,6 +84,12 @@ async fn statements(
             inner: &mut *output.out,
             bytes: 0,
         };
+        if let Some(kept) = output.kept.as_deref_mut() {
+            *kept = Kept {
+                schema: Some(stream.schema()),
+                batches: Vec::new(),
+            };
+        }
         let mut budget = Budget::new(limits);
         while let Some(batch) = stream.next().await {
             let batch = batch.map_err(|e| engine.failure(&plan, e))?;
@@ -84,6 +99,9 @@ async fn statements(
                 package.write(&kept)?;
             }
             output.rows += kept.num_rows() as u64;
+            if let Some(whole) = output.kept.as_deref_mut() {
+                whole.batches.push(kept.clone());
+            }
             if let Some(reached) = reached {
                 writer.finish(&mut out)?;
                 out.flush()?;

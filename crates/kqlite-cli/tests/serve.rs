@@ -415,3 +415,28 @@ fn every_query_is_audited_and_the_log_verifies() {
         String::from_utf8_lossy(&verify.stderr)
     );
 }
+
+#[test]
+fn render_is_kustos_visualization_property() {
+    let server = Server::start(&[]);
+    let (status, body) = server.query(
+        "DataSecurityEvents | summarize count() by ActionType | render piechart with (title='Actions')",
+    );
+    assert_eq!(status, 200);
+    let frames: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let properties = &frames[1];
+    assert_eq!(properties["TableName"], "@ExtendedProperties");
+    let row = &properties["Rows"][0];
+    assert_eq!(
+        (&row[0], &row[1]),
+        (&serde_json::json!(1), &serde_json::json!("Visualization"))
+    );
+    let value: serde_json::Value = serde_json::from_str(row[2].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&value["Visualization"], &value["Title"]),
+        (
+            &serde_json::json!("piechart"),
+            &serde_json::json!("Actions")
+        )
+    );
+}

@@ -154,10 +154,17 @@ enum Endpoint {
 }
 
 impl Endpoint {
-    fn protocol(self) -> Box<dyn protocol::Protocol> {
+    /// The response layout; a v2 query's carries the chart its `render` asks for.
+    fn protocol(self, text: &str) -> Box<dyn protocol::Protocol> {
         match self {
             Endpoint::QueryV1 | Endpoint::MgmtV1 => Box::new(protocol::V1::default()),
-            Endpoint::QueryV2 | Endpoint::MgmtV2 => Box::new(protocol::V2::default()),
+            Endpoint::MgmtV2 => Box::new(protocol::V2::default()),
+            Endpoint::QueryV2 => {
+                let parsed = kqlite_parser::parse_query(text).ok();
+                let vis = parsed.as_ref().and_then(kqlite_chart::from_query);
+                let json = vis.as_ref().map(kqlite_chart::properties_json);
+                Box::new(protocol::V2::with_visualization(json))
+            }
         }
     }
 }
@@ -189,13 +196,16 @@ async fn respond(
     let is_command = request.text.trim_start().starts_with('.');
     match endpoint {
         Endpoint::MgmtV1 | Endpoint::MgmtV2 => {
-            management::run(&server, &request, endpoint.protocol(), request_id).await
+            management::run(&server, &request, endpoint.protocol(""), request_id).await
         }
         _ if is_command => Err(KustoError::bad_request(
             "a management command (starting with `.`) is sent to /v1/rest/mgmt, not to the \
              query endpoint",
         )),
-        _ => query::run(server, request, endpoint.protocol(), request_id).await,
+        _ => {
+            let protocol = endpoint.protocol(&request.text);
+            query::run(server, request, protocol, request_id).await
+        }
     }
 }
 

@@ -11,6 +11,17 @@ use crate::values::Column;
 #[derive(Default)]
 pub struct V2 {
     next_table: u32,
+    /// Kusto's `Visualization` property of a query that ends in `render`.
+    visualization: Option<String>,
+}
+
+impl V2 {
+    pub fn with_visualization(visualization: Option<String>) -> V2 {
+        V2 {
+            next_table: 0,
+            visualization,
+        }
+    }
 }
 
 impl V2 {
@@ -40,6 +51,14 @@ impl Protocol for V2 {
             Column::new("Value", "dynamic"),
         ];
         self.data_table(out, "QueryProperties", "@ExtendedProperties", &columns);
+        if let Some(visualization) = &self.visualization {
+            // The property of the first result table (id 1), as Kusto writes it.
+            out.extend_from_slice(
+                json!([1, "Visualization", visualization])
+                    .to_string()
+                    .as_bytes(),
+            );
+        }
         out.extend_from_slice(b"]}");
     }
 
