@@ -129,7 +129,16 @@ impl Drop for Server {
 }
 
 fn send(stream: &mut TcpStream, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) {
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        head.push_str("Host: localhost\r\n");
+    }
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -438,5 +447,115 @@ fn render_is_kustos_visualization_property() {
             &serde_json::json!("piechart"),
             &serde_json::json!("Actions")
         )
+    );
+}
+
+#[test]
+fn the_web_page_is_served_and_draws_charts_through_the_same_api() {
+    let server = Server::start(&[]);
+    let (status, page) = server.request("GET", "/", &[], b"");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<textarea") && page.contains("/v2/rest/query"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no asset from elsewhere"
+    );
+    let body = serde_json::json!({
+        "csl": "DataSecurityEvents | summarize count() by ActionType | render columnchart",
+        "properties": {"Options": {"kqlite_chart": true}},
+    });
+    let (status, answer) = server.request(
+        "POST",
+        "/v2/rest/query",
+        &[JSON],
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(status, 200);
+    let frames: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let chart = frames
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["TableName"] == "@KqliteChart");
+    let svg = chart.expect("the chart table")["Rows"][0][0]
+        .as_str()
+        .unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("<rect"), "{svg}");
+}
+
+#[test]
+fn without_a_token_only_requests_for_this_machine_are_answered() {
+    let server = Server::start(&[]);
+    let body = br#"{"csl":"print 1"}"#;
+    let rebound = [JSON, ("Host", "attacker.example:8080")];
+    let (status, answer) = server.request("POST", "/v2/rest/query", &rebound, body);
+    assert_eq!(status, 403, "{answer}");
+    let local = [JSON, ("Host", "127.0.0.1:8080")];
+    assert_eq!(
+        server.request("POST", "/v2/rest/query", &local, body).0,
+        200
+    );
+}
+
+/// A headless Chromium: `KQLITE_CHROMIUM`, else `chromium` on the PATH (`.ci/run` installs it).
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("KQLITE_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("chromium"))
+        .find(|candidate| candidate.exists())
+}
+
+/// The page at `/?q=QUERY` after its scripts ran, as the browser's DOM.
+fn page_after(browser: &Path, server: &Server, query: &str) -> String {
+    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("chromium-{}", query.len()));
+    let mut url = format!("http://{}/?q=", server.address);
+    for byte in query.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => url.push(byte as char),
+            _ => url.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=15000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--dump-dom", &url])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .expect("chromium runs");
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+#[test]
+fn the_page_runs_a_hunt_in_a_headless_browser() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "skipped: no chromium on the PATH (apt-get install chromium, or KQLITE_CHROMIUM)"
+        );
+        return;
+    };
+    let server = Server::start(&[]);
+    let hunt = "DataSecurityEvents | summarize Events = count() by bin(Timestamp, 1d), ActionType \
+                | render timechart";
+    let dom = page_after(&browser, &server, hunt);
+    assert!(dom.contains("330 rows in"), "{dom}");
+    let chart = dom.split("id=\"chart\"").nth(1).unwrap_or("");
+    assert!(chart.trim_start_matches('>').starts_with("<svg"), "{dom}");
+    assert!(dom.contains("<td>FileRead</td>"), "{dom}");
+    let dom = page_after(&browser, &server, "DataSecurityEvents\n| where Nope == 1");
+    assert!(
+        dom.contains("class=\"error\"") && dom.contains("unknown column 'Nope'"),
+        "{dom}"
     );
 }

@@ -21,7 +21,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use kqlite::limits::QueryLimits;
 use kqlite::Engine;
@@ -138,6 +138,7 @@ pub async fn run(
                 endpoint(s, h, b, Endpoint::MgmtV2)
             }),
         )
+        .route("/", get(page))
         .fallback(not_found)
         .with_state(server);
     axum::serve(listener, app)
@@ -219,7 +220,7 @@ impl Server {
     /// With a token, every request must carry it (`Authorization: Bearer TOKEN`).
     fn authorize(&self, headers: &HeaderMap) -> Result<(), KustoError> {
         let Some(token) = &self.options.token else {
-            return Ok(());
+            return addressed_to_this_machine(headers);
         };
         let given = headers
             .get(axum::http::header::AUTHORIZATION)
@@ -247,6 +248,52 @@ impl Server {
             ))),
         }
     }
+}
+
+/// Without a token, a request must name this machine as its host: a web page elsewhere that
+/// rebinds its own name to 127.0.0.1 (DNS rebinding) cannot query through the browser.
+fn addressed_to_this_machine(headers: &HeaderMap) -> Result<(), KustoError> {
+    let Some(host) = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(());
+    };
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let loopback = matches!(name, "localhost" | "[::1]")
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return Ok(());
+    }
+    Err(KustoError::new(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        format!(
+            "a request for host '{host}': without --token, kqlite serve answers only requests \
+             addressed to this machine (localhost, 127.0.0.1)"
+        ),
+    ))
+}
+
+/// kqlite's web page: a query editor, result grid and charts over this same API.
+async fn page() -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let headers = [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+             img-src 'self' data:",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    (StatusCode::OK, headers, include_str!("page/index.html")).into_response()
 }
 
 /// Compares a secret in time that depends only on the lengths, not on where they differ.

@@ -156,22 +156,74 @@ async fn results(
     writer: &mut Writer,
 ) -> Result<(), Stop> {
     let failed = |e: kqlite::Error| Stop::Failed(KustoError::query(&e, &request.text));
+    let mut chart = Chart::asked(request);
     for plan in plans {
         let columns = values::columns(plan.schema().as_arrow());
         writer.open(&columns);
         let mut stream = server.engine.stream(plan.clone()).await.map_err(failed)?;
+        chart.begin(stream.schema());
         let mut budget = Budget::new(request.limits);
         while let Some(batch) = stream.next().await {
             let batch = batch.map_err(|e| failed(server.engine.failure(plan, e)))?;
             let (kept, reached) = budget.take(&batch, writer.table_bytes);
             writer.rows(&kept, &columns).await?;
+            chart.keep(&kept);
             if let Some(reached) = reached {
                 return Err(Stop::Failed(truncated(reached)));
             }
         }
         writer.close(None);
     }
+    if let Some(svg) = chart.draw() {
+        writer.protocol.chart(&mut writer.buffer, &svg);
+    }
     Ok(())
+}
+
+/// The rows a chart needs, at most this many.
+const CHART_ROWS: usize = 100_000;
+
+/// The last result kept for the chart its `render` asks for, when the client wants it drawn
+/// (`kqlite_chart`, as kqlite's web page does).
+struct Chart {
+    visualization: Option<kqlite_chart::Visualization>,
+    schema: Option<datafusion::arrow::datatypes::SchemaRef>,
+    batches: Vec<datafusion::arrow::record_batch::RecordBatch>,
+    rows: usize,
+}
+
+impl Chart {
+    fn asked(request: &KustoRequest) -> Chart {
+        let query = request
+            .chart
+            .then(|| kqlite_parser::parse_query(&request.text).ok());
+        Chart {
+            visualization: query.flatten().as_ref().and_then(kqlite_chart::from_query),
+            schema: None,
+            batches: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    fn begin(&mut self, schema: datafusion::arrow::datatypes::SchemaRef) {
+        self.schema = Some(schema);
+        self.batches.clear();
+        self.rows = 0;
+    }
+
+    fn keep(&mut self, batch: &datafusion::arrow::record_batch::RecordBatch) {
+        if self.visualization.is_some() && self.rows < CHART_ROWS {
+            let rows = batch.num_rows().min(CHART_ROWS - self.rows);
+            self.batches.push(batch.slice(0, rows));
+            self.rows += rows;
+        }
+    }
+
+    /// The SVG, or None when there is no chart or it cannot be drawn.
+    fn draw(&self) -> Option<String> {
+        let vis = self.visualization.as_ref()?;
+        kqlite_chart::svg(vis, self.schema.as_ref()?, &self.batches).ok()
+    }
 }
 
 /// Kusto's partial failure when a result passes a truncation limit.

@@ -18,6 +18,8 @@ pub struct KustoRequest {
     /// `query_now`: the clock of `now()` and `ago()`.
     pub now: Option<i64>,
     pub limits: QueryLimits,
+    /// `kqlite_chart`: the web page asks for the chart of a `render` as SVG.
+    pub chart: bool,
 }
 
 /// The client's request id (`x-ms-client-request-id`), or one of ours.
@@ -72,6 +74,7 @@ pub async fn read(
         text,
         now: None,
         limits: defaults,
+        chart: false,
     };
     apply_options(&mut request, &options)?;
     request.limits = request.limits.with_sets_of(&request.text);
@@ -142,6 +145,7 @@ fn apply_options(
             }
             "truncationmaxrecords" => limits.max_records = Some(count(value).ok_or_else(invalid)?),
             "truncationmaxsize" => limits.max_bytes = Some(count(value).ok_or_else(invalid)?),
+            "kqlite_chart" => request.chart = truthy(value),
             _ => {}
         }
     }

@@ -23,6 +23,8 @@ pub trait Protocol: Send + 'static {
     /// look for one (`rows_written` says whether a row precedes it).
     fn table_end(&mut self, out: &mut Vec<u8>, error: Option<&KustoError>, rows_written: bool);
     fn finish(&mut self, out: &mut Vec<u8>, completion: &Completion);
+    /// The chart of a `render`, as SVG, for kqlite's web page (v2 only).
+    fn chart(&mut self, _out: &mut Vec<u8>, _svg: &str) {}
 }
 
 /// How a request ended.

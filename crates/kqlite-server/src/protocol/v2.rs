@@ -77,6 +77,13 @@ impl Protocol for V2 {
         out.extend_from_slice(b"]}");
     }
 
+    fn chart(&mut self, out: &mut Vec<u8>, svg: &str) {
+        let columns = [Column::new("Svg", "string")];
+        self.data_table(out, "QueryProperties", "@KqliteChart", &columns);
+        out.extend_from_slice(json!([svg]).to_string().as_bytes());
+        out.extend_from_slice(b"]}");
+    }
+
     fn finish(&mut self, out: &mut Vec<u8>, completion: &Completion) {
         let columns = completion_columns();
         self.data_table(
