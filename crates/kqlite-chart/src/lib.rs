@@ -5,6 +5,7 @@
 mod data;
 mod spec;
 mod svg;
+mod terminal;
 
 use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
@@ -23,6 +24,20 @@ pub fn svg(
         .ok_or_else(|| format!("not supported yet: render {}", vis.chart))?;
     let plot = data::plot(vis, kind, schema, batches)?;
     Ok(svg::draw(vis, kind, &plot))
+}
+
+/// The chart of a result for a terminal `width` characters wide: braille lines or block bars.
+pub fn preview(
+    vis: &Visualization,
+    schema: &Schema,
+    batches: &[RecordBatch],
+    width: usize,
+) -> Result<String, String> {
+    let kind = vis
+        .kind()
+        .ok_or_else(|| format!("not supported yet: render {}", vis.chart))?;
+    let plot = data::plot(vis, kind, schema, batches)?;
+    Ok(terminal::preview(kind, &plot, vis.title.as_deref(), width))
 }
 
 /// A page that shows `svg`, for a browser.

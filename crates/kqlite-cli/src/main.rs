@@ -209,12 +209,14 @@ async fn run_batch(engine: &Engine, args: &Args, text: &str) -> Result<(), Failu
             hasher: sha2::Sha256::new(),
         };
         let mut kept = results::Kept::default();
+        let preview = terminal_preview(args, query);
         let mut output = results::Output {
             format: args.format.into(),
             out: &mut hashed,
             rows: 0,
             package: package.as_mut(),
-            kept: args.chart.is_some().then_some(&mut kept),
+            kept: (args.chart.is_some() || preview.is_some()).then_some(&mut kept),
+            preview,
         };
         let outcome = run_one(engine, query, offset, text, args, &mut output).await;
         let rows = output.rows;
@@ -245,6 +247,16 @@ async fn run_batch(engine: &Engine, args: &Args, text: &str) -> Result<(), Failu
         package.finish(engine, text, &texts, &data_given(args))?;
     }
     Ok(out.flush()?)
+}
+
+/// The chart to print above a table in a terminal, for a query that ends in `render`.
+fn terminal_preview(args: &Args, query: &str) -> Option<kqlite_chart::Visualization> {
+    let table = matches!(args.format, args::Format::Table) && !args.explain && !args.analyze;
+    if !table || !io::stdout().is_terminal() {
+        return None;
+    }
+    let parsed = kqlite_parser::parse_query(query).ok()?;
+    kqlite_chart::from_query(&parsed)
 }
 
 /// The data as the command line gave it, for an evidence package.

@@ -41,8 +41,10 @@ pub struct Output<'a> {
     pub out: &'a mut dyn Write,
     pub rows: u64,
     pub package: Option<&'a mut Package>,
-    /// The last statement's result, kept whole for a chart (`--chart`).
+    /// The last statement's result, kept whole for a chart (`--chart`, the preview).
     pub kept: Option<&'a mut Kept>,
+    /// A terminal's chart above the last table, for a query that ends in `render`.
+    pub preview: Option<kqlite_chart::Visualization>,
 }
 
 /// A result kept whole: its schema and batches.
@@ -74,7 +76,9 @@ async fn statements(
     limits: QueryLimits,
     output: &mut Output<'_>,
 ) -> Result<(), Stop> {
-    for plan in engine.plan(query)? {
+    let plans = engine.plan(query)?;
+    let count = plans.len();
+    for (i, plan) in plans.into_iter().enumerate() {
         let mut stream = engine.stream(plan.clone()).await?;
         let mut writer = ResultWriter::new(output.format, stream.schema());
         if let Some(package) = output.package.as_deref_mut() {
@@ -108,12 +112,37 @@ async fn statements(
                 return Err(Stop::Truncated(truncated(reached)));
             }
         }
+        if i + 1 == count {
+            write_preview(output.preview.as_ref(), output.kept.as_deref(), &mut out)?;
+        }
         writer.finish(&mut out)?;
         if let Some(package) = output.package.as_deref_mut() {
             package.end()?;
         }
     }
     Ok(())
+}
+
+/// The terminal chart of the kept result, when one is asked for.
+fn write_preview(
+    vis: Option<&kqlite_chart::Visualization>,
+    kept: Option<&Kept>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let (
+        Some(vis),
+        Some(Kept {
+            schema: Some(schema),
+            batches,
+        }),
+    ) = (vis, kept)
+    else {
+        return Ok(());
+    };
+    match kqlite_chart::preview(vis, schema, batches, 100) {
+        Ok(chart) => writeln!(out, "{chart}"),
+        Err(why) => writeln!(out, "({why})"),
+    }
 }
 
 /// A writer that counts the bytes written through it.

@@ -300,3 +300,28 @@ fn dot_commands_describe_the_catalog() {
     repl.enter(".nope");
     repl.wait_for(".help lists the commands");
 }
+
+#[test]
+fn render_previews_the_chart_and_dot_chart_writes_it() {
+    if !tmux_available() {
+        return;
+    }
+    let repl = Repl::start();
+    repl.enter(
+        "DataSecurityEvents | summarize Events = count() by ActionType | top 3 by Events \
+         | render columnchart",
+    );
+    let screen = repl.wait_for("3 rows");
+    assert!(
+        screen.contains("FileRead │███"),
+        "block bars above the table: {screen}"
+    );
+    let file = repl.home.join("chart.svg");
+    repl.enter(&format!(".chart {}", file.display()));
+    repl.wait_for("chart written to");
+    let svg = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains(">FileRead</text>"),
+        "{svg}"
+    );
+}

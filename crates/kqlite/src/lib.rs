@@ -29,7 +29,7 @@ pub use kqlite_planner::{kusto_type_name, INGESTION_TIME};
 pub use kqlite_tables::RegisteredTable;
 
 /// The result of one tabular statement.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct QueryResult {
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,

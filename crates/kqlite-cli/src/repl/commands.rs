@@ -56,6 +56,11 @@ pub const COMMANDS: &[Command] = &[
     ),
     command(".data", "DIR", "attach the exports in another folder"),
     command(
+        ".chart",
+        "[FILE]",
+        "write the last query's chart (.svg or .html) and open it",
+    ),
+    command(
         ".read",
         "FILE.kql",
         "run the queries in a file (separated by blank lines)",
@@ -82,9 +87,58 @@ pub async fn execute(s: &mut Session, line: &str) -> io::Result<Flow> {
         ".now" => now(s, arg),
         ".data" => data(s, arg).await,
         ".read" => read(s, arg).await?,
+        ".chart" => chart(s, arg),
         _ => unknown(name),
     }
     Ok(Flow::Continue)
+}
+
+/// `.chart [FILE]`: the chart of the last query that ended in `render`, written as SVG or an
+/// HTML page (a temporary page when no file is named), then opened with the system viewer.
+fn chart(s: &Session, arg: &str) {
+    let Some((vis, result)) = &s.last_chart else {
+        eprintln!("no chart: the last query did not end in render");
+        return;
+    };
+    let path = match arg {
+        "" => std::env::temp_dir().join("kqlite-chart.html"),
+        file => std::path::PathBuf::from(file),
+    };
+    let html = match path.extension().and_then(|e| e.to_str()) {
+        Some("svg") => false,
+        Some("html" | "htm") => true,
+        _ => return eprintln!("charts are written as .svg or .html"),
+    };
+    let svg = match kqlite_chart::svg(vis, &result.schema, &result.batches) {
+        Ok(svg) => svg,
+        Err(why) => return eprintln!("{why}"),
+    };
+    let contents = if html {
+        kqlite_chart::html(vis, &svg)
+    } else {
+        svg
+    };
+    if let Err(e) = std::fs::write(&path, contents) {
+        return eprintln!("{}: {e}", path.display());
+    }
+    println!("chart written to {}", path.display());
+    open_with_viewer(&path);
+}
+
+/// Opens `path` with the desktop's viewer, when there is one (`xdg-open`, macOS's `open`).
+fn open_with_viewer(path: &std::path::Path) {
+    let paths = std::env::var_os("PATH").unwrap_or_default();
+    let viewer = ["xdg-open", "open"]
+        .into_iter()
+        .find(|name| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()));
+    if let Some(viewer) = viewer {
+        let _ = std::process::Command::new(viewer)
+            .arg(path)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+    }
 }
 
 fn usage(name: &str) {

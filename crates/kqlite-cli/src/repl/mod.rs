@@ -67,6 +67,8 @@ pub struct Session {
     empty_interrupt: Arc<AtomicBool>,
     /// Woken by Ctrl-C while a query runs.
     interrupts: Arc<Notify>,
+    /// The chart of the last query that ended in `render`, and its result (`.chart`).
+    last_chart: Option<(kqlite_chart::Visualization, QueryResult)>,
 }
 
 /// Runs the session until `.quit` or Ctrl-D.
@@ -115,6 +117,7 @@ impl Session {
             history,
             empty_interrupt,
             interrupts: watch_interrupts()?,
+            last_chart: None,
         })
     }
 
@@ -213,6 +216,9 @@ impl Session {
                 Ok(Outcome::Failed)
             }
             Some(Ok(results)) => {
+                let parsed = kqlite_parser::parse_query(text).ok();
+                let vis = parsed.as_ref().and_then(kqlite_chart::from_query);
+                self.last_chart = vis.zip(results.last().cloned());
                 self.show(&results, elapsed)?;
                 Ok(Outcome::Done)
             }
@@ -247,6 +253,12 @@ impl Session {
         let mut out = stdout.lock();
         if format == Format::Table {
             let width = self.rl.dimensions().map_or(100, |(w, _)| usize::from(w));
+            if let Some((vis, charted)) = &self.last_chart {
+                if std::ptr::eq(charted.schema.as_ref(), result.schema.as_ref()) {
+                    let chart = kqlite_chart::preview(vis, &result.schema, &result.batches, width);
+                    writeln!(out, "{}", chart.unwrap_or_else(|why| format!("({why})")))?;
+                }
+            }
             let text = table::render(result, width, self.settings.max_rows)?;
             out.write_all(text.as_bytes())?;
         } else {
