@@ -96,3 +96,37 @@ fn json_string(text: &str) -> String {
     out.push('"');
     out
 }
+
+/// `svg` rasterised as PNG, text set in the system's fonts (without any, the chart is drawn
+/// without its text).
+pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+    let mut options = resvg::usvg::Options::default();
+    let fonts = options.fontdb_mut();
+    fonts.load_system_fonts();
+    // `sans-serif` is Arial unless told otherwise; take a sans-serif face the system has.
+    let installed = |family: &str| {
+        fonts
+            .faces()
+            .any(|face| face.families.iter().any(|(name, _)| name == family))
+    };
+    let sans = [
+        "Arial",
+        "Helvetica",
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Noto Sans",
+    ];
+    if let Some(family) = sans.into_iter().find(|f| installed(f)) {
+        fonts.set_sans_serif_family(family);
+    }
+    let tree = resvg::usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
+    let size = tree.size().to_int_size();
+    let mut pixmap =
+        resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("an empty chart")?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
+}

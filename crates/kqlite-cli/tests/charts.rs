@@ -114,7 +114,36 @@ fn what_cannot_be_drawn_is_said() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("no render operator"));
     let (output, _) = chart("card.svg", "print x = 1 | render card");
     assert!(String::from_utf8_lossy(&output.stderr).contains("not supported yet: render card"));
-    let (output, _) = chart("chart.png", "print x = 1 | render columnchart");
+    let (output, _) = chart("chart.gif", "print x = 1 | render columnchart");
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains(".svg or .html"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(".svg, .png or .html"));
+}
+
+#[test]
+fn a_png_is_the_svg_rasterised() {
+    let query = "DataSecurityEvents | summarize count() by ActionType | render piechart";
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("charts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("pie.png");
+    let output = Command::new(env!("CARGO_BIN_EXE_kqlite"))
+        .args([
+            "--data",
+            sample().to_str().unwrap(),
+            "--chart",
+            path.to_str().unwrap(),
+            query,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let png = std::fs::read(&path).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // 960 x 540, as the SVG.
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 960);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 540);
 }

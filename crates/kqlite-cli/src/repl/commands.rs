@@ -58,7 +58,7 @@ pub const COMMANDS: &[Command] = &[
     command(
         ".chart",
         "[FILE]",
-        "write the last query's chart (.svg or .html) and open it",
+        "write the last query's chart (.svg, .png or .html) and open it",
     ),
     command(
         ".read",
@@ -104,19 +104,13 @@ fn chart(s: &Session, arg: &str) {
         "" => std::env::temp_dir().join("kqlite-chart.html"),
         file => std::path::PathBuf::from(file),
     };
-    let html = match path.extension().and_then(|e| e.to_str()) {
-        Some("svg") => false,
-        Some("html" | "htm") => true,
-        _ => return eprintln!("charts are written as .svg or .html"),
+    let Some(form) = crate::chart::Form::of(&path) else {
+        return eprintln!("charts are written as .svg, .png or .html");
     };
-    let svg = match kqlite_chart::svg(vis, &result.schema, &result.batches) {
-        Ok(svg) => svg,
+    let svg = kqlite_chart::svg(vis, &result.schema, &result.batches);
+    let contents = match svg.and_then(|svg| form.encode(vis, svg)) {
+        Ok(contents) => contents,
         Err(why) => return eprintln!("{why}"),
-    };
-    let contents = if html {
-        kqlite_chart::html(vis, &svg)
-    } else {
-        svg
     };
     if let Err(e) = std::fs::write(&path, contents) {
         return eprintln!("{}: {e}", path.display());
