@@ -227,3 +227,24 @@ fn push(plot: &mut Plot, name: String, point: (f64, f64)) {
         }),
     }
 }
+
+/// The smallest and largest of `values` ((0, 1) when there are none).
+pub(crate) fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+        (l.min(v), h.max(v))
+    });
+    if low.is_finite() {
+        (low, high)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+/// The width of a range, 1 when it has none (a single value still has a place to stand).
+pub(crate) fn span(low: f64, high: f64) -> f64 {
+    if high > low {
+        high - low
+    } else {
+        1.0
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::data::{Axis, Plot, Series};
+use crate::data::{bounds, span, Axis, Plot, Series};
 use crate::spec::{Kind, Stacking, Visualization};
 
 const WIDTH: f64 = 960.0;
@@ -30,14 +30,6 @@ impl Frame {
 
     fn y(&self, value: f64, (low, high): (f64, f64)) -> f64 {
         self.bottom - (value - low) / span(low, high) * (self.bottom - self.top)
-    }
-}
-
-fn span(low: f64, high: f64) -> f64 {
-    if high > low {
-        high - low
-    } else {
-        1.0
     }
 }
 
@@ -405,17 +397,6 @@ fn ticks((low, high): (f64, f64)) -> Vec<f64> {
         tick += step;
     }
     out
-}
-
-fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-        (l.min(v), h.max(v))
-    });
-    if low.is_finite() {
-        (low, high)
-    } else {
-        (0.0, 1.0)
-    }
 }
 
 /// The y range: from zero (or below it), to the largest value, unless the query sets them.

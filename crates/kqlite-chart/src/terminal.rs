@@ -1,7 +1,7 @@
 //! A chart for a terminal, printed above the table: lines as braille dots (each character
 //! holds 2 x 4 of them), columns, bars and pies as horizontal bars of blocks.
 
-use crate::data::{Axis, Plot};
+use crate::data::{bounds, span, Axis, Plot};
 use crate::spec::Kind;
 
 const HEIGHT: usize = 10;
@@ -54,9 +54,9 @@ fn bars(plot: &Plot, width: usize, out: &mut String) {
 fn dots(plot: &Plot, width: usize, out: &mut String) {
     let (columns, rows) = (width * 2, HEIGHT * 4);
     let points = plot.series.iter().flat_map(|s| &s.points);
-    let (x_low, x_high) = range(points.clone().map(|p| p.0));
-    let (_, y_high) = range(points.map(|p| p.1));
-    let y_low = 0.0f64.min(range(plot.series.iter().flat_map(|s| &s.points).map(|p| p.1)).0);
+    let (x_low, x_high) = bounds(points.clone().map(|p| p.0));
+    let (_, y_high) = bounds(points.map(|p| p.1));
+    let y_low = 0.0f64.min(bounds(plot.series.iter().flat_map(|s| &s.points).map(|p| p.1)).0);
     let mut grid = vec![vec![0u8; width]; HEIGHT];
     let place = |x: f64, y: f64| {
         let column = ((x - x_low) / span(x_low, x_high) * (columns - 1) as f64).round() as usize;
@@ -120,25 +120,6 @@ fn line(grid: &mut [Vec<u8>], a: (usize, usize), b: (usize, usize)) {
         if let Some(cell) = grid.get_mut(y / 4).and_then(|row| row.get_mut(x / 2)) {
             *cell |= BITS[y % 4][x % 2];
         }
-    }
-}
-
-fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-        (l.min(v), h.max(v))
-    });
-    if low.is_finite() {
-        (low, high)
-    } else {
-        (0.0, 1.0)
-    }
-}
-
-fn span(low: f64, high: f64) -> f64 {
-    if high > low {
-        high - low
-    } else {
-        1.0
     }
 }
 

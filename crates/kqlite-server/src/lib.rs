@@ -114,36 +114,21 @@ pub async fn run(
         options,
     });
     let app = Router::new()
-        .route(
-            "/v1/rest/query",
-            post(|s: State<Arc<Server>>, h: HeaderMap, b: Body| {
-                endpoint(s, h, b, Endpoint::QueryV1)
-            }),
-        )
-        .route(
-            "/v2/rest/query",
-            post(|s: State<Arc<Server>>, h: HeaderMap, b: Body| {
-                endpoint(s, h, b, Endpoint::QueryV2)
-            }),
-        )
-        .route(
-            "/v1/rest/mgmt",
-            post(|s: State<Arc<Server>>, h: HeaderMap, b: Body| {
-                endpoint(s, h, b, Endpoint::MgmtV1)
-            }),
-        )
-        .route(
-            "/v2/rest/mgmt",
-            post(|s: State<Arc<Server>>, h: HeaderMap, b: Body| {
-                endpoint(s, h, b, Endpoint::MgmtV2)
-            }),
-        )
+        .route("/v1/rest/query", route(Endpoint::QueryV1))
+        .route("/v2/rest/query", route(Endpoint::QueryV2))
+        .route("/v1/rest/mgmt", route(Endpoint::MgmtV1))
+        .route("/v2/rest/mgmt", route(Endpoint::MgmtV2))
         .route("/", get(page))
         .fallback(not_found)
         .with_state(server);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// POST to one of Kusto's endpoints.
+fn route(to: Endpoint) -> axum::routing::MethodRouter<Arc<Server>> {
+    post(move |s: State<Arc<Server>>, h: HeaderMap, b: Body| endpoint(s, h, b, to))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
