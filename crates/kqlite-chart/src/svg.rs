@@ -73,38 +73,52 @@ fn lines(out: &mut String, vis: &Visualization, kind: Kind, plot: &Plot, frame: 
     axes(out, vis, plot, frame, xs, ys);
     for (i, s) in series.iter().enumerate().rev() {
         let color = PALETTE[i % PALETTE.len()];
-        let path: Vec<String> = s
-            .points
-            .iter()
-            .map(|&(x, y)| format!("{:.1},{:.1}", frame.x(x, xs), frame.y(y, ys)))
-            .collect();
-        if kind == Kind::Scatter {
-            for p in &path {
-                let (cx, cy) = p.split_once(',').unwrap_or(("0", "0"));
-                let _ = writeln!(
-                    out,
-                    "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"3\" fill=\"{color}\"/>"
-                );
-            }
-            continue;
-        }
-        if matches!(kind, Kind::Area | Kind::StackedArea) && !path.is_empty() {
-            let base = frame.y(ys.0.max(0.0).min(ys.1), ys);
-            let (first, last) = (s.points[0].0, s.points[s.points.len() - 1].0);
+        let _ = writeln!(out, "<g data-series=\"{i}\">");
+        series_marks(out, kind, s, color, frame, (xs, ys));
+        out.push_str("</g>\n");
+    }
+}
+
+/// One series of a line, area or scatter chart: its points, line and filled area.
+fn series_marks(
+    out: &mut String,
+    kind: Kind,
+    s: &Series,
+    color: &str,
+    frame: &Frame,
+    (xs, ys): ((f64, f64), (f64, f64)),
+) {
+    let path: Vec<String> = s
+        .points
+        .iter()
+        .map(|&(x, y)| format!("{:.1},{:.1}", frame.x(x, xs), frame.y(y, ys)))
+        .collect();
+    if kind == Kind::Scatter {
+        for p in &path {
+            let (cx, cy) = p.split_once(',').unwrap_or(("0", "0"));
             let _ = writeln!(
                 out,
-                "<polygon points=\"{:.1},{base:.1} {} {:.1},{base:.1}\" fill=\"{color}\" fill-opacity=\"0.35\"/>",
-                frame.x(first, xs),
-                path.join(" "),
-                frame.x(last, xs)
+                "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"3\" fill=\"{color}\"/>"
             );
         }
+        return;
+    }
+    if matches!(kind, Kind::Area | Kind::StackedArea) && !path.is_empty() {
+        let base = frame.y(ys.0.max(0.0).min(ys.1), ys);
+        let (first, last) = (s.points[0].0, s.points[s.points.len() - 1].0);
         let _ = writeln!(
             out,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>",
-            path.join(" ")
+            "<polygon points=\"{:.1},{base:.1} {} {:.1},{base:.1}\" fill=\"{color}\" fill-opacity=\"0.35\"/>",
+            frame.x(first, xs),
+            path.join(" "),
+            frame.x(last, xs)
         );
     }
+    let _ = writeln!(
+        out,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>",
+        path.join(" ")
+    );
 }
 
 /// Each series' points in x order.
@@ -166,6 +180,7 @@ fn bars(out: &mut String, vis: &Visualization, kind: Kind, plot: &Plot, frame: &
     let mut base = vec![0.0; categories];
     for (i, s) in plot.series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
+        let _ = writeln!(out, "<g data-series=\"{i}\">");
         for &(x, y) in &s.points {
             let c = x as usize;
             let value = if vis.stacking == Stacking::Stacked100 && totals[c] > 0.0 {
@@ -199,6 +214,7 @@ fn bars(out: &mut String, vis: &Visualization, kind: Kind, plot: &Plot, frame: &
                 rect.0, rect.1, rect.2, rect.3, escape(&plot.categories[c]), number(y)
             );
         }
+        out.push_str("</g>\n");
     }
 }
 
@@ -230,7 +246,7 @@ fn pie(out: &mut String, plot: &Plot, frame: &Frame) {
         );
         if value >= total {
             // An arc cannot end where it starts: the whole pie is a circle.
-            let _ = writeln!(out, "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\" fill=\"{color}\"><title>{label}</title></circle>");
+            let _ = writeln!(out, "<circle data-series=\"{c}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\" fill=\"{color}\"><title>{label}</title></circle>");
             continue;
         }
         let (x1, y1) = (cx + r * angle.cos(), cy + r * angle.sin());
@@ -245,7 +261,7 @@ fn pie(out: &mut String, plot: &Plot, frame: &Frame) {
         );
         let _ = writeln!(
             out,
-            "<path d=\"M{cx:.1},{cy:.1} L{x1:.1},{y1:.1} A{r:.1},{r:.1} 0 {large} 1 {x2:.1},{y2:.1} Z\" fill=\"{color}\" stroke=\"white\"><title>{label}</title></path>"
+            "<path d=\"M{cx:.1},{cy:.1} L{x1:.1},{y1:.1} A{r:.1},{r:.1} 0 {large} 1 {x2:.1},{y2:.1} Z\" data-series=\"{c}\" fill=\"{color}\" stroke=\"white\"><title>{label}</title></path>"
         );
     }
 }
@@ -259,12 +275,15 @@ fn legend_box(out: &mut String, plot: &Plot, kind: Kind, left: f64) {
     for (i, name) in names.iter().enumerate().take(30) {
         let y = 60.0 + i as f64 * 16.0;
         let color = PALETTE[i % PALETTE.len()];
+        // A page may show or hide a series by its legend entry (kqlite's web page does).
+        let _ = writeln!(out, "<g class=\"legend\" data-series=\"{i}\">");
         let _ = writeln!(
             out,
             "<rect x=\"{left}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{color}\"/>",
             y - 9.0
         );
         text(out, left + 16.0, y, "start", 12.0, name);
+        out.push_str("</g>\n");
     }
 }
 

@@ -49,6 +49,11 @@ fn a_timechart_draws_one_line_per_series() {
     assert_eq!(svg.matches("<polyline").count(), 2);
     assert!(svg.contains(">Reads and uploads</text>") && svg.contains(">FileRead</text>"));
     assert!(svg.contains(">2025-09-"), "dates on the x axis");
+    // A page shows or hides a series by its legend entry: both carry the series' number.
+    assert!(
+        svg.contains("<g class=\"legend\" data-series=\"1\">")
+            && svg.contains("<g data-series=\"1\">")
+    );
 }
 
 #[test]
