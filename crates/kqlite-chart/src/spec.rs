@@ -40,6 +40,9 @@ pub struct Visualization {
     pub ytitle: Option<String>,
     pub ymin: Option<f64>,
     pub ymax: Option<f64>,
+    /// The x range shown (a datetime axis: nanoseconds since the epoch).
+    pub xmin: Option<f64>,
+    pub xmax: Option<f64>,
 }
 
 impl Visualization {
@@ -108,6 +111,8 @@ fn set(vis: &mut Visualization, property: &str, value: &ast::Expr) {
         "ytitle" => vis.ytitle = text,
         "ymin" => vis.ymin = number(value),
         "ymax" => vis.ymax = number(value),
+        "xmin" => vis.xmin = number(value),
+        "xmax" => vis.xmax = number(value),
         "legend" => vis.legend = text.as_deref() != Some("hidden"),
         "kind" => {
             vis.stacking = match text.as_deref() {
@@ -134,6 +139,7 @@ fn number(value: &ast::Expr) -> Option<f64> {
         ExprKind::Literal(Literal::Long(n)) => Some(*n as f64),
         ExprKind::Literal(Literal::Int(n)) => Some(f64::from(*n)),
         ExprKind::Literal(Literal::Real(n)) => Some(*n),
+        ExprKind::Literal(Literal::Datetime(nanos)) => Some(*nanos as f64),
         _ => None,
     }
 }

@@ -7,6 +7,9 @@ use std::fmt::Write;
 use crate::data::{bounds, span, Axis, Plot, Series};
 use crate::spec::{Kind, Stacking, Visualization};
 
+/// Past this many points, a chart's points get no hover targets of their own (the file
+/// would grow past what a browser draws briskly).
+const HOVER_POINTS: usize = 2_000;
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 540.0;
 const PALETTE: [&str; 20] = [
@@ -67,16 +70,82 @@ fn lines(out: &mut String, vis: &Visualization, kind: Kind, plot: &Plot, frame: 
         Kind::StackedArea => stacked(&plot.series),
         _ => sorted(&plot.series),
     };
+    let series = within_x(vis, series);
     let points = series.iter().flat_map(|s| &s.points);
-    let xs = bounds(points.clone().map(|p| p.0));
+    let xs = x_bounds(vis, points.clone().map(|p| p.0));
     let ys = y_bounds(vis, points.map(|p| p.1));
     axes(out, vis, plot, frame, xs, ys);
+    // Where the plot lies and what x it spans: the web page zooms by dragging across it.
+    let axis = if plot.axis == Axis::Time {
+        "time"
+    } else {
+        "number"
+    };
+    let _ = writeln!(
+        out,
+        "<g class=\"plot\" data-x=\"{} {} {} {}\" data-axis=\"{axis}\">",
+        frame.left, frame.right, xs.0, xs.1
+    );
+    let hover = series.iter().map(|s| s.points.len()).sum::<usize>() <= HOVER_POINTS;
     for (i, s) in series.iter().enumerate().rev() {
         let color = PALETTE[i % PALETTE.len()];
         let _ = writeln!(out, "<g data-series=\"{i}\">");
         series_marks(out, kind, s, color, frame, (xs, ys));
+        if hover || kind == Kind::Scatter {
+            hover_targets(out, plot, kind, s, color, frame, (xs, ys));
+        }
         out.push_str("</g>\n");
     }
+    out.push_str("</g>\n");
+}
+
+/// Each point's circle with its series, x and y as a tooltip: drawn for a scatter chart,
+/// transparent (for the pointer only) on a line.
+fn hover_targets(
+    out: &mut String,
+    plot: &Plot,
+    kind: Kind,
+    s: &Series,
+    color: &str,
+    frame: &Frame,
+    (xs, ys): ((f64, f64), (f64, f64)),
+) {
+    let (fill, r) = if kind == Kind::Scatter {
+        (color, 3)
+    } else {
+        ("transparent", 5)
+    };
+    for &(x, y) in &s.points {
+        let x_text = match plot.axis {
+            Axis::Time => time_label(x, 0.0),
+            _ => number(x),
+        };
+        let label = escape(&format!("{}: {x_text}, {}", s.name, number(y)));
+        let _ = writeln!(
+            out,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r}\" fill=\"{fill}\"><title>{label}</title></circle>",
+            frame.x(x, xs),
+            frame.y(y, ys)
+        );
+    }
+}
+
+/// The points inside the query's `xmin`..`xmax`.
+fn within_x(vis: &Visualization, series: Vec<Series>) -> Vec<Series> {
+    let low = vis.xmin.unwrap_or(f64::NEG_INFINITY);
+    let high = vis.xmax.unwrap_or(f64::INFINITY);
+    let inside = |mut s: Series| {
+        s.points.retain(|&(x, _)| x >= low && x <= high);
+        s
+    };
+    series.into_iter().map(inside).collect()
+}
+
+/// The x range: the points', unless the query sets it.
+fn x_bounds(vis: &Visualization, values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (low, high) = bounds(values);
+    let (low, high) = (vis.xmin.unwrap_or(low), vis.xmax.unwrap_or(high));
+    (low, if high > low { high } else { low + 1.0 })
 }
 
 /// One series of a line, area or scatter chart: its points, line and filled area.
@@ -88,21 +157,14 @@ fn series_marks(
     frame: &Frame,
     (xs, ys): ((f64, f64), (f64, f64)),
 ) {
+    if kind == Kind::Scatter {
+        return;
+    }
     let path: Vec<String> = s
         .points
         .iter()
         .map(|&(x, y)| format!("{:.1},{:.1}", frame.x(x, xs), frame.y(y, ys)))
         .collect();
-    if kind == Kind::Scatter {
-        for p in &path {
-            let (cx, cy) = p.split_once(',').unwrap_or(("0", "0"));
-            let _ = writeln!(
-                out,
-                "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"3\" fill=\"{color}\"/>"
-            );
-        }
-        return;
-    }
     if matches!(kind, Kind::Area | Kind::StackedArea) && !path.is_empty() {
         let base = frame.y(ys.0.max(0.0).min(ys.1), ys);
         let (first, last) = (s.points[0].0, s.points[s.points.len() - 1].0);
@@ -426,8 +488,12 @@ fn y_bounds(vis: &Visualization, values: impl Iterator<Item = f64>) -> (f64, f64
     (low, if high > low { high } else { low + 1.0 })
 }
 
+/// A time as an axis label for a range `range` wide; a zero range gives the whole time.
 fn time_label(nanos: f64, range: f64) -> String {
-    let format = if range > 2.0 * 86_400e9 {
+    let format = if range == 0.0 {
+        "%Y-%m-%d %H:%M:%S"
+    } else if range >= 5.0 * 86_400e9 {
+        // Five ticks a day or more apart: the date says it all.
         "%Y-%m-%d"
     } else {
         "%m-%d %H:%M"

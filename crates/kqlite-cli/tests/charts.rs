@@ -57,6 +57,32 @@ fn a_timechart_draws_one_line_per_series() {
 }
 
 #[test]
+fn points_tell_their_values_and_xmin_xmax_narrow_the_axis() {
+    let query = "DataSecurityEvents | summarize Events = count() by bin(Timestamp, 1d) \
+                 | render timechart";
+    let (output, svg) = chart("hover.svg", query);
+    let days = rows(&output);
+    // One hover target per point, its series, time and value as a tooltip.
+    assert_eq!(
+        svg.matches("fill=\"transparent\"><title>Events: 2025-09-")
+            .count(),
+        days
+    );
+    assert!(
+        svg.contains("<g class=\"plot\" data-x=\""),
+        "the page's zoom reads the plot's span"
+    );
+    let narrowed = "DataSecurityEvents | summarize Events = count() by bin(Timestamp, 1d) \
+                    | render timechart with (xmin=datetime(2025-09-10), xmax=datetime(2025-09-14))";
+    let (_, svg) = chart("narrowed.svg", narrowed);
+    assert_eq!(svg.matches("<title>Events: ").count(), 5, "{svg}");
+    assert!(
+        svg.contains(">09-10 00:00</text>") && svg.contains(">09-14 00:00</text>"),
+        "{svg}"
+    );
+}
+
+#[test]
 fn column_and_bar_charts_draw_one_bar_per_row_and_y_column() {
     let query = "DataSecurityEvents | summarize Events = count() by ActionType | top 5 by Events \
                  | render columnchart";

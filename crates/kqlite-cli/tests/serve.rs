@@ -3,11 +3,16 @@
 //! memory, a client that leaves frees its query, a query past its timeout is cancelled. The
 //! Microsoft client itself is exercised by the Python suite at the end.
 
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use webdriver::{Browser, CONTROL, ENTER, RELEASE, SHIFT};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -487,6 +492,94 @@ fn the_web_page_is_served_and_draws_charts_through_the_same_api() {
 }
 
 #[test]
+fn the_page_zooms_a_chart_by_its_x_range() {
+    let server = Server::start(&[]);
+    let chart = |options: serde_json::Value| {
+        let body = serde_json::json!({
+            "csl": "DataSecurityEvents | summarize n = count() by bin(Timestamp, 1d) | render timechart",
+            "properties": {"Options": options},
+        });
+        let (status, answer) = server.request(
+            "POST",
+            "/v2/rest/query",
+            &[JSON],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let frames: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        let chart = frames
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["TableName"] == "@KqliteChart");
+        let svg = chart.expect("the chart table")["Rows"][0][0]
+            .as_str()
+            .unwrap()
+            .to_string();
+        svg.matches("<title>n: ").count()
+    };
+    let whole = chart(serde_json::json!({"kqlite_chart": true}));
+    // 2025-09-10 and 2025-09-14, 00:00 UTC, in nanoseconds: five days.
+    let zoomed = chart(serde_json::json!({
+        "kqlite_chart": true,
+        "kqlite_chart_xmin": 1_757_462_400_000_000_000_f64,
+        "kqlite_chart_xmax": 1_757_808_000_000_000_000_f64,
+    }));
+    assert!(whole > 20, "{whole}");
+    assert_eq!(zoomed, 5);
+}
+
+#[test]
+fn the_completion_statistics_say_the_bytes_scanned() {
+    let server = Server::start(&[]);
+    let (status, answer) = server.query("DataSecurityEvents | summarize count() by ActionType");
+    assert_eq!(status, 200, "{answer}");
+    let frames: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let mut info = frames.as_array().unwrap().iter();
+    let info = info.find(|f| f["TableKind"] == "QueryCompletionInformation");
+    let rows = info.expect("the completion table")["Rows"]
+        .as_array()
+        .unwrap();
+    let statistics = rows.iter().find_map(|r| {
+        let payload = r
+            .as_array()?
+            .iter()
+            .find_map(|v| v.as_str()?.contains("ExecutionTime").then_some(v))?;
+        serde_json::from_str::<serde_json::Value>(payload.as_str()?).ok()
+    });
+    let scanned = statistics.expect("the statistics")["kqlite_bytes_scanned"].as_u64();
+    assert!(scanned.is_some_and(|b| b > 0), "{answer}");
+}
+
+#[test]
+fn the_page_completes_by_the_repls_rules() {
+    let server = Server::start(&[]);
+    let complete = |text: &str| {
+        let body = serde_json::json!({"text": text, "cursor": text.len()});
+        let (status, answer) = server.request(
+            "POST",
+            "/v1/kqlite/complete",
+            &[JSON],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        let items = answer["items"].as_array().unwrap().iter();
+        items
+            .map(|i| i["display"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // The columns in scope: those of the pipeline so far, an extend's included.
+    let columns = complete("DataSecurityEvents | extend Acc2 = 1 | where Acc");
+    assert_eq!(columns, ["AccountUpn", "AccountObjectId", "Acc2"]);
+    assert!(complete("AlertInfo | summ").contains(&"summarize".to_string()));
+    assert_eq!(complete("AlertInfo | where strl"), ["strlen(text)"]);
+    assert_eq!(complete("DataSecurityEv"), ["DataSecurityEvents"]);
+    let (status, _) = server.request("POST", "/v1/kqlite/complete", &[JSON], b"{}");
+    assert_eq!(status, 400);
+}
+
+#[test]
 fn without_a_token_only_requests_for_this_machine_are_answered() {
     let server = Server::start(&[]);
     let body = br#"{"csl":"print 1"}"#;
@@ -501,19 +594,92 @@ fn without_a_token_only_requests_for_this_machine_are_answered() {
 }
 
 /// A headless Chromium: `KQLITE_CHROMIUM`, else `chromium` on the PATH (`.ci/run` installs it).
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("KQLITE_CHROMIUM") {
-        return Some(PathBuf::from(path));
+/// A headless Chromium, or a failure saying what to install (`KQLITE_SKIP_BROWSER=1` skips the
+/// browser tests on a machine that cannot have one).
+fn browser() -> Option<Browser> {
+    if std::env::var_os("KQLITE_SKIP_BROWSER").is_some() {
+        eprintln!("skipped: KQLITE_SKIP_BROWSER is set");
+        return None;
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("chromium"))
-        .find(|candidate| candidate.exists())
+    Some(Browser::start().unwrap_or_else(|missing| panic!("the browser test needs {missing}")))
 }
 
-/// The page at `/?q=QUERY` after its scripts ran, as the browser's DOM.
-fn page_after(browser: &Path, server: &Server, query: &str) -> String {
-    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("chromium-{}", query.len()));
+#[test]
+fn the_page_runs_a_hunt_in_a_headless_browser() {
+    let Some(browser) = browser() else { return };
+    let server = Server::start(&[]);
+    browser.go(&format!("http://{}/", server.address));
+    browser.wait_for_text("#db", "kqlite");
+    // Type a hunt, run it with Shift+Enter, read the grid and the chart.
+    browser.clear("#query");
+    let hunt =
+        "DataSecurityEvents\n| summarize Events = count() by bin(Timestamp, 1d), ActionType\n\
+                | render timechart";
+    browser.type_into("#query", hunt);
+    browser.type_into("#query", &format!("{SHIFT}{ENTER}{RELEASE}"));
+    let status = browser.wait_for_text("#status", "rows in");
+    assert!(status.starts_with("330 rows in"), "{status}");
+    assert!(browser.text("#grid").contains("FileRead"));
+    let lines = browser.eval("return document.querySelectorAll('#chart svg polyline').length");
+    assert!(lines.as_u64().is_some_and(|n| n >= 2), "{lines}");
+    // Dragging across the chart zooms it: the query runs again over a narrower x range.
+    let points = "return document.querySelectorAll('#chart svg circle').length";
+    let before = browser.eval(points).as_u64().unwrap_or(0);
+    let plot = browser.eval(
+        "const s = document.querySelector('#chart svg'); s.scrollIntoView(); \
+         const r = s.getBoundingClientRect(); return [r.left, r.width, r.top + r.height / 2];",
+    );
+    let at = |i: usize| plot[i].as_f64().expect("the chart's place");
+    let (left, width, middle) = (at(0), at(1), at(2));
+    browser.drag((left + width * 0.3, middle), (left + width * 0.5, middle));
+    let status = browser.wait_for_text("#status", "zoomed");
+    assert!(status.contains("zoomed"), "{status}");
+    let after = browser.eval(points).as_u64().unwrap_or(0);
+    assert!(
+        after > 0 && after < before / 2,
+        "{before} points, then {after}"
+    );
+    // Completion by the REPL's rules: the columns in scope, an extend's included.
+    browser.clear("#query");
+    browser.type_into("#query", "DataSecurityEvents | extend Acc2 = 1 | where Acc");
+    browser.type_into("#query", &format!("{CONTROL} {RELEASE}"));
+    let offered = browser.wait_for_text("#complete", "Acc2");
+    assert!(
+        offered.contains("AccountUpn") && offered.contains("Acc2"),
+        "{offered}"
+    );
+    browser.type_into("#query", &ENTER.to_string());
+    let completed = browser.eval("return document.getElementById('query').value");
+    assert!(
+        completed
+            .as_str()
+            .is_some_and(|q| q.ends_with("where AccountUpn")),
+        "{completed}"
+    );
+    // An error moves the cursor to its place and says what is wrong.
+    browser.clear("#query");
+    browser.type_into("#query", "DataSecurityEvents\n| where Nope == 1");
+    browser.type_into("#query", &format!("{SHIFT}{ENTER}{RELEASE}"));
+    let error = browser.wait_for_text("#status", "Nope");
+    assert!(error.contains("unknown column 'Nope'"), "{error}");
+    assert!(
+        browser.text("#grid").is_empty(),
+        "no rows of the query before"
+    );
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("page.png");
+    assert!(browser.screenshot(&shot).starts_with(b"\x89PNG"));
+    // An unknown column is the server's 400, which the console reports as a failed
+    // request; no other error may appear.
+    let errors = browser.console_errors();
+    let unexpected: Vec<&String> = errors.iter().filter(|e| !e.contains("400")).collect();
+    assert!(unexpected.is_empty(), "console errors: {unexpected:?}");
+}
+
+#[test]
+fn a_link_runs_its_query_when_the_page_opens() {
+    let Some(browser) = browser() else { return };
+    let server = Server::start(&[]);
+    let query = "DataSecurityEvents | summarize Events = count() by ActionType | render piechart";
     let mut url = format!("http://{}/?q=", server.address);
     for byte in query.bytes() {
         match byte {
@@ -521,41 +687,11 @@ fn page_after(browser: &Path, server: &Server, query: &str) -> String {
             _ => url.push_str(&format!("%{byte:02X}")),
         }
     }
-    let output = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--virtual-time-budget=15000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--dump-dom", &url])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .expect("chromium runs");
-    String::from_utf8_lossy(&output.stdout).to_string()
-}
-
-#[test]
-fn the_page_runs_a_hunt_in_a_headless_browser() {
-    let Some(browser) = chromium() else {
-        eprintln!(
-            "skipped: no chromium on the PATH (apt-get install chromium, or KQLITE_CHROMIUM)"
-        );
-        return;
-    };
-    let server = Server::start(&[]);
-    let hunt = "DataSecurityEvents | summarize Events = count() by bin(Timestamp, 1d), ActionType \
-                | render timechart";
-    let dom = page_after(&browser, &server, hunt);
-    assert!(dom.contains("330 rows in"), "{dom}");
-    let chart = dom.split("id=\"chart\"").nth(1).unwrap_or("");
-    assert!(chart.trim_start_matches('>').starts_with("<svg"), "{dom}");
-    assert!(dom.contains("<td>FileRead</td>"), "{dom}");
-    let dom = page_after(&browser, &server, "DataSecurityEvents\n| where Nope == 1");
-    assert!(
-        dom.contains("class=\"error\"") && dom.contains("unknown column 'Nope'"),
-        "{dom}"
-    );
+    browser.go(&url);
+    let status = browser.wait_for_text("#status", "rows in");
+    assert!(status.contains("rows in"), "{status}");
+    let slices =
+        browser.eval("return document.querySelectorAll('#chart svg path[data-series]').length");
+    assert!(slices.as_u64().is_some_and(|n| n >= 2), "{slices}");
+    assert!(browser.console_errors().is_empty());
 }

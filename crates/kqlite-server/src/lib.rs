@@ -7,6 +7,7 @@
 //! query's time and result are bounded.
 
 mod admission;
+mod completion;
 mod errors;
 mod management;
 mod protocol;
@@ -118,6 +119,7 @@ pub async fn run(
         .route("/v2/rest/query", route(Endpoint::QueryV2))
         .route("/v1/rest/mgmt", route(Endpoint::MgmtV1))
         .route("/v2/rest/mgmt", route(Endpoint::MgmtV2))
+        .route("/v1/kqlite/complete", post(completion::complete))
         .route("/", get(page))
         .fallback(not_found)
         .with_state(server);

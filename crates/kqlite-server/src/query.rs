@@ -160,7 +160,11 @@ async fn results(
     for plan in plans {
         let columns = values::columns(plan.schema().as_arrow());
         writer.open(&columns);
-        let mut stream = server.engine.stream(plan.clone()).await.map_err(failed)?;
+        let (physical, mut stream) = server
+            .engine
+            .stream_physical(plan.clone())
+            .await
+            .map_err(failed)?;
         chart.begin(stream.schema());
         let mut budget = Budget::new(request.limits);
         while let Some(batch) = stream.next().await {
@@ -173,6 +177,7 @@ async fn results(
             }
         }
         writer.close(None);
+        writer.bytes_scanned += kqlite::bytes_scanned(physical.as_ref());
     }
     if let Some(svg) = chart.draw() {
         writer.protocol.chart(&mut writer.buffer, &svg);
@@ -197,8 +202,13 @@ impl Chart {
         let query = request
             .chart
             .then(|| kqlite_parser::parse_query(&request.text).ok());
+        let mut visualization = query.flatten().as_ref().and_then(kqlite_chart::from_query);
+        if let Some(vis) = &mut visualization {
+            vis.xmin = request.chart_x.0.or(vis.xmin);
+            vis.xmax = request.chart_x.1.or(vis.xmax);
+        }
         Chart {
-            visualization: query.flatten().as_ref().and_then(kqlite_chart::from_query),
+            visualization,
             schema: None,
             batches: Vec::new(),
             rows: 0,
@@ -250,6 +260,8 @@ struct Writer {
     open_table: Option<bool>,
     table_bytes: u64,
     rows: u64,
+    /// Read from files by the queries that completed.
+    bytes_scanned: u64,
     errors: Vec<KustoError>,
     cancelled: bool,
     failed: bool,
@@ -267,6 +279,7 @@ impl Writer {
             open_table: None,
             table_bytes: 0,
             rows: 0,
+            bytes_scanned: 0,
             errors: Vec::new(),
             cancelled: false,
             failed: false,
@@ -324,6 +337,7 @@ impl Writer {
             errors: std::mem::take(&mut self.errors),
             cancelled: self.cancelled,
             rows: self.rows,
+            bytes_scanned: self.bytes_scanned,
             elapsed,
         };
         self.protocol.finish(&mut self.buffer, &completion);

@@ -20,6 +20,9 @@ pub struct KustoRequest {
     pub limits: QueryLimits,
     /// `kqlite_chart`: the web page asks for the chart of a `render` as SVG.
     pub chart: bool,
+    /// `kqlite_chart_xmin`, `kqlite_chart_xmax`: the x range the page zoomed the chart to,
+    /// over the query's own `xmin` and `xmax`.
+    pub chart_x: (Option<f64>, Option<f64>),
 }
 
 /// The client's request id (`x-ms-client-request-id`), or one of ours.
@@ -75,6 +78,7 @@ pub async fn read(
         now: None,
         limits: defaults,
         chart: false,
+        chart_x: (None, None),
     };
     apply_options(&mut request, &options)?;
     request.limits = request.limits.with_sets_of(&request.text);
@@ -146,6 +150,8 @@ fn apply_options(
             "truncationmaxrecords" => limits.max_records = Some(count(value).ok_or_else(invalid)?),
             "truncationmaxsize" => limits.max_bytes = Some(count(value).ok_or_else(invalid)?),
             "kqlite_chart" => request.chart = truthy(value),
+            "kqlite_chart_xmin" => request.chart_x.0 = Some(value.as_f64().ok_or_else(invalid)?),
+            "kqlite_chart_xmax" => request.chart_x.1 = Some(value.as_f64().ok_or_else(invalid)?),
             _ => {}
         }
     }

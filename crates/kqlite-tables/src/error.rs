@@ -49,6 +49,12 @@ pub enum TableError {
         /// Why the first value could not be read.
         example: String,
     },
+    /// A column of a table handed over in memory whose type has no Kusto counterpart.
+    UnsupportedColumn {
+        table: String,
+        column: String,
+        data_type: DataType,
+    },
 }
 
 /// A column whose stored type does not fit the table (boxed in [`TableError`]
@@ -107,6 +113,14 @@ impl fmt::Display for TableError {
                 write!(f, "{}: cannot write: {detail}", path.display())
             }
             TableError::DataFusion(e) => write!(f, "DataFusion: {e}"),
+            TableError::UnsupportedColumn {
+                table,
+                column,
+                data_type,
+            } => write!(
+                f,
+                "not supported yet: column {column} of {table} has the type {data_type}, which no Kusto type holds"
+            ),
             TableError::UnreadableColumn {
                 path,
                 column,

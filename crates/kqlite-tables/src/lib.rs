@@ -11,6 +11,7 @@
 //! | [`formats`] | streaming JSON, Graph JSON, CSV file -> rows typed by the registry, in a `RowSink` |
 //! | [`external`] | a local file + declared columns -> the table of an `externaldata` operator |
 //! | `listing`, `memtable` | Parquet files -> `ListingTable`; rows read -> `MemTable` |
+//! | [`frames`] | record batches handed over in memory (a DataFrame) -> a table with Kusto types |
 //! | [`register`] | export folder -> one table per Defender table in a `SessionContext`, and warnings |
 //! | [`import`] | export files -> `DIR/<Table>/date=YYYY-MM-DD/part-*.parquet` |
 //! | [`generate`] | seed + scale -> deterministic sample export with planted stories |
@@ -28,6 +29,7 @@ pub mod error;
 pub mod external;
 mod footer_stats;
 pub mod formats;
+pub mod frames;
 pub mod generate;
 pub mod import;
 mod infer;

@@ -249,7 +249,7 @@ fn text_to_datetime(array: &ArrayRef, zone: ExportZone) -> Result<(ArrayRef, u64
 }
 
 /// Nested values (lists, structs, maps) as the JSON text of `dynamic` values.
-fn json_text(array: &ArrayRef) -> Result<ArrayRef, TableError> {
+pub(crate) fn json_text(array: &ArrayRef) -> Result<ArrayRef, TableError> {
     let field = Field::new("v", array.data_type().clone(), true);
     let batch = RecordBatch::try_new(Arc::new(Schema::new(vec![field])), vec![Arc::clone(array)])
         .map_err(TableError::from_arrow)?;

@@ -39,14 +39,24 @@ impl Error {
 
     /// The error with its span moved by `offset` bytes: for a query that starts `offset` bytes
     /// into a larger text, such as a .kql file.
-    pub fn shifted(mut self, offset: usize) -> Self {
+    pub fn shifted(self, offset: usize) -> Self {
+        self.with_span(|at| at + offset)
+    }
+
+    /// The error with its span moved back by `offset` bytes: for a query that ran behind a
+    /// prefix of `offset` bytes (such as the `let` statements of query parameters).
+    pub fn shifted_back(self, offset: usize) -> Self {
+        self.with_span(|at| at.saturating_sub(offset))
+    }
+
+    fn with_span(mut self, moved: impl Fn(usize) -> usize) -> Self {
         let span = match &mut self {
             Error::Parse(e) => &mut e.span,
             Error::Plan(e) => &mut e.span,
             _ => return self,
         };
-        span.start += offset;
-        span.end += offset;
+        span.start = moved(span.start);
+        span.end = moved(span.end);
         self
     }
 

@@ -3,6 +3,7 @@
 //! The pipeline is: text --[kqlite-parser]--> AST --[kqlite-planner]--> DataFusion logical
 //! plan --[DataFusion]--> record batches, over tables registered by kqlite-tables.
 
+pub mod completion;
 pub mod diagnostic;
 mod error;
 mod external;
@@ -18,9 +19,11 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::dataframe::DataFrame;
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use kqlite_planner::{Catalog, PlanOptions};
 
@@ -226,6 +229,24 @@ impl Engine {
         if let Some(provider) = self.providers.get(&added.name) {
             table.schema = provider.schema();
         }
+    }
+
+    /// Registers `batches` (of `schema`) as the table `name`, replacing any table of that
+    /// name; columns take the types of their Kusto types. `origin` says where the rows came
+    /// from, for listings (`pandas DataFrame`).
+    pub fn register_batches(
+        &mut self,
+        name: &str,
+        origin: &str,
+        schema: &SchemaRef,
+        batches: &[RecordBatch],
+    ) -> Result<RegisteredTable, Error> {
+        let (provider, table) =
+            kqlite_tables::frames::in_memory_table(name, origin, schema, batches)?;
+        self.providers.insert(name.to_string(), provider);
+        self.tables.retain(|t| t.name != name);
+        self.tables.push(table.clone());
+        Ok(table)
     }
 
     /// Registers every known Defender table that has no data yet as an empty table, so that
@@ -437,9 +458,20 @@ impl Engine {
         &self,
         plan: LogicalPlan,
     ) -> Result<datafusion::execution::SendableRecordBatchStream, Error> {
-        Ok(DataFrame::new(self.ctx.state(), plan)
-            .execute_stream()
-            .await?)
+        Ok(self.stream_physical(plan).await?.1)
+    }
+
+    /// [`Engine::stream`], with the physical plan that produces it: once the stream ends, its
+    /// metrics are the query's ([`bytes_scanned`]).
+    pub async fn stream_physical(
+        &self,
+        plan: LogicalPlan,
+    ) -> Result<(Arc<dyn ExecutionPlan>, SendableRecordBatchStream), Error> {
+        let state = self.ctx.state();
+        let physical = state.create_physical_plan(&plan).await?;
+        let context = Arc::new(datafusion::execution::TaskContext::from(&state));
+        let stream = datafusion::physical_plan::execute_stream(Arc::clone(&physical), context)?;
+        Ok((physical, stream))
     }
 
     /// The logical and physical plans of each statement, as text.
@@ -564,6 +596,20 @@ impl Catalog for Engine {
             .map(|f| f.name().clone())
             .collect()
     }
+}
+
+/// The bytes `plan`'s scans read from files, summed over its operators (0 for tables held in
+/// memory).
+pub fn bytes_scanned(plan: &dyn ExecutionPlan) -> u64 {
+    let own = plan
+        .metrics()
+        .and_then(|m| m.sum_by_name("bytes_scanned"))
+        .map_or(0, |v| v.as_usize() as u64);
+    let children = plan
+        .children()
+        .into_iter()
+        .map(|c| bytes_scanned(c.as_ref()));
+    own + children.sum::<u64>()
 }
 
 /// The names of the tables `plan` reads (as its scans spell them: lower case).

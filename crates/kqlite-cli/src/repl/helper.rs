@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use kqlite::completion::{parameters, Context as Where};
 use kqlite::Engine;
 use kqlite_parser::{tokens, TokenKind};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
@@ -11,8 +12,8 @@ use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
-use super::complete::{self, Context as Where};
-use super::{functions, validate};
+use super::complete;
+use super::validate;
 
 pub struct KqlHelper {
     pub engine: Engine,
@@ -98,7 +99,7 @@ pub fn parameter_hint(line: &str, pos: usize) -> Option<String> {
     let name_start = before
         .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
         .map_or(0, |i| i + 1);
-    functions::parameters(&before[name_start..]).map(|params| format!("{params})"))
+    parameters(&before[name_start..]).map(|params| format!("{params})"))
 }
 
 impl Validator for KqlHelper {

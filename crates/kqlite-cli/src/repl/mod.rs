@@ -4,7 +4,6 @@
 
 mod commands;
 mod complete;
-mod functions;
 mod helper;
 mod table;
 mod validate;

@@ -34,6 +34,8 @@ pub struct Completion {
     /// Stopped by its timeout.
     pub cancelled: bool,
     pub rows: u64,
+    /// Read from files (Parquet) by the query.
+    pub bytes_scanned: u64,
     pub elapsed: Duration,
 }
 
@@ -43,6 +45,7 @@ impl Completion {
         json!({
             "ExecutionTime": self.elapsed.as_secs_f64(),
             "dataset_statistics": [{ "table_row_count": self.rows }],
+            "kqlite_bytes_scanned": self.bytes_scanned,
         })
     }
 }
@@ -73,6 +76,7 @@ pub fn whole(
         errors: Vec::new(),
         cancelled: false,
         rows,
+        bytes_scanned: 0,
         elapsed: Duration::ZERO,
     };
     protocol.finish(&mut out, &completion);
