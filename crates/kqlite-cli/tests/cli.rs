@@ -332,3 +332,33 @@ fn check_reports_each_failure_with_file_line_and_column() {
     assert!(kqlite(&["check", dir.to_str().unwrap()]).status.success());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The first column of a CSV answer, as numbers.
+fn first_column(output: &Output) -> Vec<i64> {
+    let text = stdout(output);
+    let rows = text.lines().skip(1);
+    rows.map(|row| row.split(',').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn sorted_and_ranged_rows_keep_their_order_through_the_operators_after() {
+    // Many batches: DataFusion spreads them over partitions above the sort or the range.
+    let descending = "set notruncation; range x from 1 to 100000 step 1 | sort by x desc \
+                      | extend y = x * 2 | where y % 3 != 0";
+    let values = first_column(&kqlite(&["--format", "csv", descending]));
+    assert_eq!(values.len(), 66_667);
+    assert!(
+        values.windows(2).all(|w| w[0] > w[1]),
+        "sort, then extend and where"
+    );
+    let ranged = "set notruncation; range x from 1 to 100000 step 1 | extend y = x * 2";
+    let values = first_column(&kqlite(&["--format", "csv", ranged]));
+    assert!(values.windows(2).all(|w| w[0] < w[1]), "range, then extend");
+    let down = "set notruncation; range x from 100000 to 1 step -1 | project x";
+    let values = first_column(&kqlite(&["--format", "csv", down]));
+    assert!(
+        values.windows(2).all(|w| w[0] > w[1]),
+        "a range stepping down"
+    );
+}

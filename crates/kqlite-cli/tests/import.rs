@@ -93,3 +93,39 @@ fn bad_input_is_reported_and_strict_fails() {
     assert_eq!(import.status.code(), Some(1));
     assert!(text(&import.stderr).contains("PT1H.json:2"));
 }
+
+#[test]
+fn an_undocumented_table_keeps_the_types_its_text_reads_as() {
+    let dir = scratch("undocumented");
+    let source = dir.join("in");
+    std::fs::create_dir_all(&source).unwrap();
+    let csv = "TimeGenerated,UserPrincipalName,ResultType,Score,Props,Code\n\
+               2025-09-01T10:00:00Z,a@x.com,0,1.5,\"{\"\"k\"\":1}\",007\n\
+               2025-09-02T11:00:00Z,b@x.com,50126,2.5,\"{\"\"k\"\":2}\",042\n";
+    std::fs::write(source.join("MyCustomTable.csv"), csv).unwrap();
+    let out = dir.join("out");
+    let imported = kqlite(&[
+        "import",
+        source.to_str().unwrap(),
+        "--to",
+        out.to_str().unwrap(),
+    ]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let ask = |data: &Path, query: &str| {
+        let output = kqlite(&["--data", data.to_str().unwrap(), "--format", "csv", query]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        text(&output.stdout)
+    };
+    let schema = "MyCustomTable | getschema | project ColumnName, ColumnType";
+    let types = ask(&out, schema);
+    assert_eq!(types, ask(&source, schema));
+    assert!(
+        types.contains("TimeGenerated,datetime") && types.contains("Props,dynamic"),
+        "{types}"
+    );
+    assert!(types.contains("Code,string"), "codes stay text: {types}");
+    let hunt = "MyCustomTable | where TimeGenerated > datetime(2025-09-02) and ResultType > 100 \
+                | project UserPrincipalName, k = toint(Props.k), Score, Code";
+    assert_eq!(ask(&out, hunt), ask(&source, hunt));
+    assert!(ask(&out, hunt).contains("b@x.com,2,2.5,042"));
+}

@@ -20,6 +20,7 @@ mod mv_expand;
 mod names;
 mod operators;
 mod optimize;
+mod output_order;
 mod parse_kv;
 mod parse_op;
 mod planner;
@@ -49,6 +50,7 @@ pub use filter_order::CheapConjunctsFirst;
 pub use merge_projections::MergeProjections;
 pub use operators::kusto_type_name;
 pub use optimize::ReadStringsDirectly;
+pub use output_order::KeepOutputOrder;
 pub use scan::ScanPlanner;
 pub use selectivity::GuessFilterSelectivity;
 

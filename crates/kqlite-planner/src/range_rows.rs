@@ -47,10 +47,12 @@ impl RangeRows {
 
     pub(crate) fn into_table(self) -> Result<Arc<dyn TableProvider>> {
         let schema = Arc::clone(&self.schema);
-        Ok(Arc::new(StreamingTable::try_new(
-            schema,
-            vec![Arc::new(self)],
-        )?))
+        // The values come in order (Kusto's `range` is serialized): operators after it keep
+        // that order, and the output keeps it (see `output_order.rs`).
+        let column = datafusion::logical_expr::ident(self.schema.field(0).name());
+        let order = column.sort(self.step > 0, false);
+        let table = StreamingTable::try_new(schema, vec![Arc::new(self)])?;
+        Ok(Arc::new(table.with_sort_order(vec![order])))
     }
 
     fn batch(&self, first: u64) -> Result<RecordBatch> {

@@ -3,9 +3,10 @@
 //! it; JSON objects and arrays make a `dynamic` column. Whole columns only: every batch of
 //! the table is looked at before any is cast, so batches agree.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringViewArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::{cast_with_options, CastOptions};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
@@ -30,41 +31,111 @@ pub(crate) fn infer_types(
     let Some(first) = batches.first() else {
         return Ok((batches, Vec::new()));
     };
-    let mut fields: Vec<Field> = Vec::new();
-    let mut dynamic = Vec::new();
-    for (i, field) in first.schema().fields().iter().enumerate() {
-        let kusto = column_type(&batches, i, field.data_type());
-        if kusto == Some(KustoType::Dynamic) {
-            dynamic.push(field.name().clone());
-        }
-        let data_type = kusto.map_or_else(|| field.data_type().clone(), KustoType::arrow_type);
-        fields.push(Field::new(field.name(), data_type, true));
-    }
-    let schema = Arc::new(Schema::new(fields));
+    let mut types = ColumnTypes::default();
+    batches.iter().for_each(|b| types.observe(b));
+    let found = types.found();
+    let schema = typed_schema(&first.schema(), &found);
     let cast = batches
         .iter()
         .map(|b| cast_batch(b, &schema))
         .collect::<Result<_, _>>()?;
-    Ok((cast, dynamic))
+    Ok((cast, dynamic_columns(&found)))
 }
 
-/// The type of column `i` (text in every batch), or None to keep it as it is.
-fn column_type(batches: &[RecordBatch], i: usize, data_type: &DataType) -> Option<KustoType> {
-    if data_type != &DataType::Utf8View {
-        return None;
+/// `schema` with the columns of `found` as their Kusto types' Arrow types; `dynamic` columns
+/// say so in their metadata (`kqlite:kusto_type`), which Parquet files keep.
+pub(crate) fn typed_schema(schema: &Schema, found: &[(String, KustoType)]) -> SchemaRef {
+    let fields = schema.fields().iter().map(|field| {
+        let Some((_, kusto)) = found.iter().find(|(name, _)| name == field.name()) else {
+            return field.as_ref().clone();
+        };
+        let typed = Field::new(field.name(), kusto.arrow_type(), true);
+        match kusto {
+            KustoType::Dynamic => typed.with_metadata(HashMap::from([(
+                KUSTO_TYPE_KEY.to_string(),
+                "dynamic".to_string(),
+            )])),
+            _ => typed,
+        }
+    });
+    Arc::new(Schema::new(fields.collect::<Vec<_>>()))
+}
+
+/// The field metadata that marks a column of JSON text as `dynamic`.
+pub(crate) const KUSTO_TYPE_KEY: &str = "kqlite:kusto_type";
+
+pub(crate) fn dynamic_columns(found: &[(String, KustoType)]) -> Vec<String> {
+    let dynamic = found.iter().filter(|(_, k)| *k == KustoType::Dynamic);
+    dynamic.map(|(name, _)| name.clone()).collect()
+}
+
+/// The Kusto types the values of each column read as, narrowed batch by batch (so a table
+/// too large for memory can be looked at whole): a text column keeps the candidates all its
+/// values read as; a column already typed allows only its own type.
+#[derive(Debug, Default)]
+pub(crate) struct ColumnTypes {
+    /// Name, the candidates left, whether any value was seen.
+    columns: Vec<(String, Vec<KustoType>, bool)>,
+}
+
+impl ColumnTypes {
+    pub(crate) fn observe(&mut self, batch: &RecordBatch) {
+        for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+            let at = match self.columns.iter().position(|(n, ..)| n == field.name()) {
+                Some(at) => at,
+                None => {
+                    self.columns
+                        .push((field.name().clone(), CANDIDATES.to_vec(), false));
+                    self.columns.len() - 1
+                }
+            };
+            let (_, candidates, seen) = &mut self.columns[at];
+            narrow(candidates, seen, column);
+        }
     }
-    let columns: Vec<&StringViewArray> = batches
-        .iter()
-        .map(|b| b.column(i).as_string_view())
-        .collect();
-    if columns.iter().all(|c| c.null_count() == c.len()) {
-        return None;
+
+    /// Each column's type, for the columns whose values all read as one (and that hold any).
+    pub(crate) fn found(&self) -> Vec<(String, KustoType)> {
+        let typed = self.columns.iter().filter(|(_, _, seen)| *seen);
+        let first = typed.filter_map(|(name, c, _)| Some((name.clone(), *c.first()?)));
+        first.collect()
     }
-    CANDIDATES.iter().copied().find(|&kusto| {
-        columns
-            .iter()
-            .all(|c| c.iter().flatten().all(|v| reads_as(kusto, v)))
-    })
+}
+
+fn narrow(candidates: &mut Vec<KustoType>, seen: &mut bool, column: &ArrayRef) {
+    if column.null_count() == column.len() {
+        return;
+    }
+    *seen = true;
+    let Ok(text) = cast_with_options(column, &DataType::Utf8View, &CastOptions::default()) else {
+        candidates.clear();
+        return;
+    };
+    if !matches!(
+        column.data_type(),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+    ) {
+        let own = typed_as(column.data_type());
+        candidates.retain(|k| Some(*k) == own);
+        return;
+    }
+    for value in text.as_string_view().iter().flatten() {
+        candidates.retain(|&k| reads_as(k, value));
+        if candidates.is_empty() {
+            return;
+        }
+    }
+}
+
+/// The Kusto type of a column already typed, among those inference gives.
+fn typed_as(data_type: &DataType) -> Option<KustoType> {
+    match data_type {
+        DataType::Int64 => Some(KustoType::Long),
+        DataType::Float64 => Some(KustoType::Real),
+        DataType::Boolean => Some(KustoType::Bool),
+        DataType::Timestamp(..) => Some(KustoType::Datetime),
+        _ => None,
+    }
 }
 
 fn reads_as(kusto: KustoType, text: &str) -> bool {
@@ -90,7 +161,10 @@ fn is_code(text: &str) -> bool {
         || (bytes.len() > 1 && bytes[0] == b'0' && bytes[1].is_ascii_digit())
 }
 
-fn cast_batch(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, TableError> {
+pub(crate) fn cast_batch(
+    batch: &RecordBatch,
+    schema: &SchemaRef,
+) -> Result<RecordBatch, TableError> {
     let options = CastOptions::default();
     let columns = batch
         .columns()
@@ -110,8 +184,14 @@ fn cast_column(
     if column.data_type() == to {
         return Ok(Arc::clone(column));
     }
-    if matches!(to, DataType::Timestamp(..)) {
-        let text = column.as_string_view();
+    let text_in = matches!(
+        column.data_type(),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+    );
+    if matches!(to, DataType::Timestamp(..)) && text_in {
+        let text = cast_with_options(column, &DataType::Utf8View, options)
+            .map_err(TableError::from_arrow)?;
+        let text = text.as_string_view();
         let times: datafusion::arrow::array::TimestampNanosecondArray =
             text.iter().map(|v| parse_datetime(v?)).collect();
         return Ok(Arc::new(times.with_timezone("UTC")));

@@ -42,6 +42,21 @@ pub(crate) struct Inspected {
     /// Files and their footers, for the statistics queries plan with (not every file of a
     /// very large table: see [`FOOTER_MEMORY`]).
     pub footers: Vec<(PathBuf, Footer)>,
+    /// Columns of JSON text a file marks `dynamic` (as `import` writes them).
+    pub dynamic: Vec<String>,
+}
+
+/// The columns any file's schema marks as `dynamic` JSON text.
+fn marked_dynamic(facts: &[FileFacts]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let fields = facts.iter().flat_map(|f| f.schema.fields().iter());
+    for field in fields {
+        let marked = field.metadata().get(crate::infer::KUSTO_TYPE_KEY);
+        if marked.is_some_and(|t| t == "dynamic") && !names.contains(field.name()) {
+            names.push(field.name().clone());
+        }
+    }
+    names
 }
 
 /// The checked footers of a table's Parquet files.
@@ -65,6 +80,7 @@ pub(crate) fn inspect(table: &ParquetFiles) -> Result<Inspected, TableError> {
         .collect();
     Ok(Inspected {
         rows: facts.iter().map(|f| f.rows).sum(),
+        dynamic: marked_dynamic(&facts),
         schema,
         never_null,
         bloom_filters: facts.iter().any(|f| f.bloom_filters),

@@ -118,8 +118,14 @@ pub fn register_dir_with_report(
             Some(t) => typed(files.def, t).map(|(t, d)| (Some(t), d))?,
             None => (None, Vec::new()),
         };
+        let marked = inspected.dynamic.clone();
         let (mut table, provider) = build(ctx, files, inspected, extra)?;
+        let marked: Vec<String> = marked
+            .into_iter()
+            .filter(|m| !dynamic.contains(m))
+            .collect();
         table.dynamic = dynamic;
+        table.dynamic.extend(marked);
         tables.push((table, provider));
     }
     for (_, (def, table)) in memory {

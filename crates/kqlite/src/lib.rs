@@ -106,7 +106,7 @@ fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + 
 }
 
 /// DataFusion's physical rules, with kqlite's filter selectivity guess before join selection
-/// (which picks the build side from it) and the conjunct order last.
+/// (which picks the build side from it), then the conjunct order and the output order last.
 fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let joins = rules
@@ -115,6 +115,7 @@ fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
         .unwrap_or(0);
     rules.insert(joins, Arc::new(kqlite_planner::GuessFilterSelectivity));
     rules.push(Arc::new(kqlite_planner::CheapConjunctsFirst));
+    rules.push(Arc::new(kqlite_planner::KeepOutputOrder));
     rules
 }
 

@@ -9,9 +9,12 @@
 //!   under temporary names and renamed when the file is done, and the parts an
 //!   earlier run made from the same file are then removed.
 //! - Inputs are only read.
+//! - A table no registry documents gets the column types its text reads as, over the
+//!   whole table, once every file is in (`retype.rs`).
 
 mod inputs;
 mod parquet_in;
+mod retype;
 mod sink;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -129,6 +132,9 @@ pub fn import(
         .map(|input| import_file(input, options, &earlier, &tables, progress))
         .collect::<Result<_, _>>()?;
     for table in tables.into_inner().unwrap_or_default() {
+        if !crate::schema::table_def_or_undocumented(&table).documented {
+            retype::retype_table(&out.join(&table), options.row_group_rows)?;
+        }
         write_marker(&out.join(table))?;
     }
     let mut summary = ImportSummary {

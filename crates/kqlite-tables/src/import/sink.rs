@@ -223,7 +223,11 @@ fn split_by_day(
 }
 
 /// Writes `batch` as zstd Parquet at `path`; returns its size.
-fn write_part(path: &Path, batch: &RecordBatch, row_group_rows: usize) -> Result<u64, TableError> {
+pub(super) fn write_part(
+    path: &Path,
+    batch: &RecordBatch,
+    row_group_rows: usize,
+) -> Result<u64, TableError> {
     let level = ZstdLevel::try_new(3).map_err(|e| TableError::write(path, e))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(level))
