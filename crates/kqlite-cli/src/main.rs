@@ -7,6 +7,7 @@ mod chart;
 mod check;
 mod evidence;
 mod import;
+mod remote;
 mod repl;
 mod results;
 mod serve;
@@ -29,7 +30,7 @@ use args::{Args, Command};
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Why kqlite stopped early.
-enum Failure {
+pub(crate) enum Failure {
     /// Already reported to the user.
     Query,
     Usage(String),
@@ -114,7 +115,8 @@ fn report(failure: Failure) -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), Failure> {
+async fn run(mut args: Args) -> Result<(), Failure> {
+    remote::resolve_args(&mut args).await?;
     if let Some(Command::Generate { out, seed, scale }) = &args.command {
         return generate(out, *seed, *scale);
     }
@@ -306,7 +308,7 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
     for dir in &args.data {
         if !dir.exists() {
             return Err(Failure::Usage(format!(
-                "--data {}: no such folder or file",
+                "--data {}: no such folder, file or object store URL",
                 dir.display()
             )));
         }
