@@ -103,6 +103,13 @@ impl Server {
         (status, body)
     }
 
+    /// POSTs `body` as JSON to `path`; the answer, parsed, after checking it is a 200.
+    fn post_json(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let (status, answer) = self.request("POST", path, &[JSON], body.to_string().as_bytes());
+        assert_eq!(status, 200, "{answer}");
+        serde_json::from_str(&answer).expect("a JSON answer")
+    }
+
     fn query(&self, csl: &str) -> (u16, String) {
         let body = serde_json::json!({ "db": "kqlite", "csl": csl }).to_string();
         self.request(
@@ -499,24 +506,11 @@ fn the_page_zooms_a_chart_by_its_x_range() {
             "csl": "DataSecurityEvents | summarize n = count() by bin(Timestamp, 1d) | render timechart",
             "properties": {"Options": options},
         });
-        let (status, answer) = server.request(
-            "POST",
-            "/v2/rest/query",
-            &[JSON],
-            body.to_string().as_bytes(),
-        );
-        assert_eq!(status, 200, "{answer}");
-        let frames: serde_json::Value = serde_json::from_str(&answer).unwrap();
-        let chart = frames
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["TableName"] == "@KqliteChart");
-        let svg = chart.expect("the chart table")["Rows"][0][0]
-            .as_str()
-            .unwrap()
-            .to_string();
-        svg.matches("<title>n: ").count()
+        let frames = server.post_json("/v2/rest/query", body);
+        let mut tables = frames.as_array().unwrap().iter();
+        let chart = tables.find(|f| f["TableName"] == "@KqliteChart");
+        let svg = chart.expect("the chart table")["Rows"][0][0].as_str();
+        svg.unwrap().matches("<title>n: ").count()
     };
     let whole = chart(serde_json::json!({"kqlite_chart": true}));
     // 2025-09-10 and 2025-09-14, 00:00 UTC, in nanoseconds: five days.
@@ -556,14 +550,7 @@ fn the_page_completes_by_the_repls_rules() {
     let server = Server::start(&[]);
     let complete = |text: &str| {
         let body = serde_json::json!({"text": text, "cursor": text.len()});
-        let (status, answer) = server.request(
-            "POST",
-            "/v1/kqlite/complete",
-            &[JSON],
-            body.to_string().as_bytes(),
-        );
-        assert_eq!(status, 200, "{answer}");
-        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        let answer = server.post_json("/v1/kqlite/complete", body);
         let items = answer["items"].as_array().unwrap().iter();
         items
             .map(|i| i["display"].as_str().unwrap().to_string())
