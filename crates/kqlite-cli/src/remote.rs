@@ -19,38 +19,52 @@ fn cache_dir() -> PathBuf {
     base.join("kqlite").join("objects")
 }
 
-/// `paths` with each object store URL replaced by its local mirror, brought up to date.
+/// `path`, when it is an object store URL, replaced by its local mirror, brought up to date.
+async fn resolve_one(path: &mut PathBuf) -> Result<(), Failure> {
+    let text = path.to_string_lossy().to_string();
+    if !kqlite_storage::is_url(&text) {
+        return Ok(());
+    }
+    let mirrored = kqlite_storage::mirror(&text, &cache_dir()).await;
+    let mirrored = mirrored.map_err(|e| {
+        eprintln!("error: {e}");
+        Failure::Query
+    })?;
+    eprintln!(
+        "note: {text}: {} objects, {} fetched ({:.1} MB), read from {}",
+        mirrored.objects,
+        mirrored.fetched,
+        mirrored.bytes_fetched as f64 / 1e6,
+        mirrored.folder.display()
+    );
+    *path = mirrored.folder;
+    Ok(())
+}
+
 async fn resolve(paths: &mut [PathBuf]) -> Result<(), Failure> {
     for path in paths.iter_mut() {
-        let text = path.to_string_lossy().to_string();
-        if !kqlite_storage::is_url(&text) {
-            continue;
-        }
-        let mirrored = kqlite_storage::mirror(&text, &cache_dir()).await;
-        let mirrored = mirrored.map_err(|e| {
-            eprintln!("error: {e}");
-            Failure::Query
-        })?;
-        eprintln!(
-            "note: {text}: {} objects, {} fetched ({:.1} MB), read from {}",
-            mirrored.objects,
-            mirrored.fetched,
-            mirrored.bytes_fetched as f64 / 1e6,
-            mirrored.folder.display()
-        );
-        *path = mirrored.folder;
+        resolve_one(path).await?;
     }
     Ok(())
 }
 
-/// The `--data` of the query, `tables`, `serve` and `reveal`, URLs mirrored.
+/// The `--data` and `--table` paths of the query, `tables`, `serve` and `reveal`, URLs
+/// mirrored.
 pub async fn resolve_args(args: &mut Args) -> Result<(), Failure> {
     resolve(&mut args.data).await?;
+    for (_, path) in &mut args.table {
+        resolve_one(path).await?;
+    }
     match &mut args.command {
         Some(Command::Tables { data, .. }) | Some(Command::Reveal { data, .. }) => {
             resolve(data).await
         }
-        Some(Command::Serve(serve)) => resolve(&mut serve.data).await,
+        Some(Command::Serve(serve)) => {
+            for (_, path) in &mut serve.table {
+                resolve_one(path).await?;
+            }
+            resolve(&mut serve.data).await
+        }
         _ => Ok(()),
     }
 }

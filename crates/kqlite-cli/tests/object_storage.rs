@@ -262,6 +262,23 @@ fn hunts_over_a_container_give_the_answers_of_the_folders() {
     let note = text(&again.stderr);
     assert!(note.contains("9 objects, 0 fetched"), "{note}");
     assert!(text(&again.stdout).contains("DataSecurityEvents"));
+    // `--table NAME=URL` names what a URL holds.
+    let named = azurite.kqlite(
+        &cache,
+        &[
+            "--table",
+            "Uploads=az://exports/defender/DataSecurityEvents",
+            "--format",
+            "csv",
+            "Uploads | count",
+        ],
+    );
+    assert_eq!(
+        text(&named.stdout),
+        "Count\n2071\n",
+        "{}",
+        text(&named.stderr)
+    );
 }
 
 #[test]
