@@ -11,7 +11,8 @@ mod external;
 mod filter_order;
 mod functions;
 mod join;
-mod kernels;
+// The kernels live in their own crate, which executors of kqlite's plans link too.
+use kqlite_functions as kernels;
 mod literals;
 mod make_series;
 mod merge_projections;

@@ -1,4 +1,4 @@
-//! `parse-kv`: the text read into a property bag of its keys (see `kernels/key_values.rs`),
+//! `parse-kv`: the text read into a property bag of its keys (see `kqlite-functions/src/key_values.rs`),
 //! then one column per listed key, converted to its type; a missing key is null (a string is
 //! empty).
 

@@ -1,4 +1,4 @@
-//! Dynamic values (carried as text, see `kernels/json.rs`): `parse_json`, property and element
+//! Dynamic values (carried as text, see `kqlite-functions/src/json.rs`): `parse_json`, property and element
 //! access, the array and bag functions, `pack` and `pack_array`, `split`, `extract_json`.
 
 use datafusion::arrow::datatypes::DataType;

@@ -148,7 +148,7 @@ impl Planner<'_> {
         Ok(to_string_typed(e, &t))
     }
 
-    /// `toint`, `tolong`, `todouble`, `tobool` (see `kernels/convert.rs`); a value already of
+    /// `toint`, `tolong`, `todouble`, `tobool` (see `kqlite-functions/src/convert.rs`); a value already of
     /// the target type is left as it is.
     fn convert(&mut self, c: &Call, target: Target) -> PlanResult<Expr> {
         let a = self.lower_args(c, 1, 1)?;

@@ -1,4 +1,4 @@
-//! The `series_*` functions (see `kernels/series_fns.rs`). Those that return several columns
+//! The `series_*` functions (see `kqlite-functions/src/series_fns.rs`). Those that return several columns
 //! (`series_stats`, `series_fit_line`, `series_decompose`, `series_decompose_anomalies`)
 //! lower to a property bag here; `extend` and `project` spread it into columns
 //! ([`several_columns`]).

@@ -269,7 +269,7 @@ pub fn url_decode(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     true
 }
 
-pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
+pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
     let b = s.as_bytes();
     let mut bytes = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -23,6 +23,7 @@ mod string_match;
 mod strings;
 pub mod text_fns;
 pub mod time;
+pub mod types;
 
 pub use in_ci::InCi;
 pub use mv_items::MvItems;

@@ -33,7 +33,7 @@ impl ScalarUDFImpl for SeriesFill {
         &self.signature
     }
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(crate::literals::dynamic_type())
+        Ok(crate::types::dynamic_type())
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

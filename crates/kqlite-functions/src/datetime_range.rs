@@ -45,7 +45,7 @@ pub fn narrow(nanos: i128) -> Result<Option<i64>> {
 /// `todatetime(x)`: a datetime as it is, a number as ticks since 0001-01-01 (Kusto's rule),
 /// text in the ISO 8601, RFC 822 and RFC 850 forms; anything else null.
 pub fn to_datetime(array: &ArrayRef) -> Result<ArrayRef> {
-    let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::literals::UTC);
+    let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::types::UTC);
     let t = array.data_type();
     if t.is_integer() {
         for ticks in cast(array, &DataType::Int64)?.as_primitive::<Int64Type>() {
@@ -61,7 +61,7 @@ pub fn to_datetime(array: &ArrayRef) -> Result<ArrayRef> {
             out.append_option(parse(text)?);
         }
     } else if matches!(t, DataType::Timestamp(..)) {
-        return Ok(cast(array, &crate::literals::datetime_type())?);
+        return Ok(cast(array, &crate::types::datetime_type())?);
     } else {
         out.append_nulls(array.len());
     }

@@ -8,10 +8,7 @@ use datafusion::common::{exec_err, Result};
 
 /// Applies `predicate` to every value; nulls stay null. Dictionaries are evaluated once per
 /// distinct value.
-pub(crate) fn eval_strings<F: Fn(&str) -> bool>(
-    array: &ArrayRef,
-    predicate: &F,
-) -> Result<BooleanArray> {
+pub fn eval_strings<F: Fn(&str) -> bool>(array: &ArrayRef, predicate: &F) -> Result<BooleanArray> {
     match array.data_type() {
         DataType::Utf8 => Ok(eval_typed(array.as_string::<i32>(), predicate)),
         DataType::LargeUtf8 => Ok(eval_typed(array.as_string::<i64>(), predicate)),
@@ -55,13 +52,13 @@ where
 }
 
 /// Kusto terms are maximal runs of alphanumeric characters; non-ASCII letters count too.
-pub(crate) fn is_term_byte(b: u8) -> bool {
+pub fn is_term_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
 }
 
 /// Whether `value` equals one of the ASCII `needles` ignoring case, as `eq_ignore_case` would
 /// say, testing the length first: most values fail on it without reading a byte.
-pub(crate) fn eq_any_ascii_ignore_case<S: AsRef<str>>(value: &str, needles: &[S]) -> bool {
+pub fn eq_any_ascii_ignore_case<S: AsRef<str>>(value: &str, needles: &[S]) -> bool {
     let same = |n: &S| {
         let n = n.as_ref();
         n.len() == value.len() && n.as_bytes().eq_ignore_ascii_case(value.as_bytes())
@@ -77,7 +74,7 @@ pub(crate) fn eq_any_ascii_ignore_case<S: AsRef<str>>(value: &str, needles: &[S]
 }
 
 /// Case-insensitive equality without allocating: ASCII folds bytewise, the rest by Unicode.
-pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
+pub fn eq_ignore_case(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         return a.eq_ignore_ascii_case(b);
     }

@@ -254,7 +254,7 @@ fn term_bounded(op: MatchOp, hay: &[u8], needle: &[u8], start: usize) -> bool {
 }
 
 /// The reference semantics for one needle; the searcher above is a faster path to the same.
-pub(crate) fn matches_one(op: MatchOp, case_sensitive: bool, hay: &str, needle: &str) -> bool {
+pub fn matches_one(op: MatchOp, case_sensitive: bool, hay: &str, needle: &str) -> bool {
     if !case_sensitive && (!hay.is_ascii() || !needle.is_ascii()) {
         let (hay, needle) = (hay.to_lowercase(), needle.to_lowercase());
         return matches_one(op, true, &hay, &needle);

@@ -77,7 +77,7 @@ impl ScalarUDFImpl for Convert {
             Target::Long => DataType::Int64,
             Target::Real => DataType::Float64,
             Target::Bool => DataType::Boolean,
-            Target::Decimal => crate::literals::decimal_type(),
+            Target::Decimal => crate::types::decimal_type(),
         })
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -107,7 +107,7 @@ impl ScalarUDFImpl for Convert {
             Target::Decimal => {
                 let mut b = Decimal128Builder::with_capacity(array.len());
                 each_value(&array, |v| b.append_option(v.and_then(to_decimal)))?;
-                Arc::new(b.finish().with_data_type(crate::literals::decimal_type()))
+                Arc::new(b.finish().with_data_type(crate::types::decimal_type()))
             }
         };
         Ok(ColumnarValue::Array(out))
@@ -247,11 +247,11 @@ fn to_bool(v: Value) -> Option<bool> {
 /// digits (as .NET converts a double to a decimal).
 fn to_decimal(v: Value) -> Option<i128> {
     match v {
-        Value::Long(n) => crate::literals::decimal_value(&n.to_string()),
-        Value::Real(r) if r.is_finite() => crate::literals::decimal_value(&format!("{r:.14e}")),
+        Value::Long(n) => crate::types::decimal_value(&n.to_string()),
+        Value::Real(r) if r.is_finite() => crate::types::decimal_value(&format!("{r:.14e}")),
         Value::Real(_) => None,
-        Value::Bool(b) => crate::literals::decimal_value(if b { "1" } else { "0" }),
-        Value::Text(s) => crate::literals::decimal_value(s),
+        Value::Bool(b) => crate::types::decimal_value(if b { "1" } else { "0" }),
+        Value::Text(s) => crate::types::decimal_value(s),
         Value::Dynamic(s) => to_decimal(scalar_of_dynamic(s)),
     }
 }

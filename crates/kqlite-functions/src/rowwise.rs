@@ -118,7 +118,7 @@ impl ScalarUDFImpl for RowKernel {
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.f {
             RowFn::Text(_) => DataType::Utf8,
-            RowFn::Dynamic(_) => crate::literals::dynamic_type(),
+            RowFn::Dynamic(_) => crate::types::dynamic_type(),
             RowFn::Long(_) => DataType::Int64,
             RowFn::Real(_) => DataType::Float64,
             RowFn::Bool(_) => DataType::Boolean,

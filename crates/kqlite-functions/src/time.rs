@@ -148,7 +148,7 @@ impl ScalarUDFImpl for TimeKernel {
             | TimeOp::Add(_)
             | TimeOp::MakeDatetime
             | TimeOp::Bin
-            | TimeOp::ToDatetime => crate::literals::datetime_type(),
+            | TimeOp::ToDatetime => crate::types::datetime_type(),
             TimeOp::Diff(_) | TimeOp::Part(_) | TimeOp::DayOfYear => DataType::Int64,
             TimeOp::Format | TimeOp::FormatSpan | TimeOp::SpanText | TimeOp::DateText => {
                 DataType::Utf8
@@ -197,7 +197,7 @@ impl ScalarUDFImpl for TimeKernel {
             TimeOp::DateText => texts(&arrays[0], push_datetime)?,
             TimeOp::MakeDatetime => {
                 let parts = reals(&arrays)?;
-                let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::literals::UTC);
+                let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::types::UTC);
                 for i in 0..rows {
                     out.append_option(make_datetime(&parts, i).map(narrow).transpose()?.flatten());
                 }
@@ -274,7 +274,7 @@ fn longs(array: Option<&ArrayRef>, rows: usize) -> Result<Vec<Option<i64>>> {
 
 /// `f` over each datetime, its result (in wide nanoseconds) narrowed to what kqlite holds.
 fn map_times(array: &ArrayRef, f: impl Fn(i64, usize) -> Option<i128>) -> Result<ArrayRef> {
-    let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::literals::UTC);
+    let mut out = TimestampNanosecondBuilder::new().with_timezone(crate::types::UTC);
     for (i, t) in values(array)?.into_iter().enumerate() {
         out.append_option(t.and_then(|t| f(t, i)).map(narrow).transpose()?.flatten());
     }

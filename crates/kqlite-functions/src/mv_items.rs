@@ -28,7 +28,7 @@ impl Default for MvItems {
 
 pub fn item_list_type() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(
-        crate::literals::dynamic_type(),
+        crate::types::dynamic_type(),
         true,
     )))
 }
