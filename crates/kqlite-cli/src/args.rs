@@ -103,6 +103,10 @@ pub struct Args {
     /// holding the SVG).
     #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
+    /// Run the queries on the Ballista cluster whose scheduler is at df://HOST:PORT (see
+    /// `kqlite scheduler` and `kqlite executor`); the executors must reach the --data paths.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
     /// The KQL query.
     pub query: Option<String>,
 }
@@ -168,6 +172,14 @@ pub enum Command {
     /// Answer Kusto's REST API (v1/v2 query and management endpoints) over the exports, so
     /// Kusto's clients (azure-kusto-data, Kqlmagic, Kusto.Explorer, Grafana) query them.
     Serve(ServeArgs),
+    /// Run a Ballista scheduler with kqlite's functions, for `--cluster`.
+    Scheduler {
+        /// The address to listen on.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:50050")]
+        bind: std::net::SocketAddr,
+    },
+    /// Run a Ballista executor with kqlite's functions, joining a scheduler.
+    Executor(ExecutorArgs),
     /// List the tables found under the export folders, with row counts and sources.
     Tables {
         /// A folder (or file) of exports; may be given more than once.
@@ -229,6 +241,33 @@ pub struct ServeArgs {
     /// Keep no audit log.
     #[arg(long = "no-audit")]
     pub no_audit: bool,
+}
+
+/// `kqlite executor`: its scheduler, and where it listens.
+#[derive(clap::Args, Debug)]
+pub struct ExecutorArgs {
+    /// The scheduler to join.
+    #[arg(
+        long,
+        value_name = "df://HOST:PORT",
+        default_value = "df://127.0.0.1:50050"
+    )]
+    pub scheduler: String,
+    /// The address to listen on (and that the scheduler and clients are told).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: String,
+    /// The Arrow Flight port that serves results and shuffles.
+    #[arg(long, default_value_t = 50051)]
+    pub port: u16,
+    /// The gRPC port the scheduler sends tasks to.
+    #[arg(long = "grpc-port", default_value_t = 50052)]
+    pub grpc_port: u16,
+    /// Tasks run at once (the machine's cores unless given).
+    #[arg(long)]
+    pub cores: Option<usize>,
+    /// Where shuffle files are written (a temporary folder unless given).
+    #[arg(long = "work-dir", value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

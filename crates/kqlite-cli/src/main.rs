@@ -5,6 +5,7 @@ mod args;
 mod audit;
 mod chart;
 mod check;
+mod cluster;
 mod evidence;
 mod import;
 mod remote;
@@ -160,6 +161,12 @@ async fn run(mut args: Args) -> Result<(), Failure> {
     if let Some(Command::Serve(serve)) = &args.command {
         return serve::run(serve).await;
     }
+    if let Some(Command::Scheduler { bind }) = &args.command {
+        return cluster::scheduler(*bind).await;
+    }
+    if let Some(Command::Executor(executor)) = &args.command {
+        return cluster::executor(executor).await;
+    }
     if let Some(Command::Tables {
         data,
         strict,
@@ -285,6 +292,9 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
     })?;
     engine.set_strict(args.strict);
     engine.set_export_zone(args.export_tz.unwrap_or_default());
+    if let Some(url) = &args.cluster {
+        cluster::connect(&mut engine, url).map_err(Failure::Usage)?;
+    }
     // Relative `externaldata` paths in a query file start at its folder.
     if let Some(folder) = args.file.as_deref().and_then(Path::parent) {
         let folder = if folder.as_os_str().is_empty() {

@@ -4,6 +4,7 @@
 
 pub mod arrays;
 pub mod case_fold;
+pub mod catalogue;
 pub mod convert;
 mod datetime_range;
 pub mod dcount;

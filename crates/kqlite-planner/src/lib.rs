@@ -46,6 +46,7 @@ use datafusion::catalog::TableProvider;
 use datafusion::logical_expr::LogicalPlan;
 use kqlite_parser::Query;
 
+pub use conjunction::SelectiveAnd;
 pub use error::{ErrorKind, PlanError, PlanResult};
 pub use filter_order::CheapConjunctsFirst;
 pub use merge_projections::MergeProjections;
@@ -54,6 +55,7 @@ pub use optimize::ReadStringsDirectly;
 pub use output_order::KeepOutputOrder;
 pub use scan::ScanPlanner;
 pub use selectivity::GuessFilterSelectivity;
+pub use view_in::ViewIn;
 
 /// Where the planner finds tables.
 pub trait Catalog {

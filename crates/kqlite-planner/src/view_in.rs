@@ -43,6 +43,11 @@ struct Needle {
 impl ViewIn {
     /// The replacement for `expr` when it compares a string-view column of `schema` with
     /// literal strings: `==`, `!=`, `in` or `!in`.
+    /// The comparison this stands for.
+    pub fn original(&self) -> &Arc<dyn PhysicalExpr> {
+        &self.original
+    }
+
     pub fn recognise(expr: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<ViewIn> {
         let (column, list, negated) = if let Some(binary) = expr.downcast_ref::<BinaryExpr>() {
             let negated = match binary.op() {

@@ -9,6 +9,7 @@ mod error;
 mod external;
 pub mod limits;
 pub mod output;
+pub mod placement;
 pub mod pseudonym;
 
 use std::collections::HashMap;
@@ -23,7 +24,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::{displayable, ExecutionPlan};
 use datafusion::prelude::SessionContext;
 use kqlite_planner::{Catalog, PlanOptions};
 
@@ -60,6 +61,9 @@ pub struct Engine {
     /// The folders `externaldata` may read below (real paths): the attached data, the base
     /// folder and any allowed explicitly.
     external_roots: Vec<PathBuf>,
+    placement: placement::PlacementSlot,
+    /// The settings a placement replaced, restored when it is removed.
+    replaced_settings: Vec<(String, String)>,
 }
 
 impl Default for Engine {
@@ -68,9 +72,12 @@ impl Default for Engine {
     }
 }
 
-/// DataFusion's physical planner with kqlite's own plan nodes (`scan`).
+/// DataFusion's physical planner with kqlite's own plan nodes (`scan`), and the engine's
+/// placement applied to what it plans.
 #[derive(Debug)]
-struct KqlQueryPlanner;
+struct KqlQueryPlanner {
+    placement: placement::PlacementSlot,
+}
 
 #[async_trait::async_trait]
 impl datafusion::execution::context::QueryPlanner for KqlQueryPlanner {
@@ -83,9 +90,13 @@ impl datafusion::execution::context::QueryPlanner for KqlQueryPlanner {
         let planner = DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(
             kqlite_planner::ScanPlanner,
         )]);
-        planner
+        let plan = planner
             .create_physical_plan(logical_plan, session_state)
-            .await
+            .await?;
+        match placement::current(&self.placement) {
+            Some(placement) => placement.place(plan),
+            None => Ok(plan),
+        }
     }
 }
 
@@ -156,13 +167,17 @@ impl Engine {
         config: datafusion::prelude::SessionConfig,
         runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>,
     ) -> Self {
+        let placement = placement::PlacementSlot::default();
+        let planner = KqlQueryPlanner {
+            placement: Arc::clone(&placement),
+        };
         let state = datafusion::execution::SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)
             .with_default_features()
             .with_optimizer_rules(logical_rules())
             .with_physical_optimizer_rules(physical_rules())
-            .with_query_planner(Arc::new(KqlQueryPlanner))
+            .with_query_planner(Arc::new(planner))
             .build();
         let ctx = SessionContext::new_with_state(state);
         Engine {
@@ -176,7 +191,32 @@ impl Engine {
             warnings: Vec::new(),
             base_dir: None,
             external_roots: Vec::new(),
+            placement,
+            replaced_settings: Vec::new(),
         }
+    }
+
+    /// Runs the queries that follow where `placement` puts them (None: all here), planned
+    /// with the settings it needs.
+    pub fn set_placement(
+        &mut self,
+        placement: Option<Arc<dyn placement::Placement>>,
+    ) -> Result<(), Error> {
+        let restored = std::mem::take(&mut self.replaced_settings);
+        let wanted: Vec<(String, String)> = placement
+            .iter()
+            .flat_map(|p| p.settings())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let state = self.ctx.state_ref();
+        let mut state = state.write();
+        let options = state.config_mut().options_mut();
+        placement::apply(options, &restored)?;
+        self.replaced_settings = placement::apply(options, &wanted)?;
+        if let Ok(mut slot) = self.placement.write() {
+            *slot = placement;
+        }
+        Ok(())
     }
 
     /// Registers every table found under `dir`.
@@ -482,13 +522,21 @@ impl Engine {
             let state = self.ctx.state();
             let optimized = state.optimize(&plan)?;
             let physical = state.create_physical_plan(&plan).await?;
-            let physical = datafusion::physical_plan::displayable(physical.as_ref()).indent(true);
             out.push_str(&format!("logical plan:\n{}\n", plan.display_indent()));
             out.push_str(&format!(
                 "optimized logical plan:\n{}\n",
                 optimized.display_indent()
             ));
-            out.push_str(&format!("physical plan:\n{physical}\n"));
+            out.push_str(&format!(
+                "physical plan:\n{}\n",
+                displayable(physical.as_ref()).indent(true)
+            ));
+            if let Some(placement) = placement::current(&self.placement) {
+                out.push_str(&format!(
+                    "cluster stages:\n{}\n",
+                    placement.describe(&physical)?
+                ));
+            }
         }
         Ok(out)
     }

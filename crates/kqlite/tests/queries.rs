@@ -11,30 +11,18 @@
 //! with the clock at 2025-10-01T00:00:00Z; relative `externaldata` paths start at `testdata`. `KQLITE_BLESS=1` rewrites the expectations of
 //! `query` blocks from the actual results.
 
-use std::path::{Path, PathBuf};
+#[path = "support/blocks.rs"]
+mod blocks;
 
-use kqlite::output::{print, Format};
-use kqlite::Engine;
+use std::path::Path;
 
-const NOW: i64 = 1_759_276_800_000_000_000; // 2025-10-01T00:00:00Z
-
-struct Block {
-    kind: String,
-    query: String,
-    expected: String,
-    line: usize,
-}
+use blocks::{matches_error, parse_blocks, run_block, test_files, Block};
 
 #[test]
 fn query_files() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mut engine = Engine::new();
-    runtime
-        .block_on(engine.attach(&root.join("sample")))
-        .expect("sample data attaches");
-    engine.set_now(Some(NOW));
-    engine.set_base_dir(Some(root.clone()));
+    let engine = blocks::sample_engine(&runtime, &root);
 
     let bless = std::env::var_os("KQLITE_BLESS").is_some();
     let mut failures = Vec::new();
@@ -74,67 +62,6 @@ fn query_files() {
         failures.join("\n\n")
     );
     println!("{count} query blocks passed");
-}
-
-fn matches_error(block: &Block, actual: &str) -> bool {
-    block.kind == "error" && actual.starts_with("error") && actual.contains(block.expected.trim())
-}
-
-async fn run_block(engine: &Engine, block: &Block) -> String {
-    match engine.run(&block.query).await {
-        Ok(results) if block.kind == "query" => {
-            let mut out = Vec::new();
-            for result in &results {
-                print(result, Format::Csv, &mut out).unwrap();
-            }
-            String::from_utf8(out).unwrap()
-        }
-        Ok(_) => "(no error)".to_string(),
-        Err(e) => e.render(&block.query),
-    }
-}
-
-fn test_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "test"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn parse_blocks(text: &str) -> Vec<Block> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut blocks = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let kind = lines[i].trim();
-        if kind != "query" && kind != "error" {
-            i += 1;
-            continue;
-        }
-        let line = i + 1;
-        let mut query = Vec::new();
-        i += 1;
-        while i < lines.len() && lines[i] != "----" {
-            query.push(lines[i]);
-            i += 1;
-        }
-        i += 1;
-        let mut expected = Vec::new();
-        while i < lines.len() && !lines[i].trim().is_empty() {
-            expected.push(lines[i]);
-            i += 1;
-        }
-        blocks.push(Block {
-            kind: kind.to_string(),
-            query: query.join("\n"),
-            expected: expected.join("\n") + "\n",
-            line,
-        });
-    }
-    blocks
 }
 
 /// The file with each block's expectation replaced, for `KQLITE_BLESS`.

@@ -56,6 +56,11 @@ pub const COMMANDS: &[Command] = &[
     ),
     command(".data", "DIR", "attach the exports in another folder"),
     command(
+        ".cluster",
+        "[df://HOST:PORT|off]",
+        "run queries on a Ballista cluster, or here again",
+    ),
+    command(
         ".chart",
         "[FILE]",
         "write the last query's chart (.svg, .png or .html) and open it",
@@ -86,11 +91,36 @@ pub async fn execute(s: &mut Session, line: &str) -> io::Result<Flow> {
         ".timing" => timing(s, arg),
         ".now" => now(s, arg),
         ".data" => data(s, arg).await,
+        ".cluster" => cluster(s, arg),
         ".read" => read(s, arg).await?,
         ".chart" => chart(s, arg),
         _ => unknown(name),
     }
     Ok(Flow::Continue)
+}
+
+/// `.cluster [URL|off]`: where the queries that follow run.
+fn cluster(s: &mut Session, arg: &str) {
+    match arg {
+        "" => match &s.settings.cluster {
+            Some(url) => println!("queries run on {url}"),
+            None => println!("queries run here"),
+        },
+        "off" => {
+            match s.engine_mut().set_placement(None) {
+                Ok(()) => println!("queries run here"),
+                Err(e) => eprintln!("{e}"),
+            }
+            s.settings.cluster = None;
+        }
+        url => match crate::cluster::connect(s.engine_mut(), url) {
+            Ok(()) => {
+                println!("queries run on {url}");
+                s.settings.cluster = Some(url.to_string());
+            }
+            Err(why) => eprintln!("{why}"),
+        },
+    }
 }
 
 /// `.chart [FILE]`: the chart of the last query that ended in `render`, written as SVG or an

@@ -41,6 +41,8 @@ pub struct Settings {
     output: Option<(PathBuf, File)>,
     /// The query clock as the user wrote it; None follows the wall clock.
     now: Option<String>,
+    /// The cluster queries run on (`.cluster`); None runs them here.
+    cluster: Option<String>,
 }
 
 /// Whether the session goes on after a line.
@@ -109,6 +111,7 @@ impl Session {
             timing: true,
             output: None,
             now: args.now.clone(),
+            cluster: args.cluster.clone(),
         };
         Ok(Session {
             rl,
