@@ -285,6 +285,30 @@ fn format_csv_and_output_to_a_file() {
 }
 
 #[test]
+fn dot_cluster_sends_queries_away_and_off_brings_them_back() {
+    if !tmux_available() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let repl = Repl::start();
+    repl.enter(&format!(".cluster df://127.0.0.1:{port}"));
+    repl.wait_for(&format!("queries run on df://127.0.0.1:{port}"));
+    repl.enter("AlertInfo | count");
+    let screen = repl.wait_for("error:");
+    assert!(
+        screen.contains(&format!("on the cluster at df://127.0.0.1:{port}")),
+        "{screen}"
+    );
+    repl.enter(".cluster off");
+    repl.wait_for("queries run here");
+    repl.enter("AlertInfo | count");
+    repl.wait_for("1 row in");
+}
+
+#[test]
 fn dot_commands_describe_the_catalog() {
     if !tmux_available() {
         return;

@@ -70,9 +70,10 @@ fn stages_of(remote: &Arc<dyn ExecutionPlan>) -> Result<String> {
         .plan_query_stages(&job, Arc::clone(remote), &ConfigOptions::default())
         .map_err(|e| DataFusionError::Plan(e.to_string()))?;
     let mut text = String::new();
-    for stage in stages {
+    for (n, stage) in stages.iter().enumerate() {
         let plan: &dyn ExecutionPlan = stage.as_ref();
-        text.push_str(&format!("{}\n", displayable(plan).indent(false)));
+        let shown = displayable(plan).indent(false);
+        text.push_str(&format!("stage {}:\n{shown}\n", n + 1));
     }
     Ok(text)
 }
