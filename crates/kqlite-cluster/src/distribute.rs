@@ -55,7 +55,9 @@ pub fn stages(plan: &Arc<dyn ExecutionPlan>) -> Result<String> {
     let mut parts = vec![Arc::clone(plan)];
     while let Some(part) = parts.pop() {
         if part.name() == "ClusterExec" {
-            text.push_str(&stages_of(&part.children()[0].clone())?);
+            for remote in part.children() {
+                text.push_str(&stages_of(remote)?);
+            }
             continue;
         }
         parts.extend(part.children().into_iter().cloned());
