@@ -1,9 +1,11 @@
 //! How kqlite's plans cross to the scheduler and executors: Ballista's codec for plan nodes
 //! (its shuffles, DataFusion's scans and operators), and kqlite's functions by their position in
 //! [`kqlite_functions::catalogue`]. A function DataFusion's own registry resolves by name
-//! crosses as its name; any other (a row kernel, a keyed pseudonym) refuses to encode, and the
-//! part of the plan that holds it stays on this machine.
+//! crosses as its name, a row kernel as its name when `row_catalogue.rs` lists its function; any
+//! other (a keyed pseudonym) refuses to encode, and the part of the plan that holds it stays on
+//! this machine.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -16,6 +18,8 @@ use datafusion::physical_expr_common::physical_expr::proto_encode::PhysicalExprE
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
 use kqlite_functions::catalogue;
+use kqlite_functions::row_catalogue::{row_function, same_function};
+use kqlite_functions::rowwise::RowKernel;
 
 use crate::expressions;
 
@@ -38,6 +42,19 @@ fn decode_position(buf: &[u8], name: &str) -> Result<usize> {
     }
     let position: [u8; 4] = position.try_into().map_err(|_| mismatch(name))?;
     Ok(u32::from_le_bytes(position) as usize)
+}
+
+/// The position that stands for a row kernel, known by its name (`row_catalogue.rs`).
+const ROW_KERNEL: usize = u32::MAX as usize;
+
+fn encode_row_kernel(kernel: &RowKernel, name: &str, buf: &mut Vec<u8>) -> Result<()> {
+    match row_function(name) {
+        Some(f) if same_function(f, kernel.row_fn()) => {
+            encode_position(ROW_KERNEL, name, buf);
+            Ok(())
+        }
+        _ => not_distributable(name),
+    }
 }
 
 fn mismatch(name: &str) -> DataFusionError {
@@ -109,6 +126,9 @@ impl PhysicalExtensionCodec for KqlCodec {
     }
 
     fn try_encode_udf(&self, udf: &ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
+        if let Some(kernel) = (udf.inner().as_ref() as &dyn Any).downcast_ref::<RowKernel>() {
+            return encode_row_kernel(kernel, udf.name(), buf);
+        }
         if let Some(position) = catalogue::scalar_position(udf) {
             encode_position(position, udf.name(), buf);
             return Ok(());
@@ -121,6 +141,10 @@ impl PhysicalExtensionCodec for KqlCodec {
 
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
         let position = decode_position(buf, name)?;
+        if position == ROW_KERNEL {
+            let f = row_function(name).ok_or_else(|| mismatch(name))?;
+            return Ok(Arc::new(ScalarUDF::new_from_impl(RowKernel::new(name, f))));
+        }
         let udf = catalogue::scalar_udfs().get(position);
         udf.filter(|u| u.name() == name)
             .cloned()
@@ -151,5 +175,46 @@ impl PhysicalExtensionCodec for KqlCodec {
             Some(builtin) if builtin.as_ref() == udwf => Ok(()),
             _ => not_distributable(udwf.name()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kqlite_functions::rowwise::RowFn;
+
+    fn kernel(name: &str, f: RowFn) -> ScalarUDF {
+        ScalarUDF::new_from_impl(RowKernel::new(name, f))
+    }
+
+    #[test]
+    fn row_kernels_cross_by_name_when_the_catalogue_runs_the_same_function() {
+        let codec = KqlCodec::default();
+        let f = row_function("parse_json").unwrap();
+        let mut buf = Vec::new();
+        codec
+            .try_encode_udf(&kernel("parse_json", f), &mut buf)
+            .unwrap();
+        let decoded = codec.try_decode_udf("parse_json", &buf).unwrap();
+        assert_eq!(decoded.name(), "parse_json");
+        let other = row_function("trim").unwrap();
+        let wrong = kernel("parse_json", other);
+        assert!(codec.try_encode_udf(&wrong, &mut Vec::new()).is_err());
+        let unknown = kernel("no_such_function", f);
+        assert!(codec.try_encode_udf(&unknown, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn catalogue_udfs_cross_and_foreign_names_are_refused() {
+        let codec = KqlCodec::default();
+        for udf in catalogue::scalar_udfs() {
+            let mut buf = Vec::new();
+            codec.try_encode_udf(udf, &mut buf).unwrap();
+            let decoded = codec.try_decode_udf(udf.name(), &buf).unwrap();
+            assert!(decoded.as_ref() == udf.as_ref(), "{}", udf.name());
+        }
+        let mut buf = Vec::new();
+        encode_position(0, "not_the_name", &mut buf);
+        assert!(codec.try_decode_udf("kql_startof", &buf).is_err());
     }
 }

@@ -17,6 +17,7 @@ mod mv_items;
 pub mod pack;
 pub mod parsers;
 pub mod percentile;
+pub mod row_catalogue;
 pub mod rowwise;
 mod series;
 pub mod series_fns;

@@ -101,6 +101,11 @@ impl RowKernel {
             signature: Signature::variadic_any(Volatility::Immutable),
         }
     }
+
+    /// The row function this kernel runs.
+    pub fn row_fn(&self) -> RowFn {
+        self.f
+    }
 }
 
 /// A call of the row function `f` named `name` (the name shows in plans).
