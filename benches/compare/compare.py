@@ -3,6 +3,10 @@ export, checks that the engines agree, and prints median wall time, ratio to kql
 memory per hunt.
 
     compare.py --data DIR --kqlite BIN [--runs 3] [--repeat N] [--json out.json] [--hunt NAME ...]
+               [--pack DIR]
+
+--pack DIR runs another pack: DIR holds NAME.kql and its SQL, NAME.sql (`predicates/`: one string
+predicate a query, over low- and high-cardinality columns).
 
 With --repeat N (N > 1), each engine also runs each hunt N times in one process, and a second
 table gives the median time of the runs after the first: the query alone, with the footers
@@ -175,7 +179,11 @@ def main():
     p.add_argument("--json")
     p.add_argument("--hunt", action="append")
     p.add_argument("--engines", default=",".join(ENGINES))
+    p.add_argument("--pack", help="a folder of NAME.kql and NAME.sql instead of the hunting pack")
     args = p.parse_args()
+    global HUNTS, SQL
+    if args.pack:
+        HUNTS = SQL = os.path.abspath(args.pack)
     args.engines = args.engines.split(",")
     hunts = args.hunt or sorted(f[:-4] for f in os.listdir(HUNTS) if f.endswith(".kql"))
     report = {"data": args.data, "runs": args.runs, "repeat": args.repeat, "engines": args.engines, "hunts": {}}

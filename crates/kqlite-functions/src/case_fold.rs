@@ -14,6 +14,8 @@ use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
 };
 
+use crate::view_memo::ViewMemo;
+
 /// `tolower(value)` (`upper` false) or `toupper(value)`.
 pub fn call(value: Expr, upper: bool) -> Expr {
     let signature = generic(upper).signature().clone();
@@ -61,52 +63,23 @@ impl ScalarUDFImpl for CaseFold {
     }
 }
 
-/// The array with each value folded; values already folded keep their view. None if the new
-/// values outgrow a view's 32-bit offset.
+/// The array with each value folded; values already folded keep their view, and a repeated
+/// view is folded once (see [`ViewMemo`]). None if the new values outgrow a view's 32-bit offset.
 fn fold_views(array: &StringViewArray, upper: bool) -> Option<StringViewArray> {
-    let to_change = |b: &u8| {
-        if upper {
-            b.is_ascii_lowercase()
-        } else {
-            b.is_ascii_uppercase()
-        }
-    };
-    let fold_ascii = |b: &u8| {
-        if upper {
-            b.to_ascii_uppercase()
-        } else {
-            b.to_ascii_lowercase()
-        }
-    };
-    let new_block = u32::try_from(array.data_buffers().len()).ok()?;
+    let block = u32::try_from(array.data_buffers().len()).ok()?;
     let mut views = array.views().to_vec();
     let mut written: Vec<u8> = Vec::new();
+    let mut memo = ViewMemo::for_rows(array.len());
     for (row, view) in views.iter_mut().enumerate() {
         if array.is_null(row) {
             continue;
         }
-        let value = array.value(row);
-        let offset = u32::try_from(written.len()).ok()?;
-        if value.is_ascii() {
-            if !value.as_bytes().iter().any(to_change) {
-                continue;
-            }
-            written.extend(value.as_bytes().iter().map(fold_ascii));
-        } else {
-            let folded = if upper {
-                value.to_uppercase()
-            } else {
-                value.to_lowercase()
-            };
-            if folded == value {
-                continue;
-            }
-            written.extend_from_slice(folded.as_bytes());
-        }
-        *view = make_view(&written[offset as usize..], new_block, offset);
-        if written.len() - offset as usize <= 12 {
-            written.truncate(offset as usize); // inline: the view holds the bytes
-        }
+        let original = *view;
+        let mut fold = || fold_one(array.value(row), original, upper, block, &mut written);
+        *view = match memo.as_mut().filter(|m| !m.full()) {
+            Some(memo) => memo.get_or_insert_with(original, fold)?,
+            None => fold()?,
+        };
     }
     let mut buffers = array.data_buffers().to_vec();
     if !written.is_empty() {
@@ -115,6 +88,57 @@ fn fold_views(array: &StringViewArray, upper: bool) -> Option<StringViewArray> {
     let nulls = array.nulls().cloned();
     // SAFETY: each view is the input's or was made from valid UTF-8 written to `buffers`.
     Some(unsafe { StringViewArray::new_unchecked(ScalarBuffer::from(views), buffers, nulls) })
+}
+
+/// The view of `value` folded: `view` itself when folding changes nothing, else a view of
+/// the folded bytes appended to `written` (buffer `block`). None past 4 GiB of new bytes.
+fn fold_one(
+    value: &str,
+    view: u128,
+    upper: bool,
+    block: u32,
+    written: &mut Vec<u8>,
+) -> Option<u128> {
+    let offset = u32::try_from(written.len()).ok()?;
+    if value.is_ascii() {
+        let to_change = |b: &u8| {
+            if upper {
+                b.is_ascii_lowercase()
+            } else {
+                b.is_ascii_uppercase()
+            }
+        };
+        if !value.as_bytes().iter().any(to_change) {
+            return Some(view);
+        }
+        written.extend_from_slice(value.as_bytes());
+        let folded = &mut written[offset as usize..];
+        if upper {
+            folded.make_ascii_uppercase();
+        } else {
+            folded.make_ascii_lowercase();
+        }
+    } else {
+        // Char by char, as .NET folds: no final-sigma rule.
+        let mut utf8 = [0u8; 4];
+        for c in value.chars() {
+            let mut push = |c: char| written.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            if upper {
+                c.to_uppercase().for_each(&mut push);
+            } else {
+                c.to_lowercase().for_each(&mut push);
+            }
+        }
+        if &written[offset as usize..] == value.as_bytes() {
+            written.truncate(offset as usize);
+            return Some(view);
+        }
+    }
+    let folded = make_view(&written[offset as usize..], block, offset);
+    if written.len() - offset as usize <= 12 {
+        written.truncate(offset as usize); // inline: the view holds the bytes
+    }
+    Some(folded)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod datetime_range;
 pub mod dcount;
 pub mod dynamic;
 pub mod empty_if_null;
+mod folded_match;
 mod in_ci;
 pub mod json;
 pub mod key_values;
@@ -26,6 +27,7 @@ mod strings;
 pub mod text_fns;
 pub mod time;
 pub mod types;
+mod view_memo;
 
 pub use in_ci::InCi;
 pub use mv_items::MvItems;

@@ -1,13 +1,17 @@
 //! `has`, `contains`, `startswith`, `endswith`, `=~` and their `_cs`, `has_any`, `has_all` forms.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use datafusion::arrow::array::{ArrayRef, BooleanArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::strings::{eq_any_ascii_ignore_case, eq_ignore_case, eval_strings, is_term_byte};
+use super::folded_match::{affix_ascii_ci, ends_with_folded, starts_with_folded, OneNeedle};
+use super::strings::{
+    eq_any_ascii_ignore_case, eq_ignore_case, eval_strings, eval_strings_each, is_term_byte,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MatchOp {
@@ -88,10 +92,7 @@ impl ScalarUDFImpl for StringMatch {
         let haystack = haystack.into_array(rows)?;
         let needles: Vec<ColumnarValue> = values.collect();
         let result = match literal_needles(&needles) {
-            Some(needles) => {
-                let matcher = self.matcher(needles);
-                eval_strings(&haystack, &|hay| matcher.matches(hay))?
-            }
+            Some(needles) => self.matcher(needles).eval(&haystack)?,
             None => self.row_wise(&haystack, &needles, rows)?,
         };
         Ok(ColumnarValue::Array(std::sync::Arc::new(result)))
@@ -120,10 +121,10 @@ impl StringMatch {
     /// Needles that vary per row: compare each row with its own needles.
     fn row_wise(
         &self,
-        haystack: &datafusion::arrow::array::ArrayRef,
+        haystack: &ArrayRef,
         needles: &[ColumnarValue],
         rows: usize,
-    ) -> Result<datafusion::arrow::array::BooleanArray> {
+    ) -> Result<BooleanArray> {
         let arrays = needles
             .iter()
             .map(|n| n.clone().into_array(rows))
@@ -131,7 +132,7 @@ impl StringMatch {
         // Rows are visited in order only for plain string arrays.
         let haystack = datafusion::arrow::compute::cast(haystack, &DataType::Utf8View)?;
         let row = std::cell::Cell::new(0usize);
-        eval_strings(&haystack, &|hay| {
+        eval_strings_each(&haystack, &|hay| {
             let i = row.get();
             row.set(i + 1);
             let mut each = arrays.iter().map(|a| {
@@ -177,6 +178,10 @@ struct Matcher {
     searcher: Option<AhoCorasick>,
     /// `=~` against ASCII needles: compared in place, length first.
     ascii_equals: Option<Vec<String>>,
+    /// `contains` of one needle: `memchr`-driven, no automaton.
+    one: Option<OneNeedle>,
+    /// `startswith`/`endswith` of ASCII needles ignoring case: the value's ends compared in place.
+    ascii_affix: bool,
 }
 
 impl Matcher {
@@ -200,6 +205,13 @@ impl Matcher {
             && !all
             && needles.iter().all(|n| n.is_ascii()))
         .then(|| needles.clone());
+        let one = match needles.as_slice() {
+            [needle] if op == MatchOp::Contains => OneNeedle::new(needle, case_sensitive),
+            _ => None,
+        };
+        let ascii_affix = matches!(op, MatchOp::StartsWith | MatchOp::EndsWith)
+            && !case_sensitive
+            && needles.iter().all(|n| n.is_ascii());
         Matcher {
             op,
             case_sensitive,
@@ -207,24 +219,50 @@ impl Matcher {
             needles,
             searcher,
             ascii_equals,
+            one,
+            ascii_affix,
+        }
+    }
+
+    /// [`Matcher::matches`] over a column, with the test chosen once per batch so that
+    /// the common ones are inlined into the loop over the rows.
+    fn eval(&self, haystack: &ArrayRef) -> Result<BooleanArray> {
+        let suffix = self.op == MatchOp::EndsWith;
+        match (&self.one, self.needles.as_slice()) {
+            (Some(one), _) => eval_strings(haystack, &|hay| one.is_match(hay)),
+            (None, [needle]) if self.ascii_affix => {
+                eval_strings(haystack, &|hay| affix_ascii_ci(hay, needle, suffix))
+            }
+            _ => match &self.ascii_equals {
+                Some(ascii) => eval_strings(haystack, &|hay| eq_any_ascii_ignore_case(hay, ascii)),
+                None => eval_strings(haystack, &|hay| self.matches(hay)),
+            },
         }
     }
 
     fn matches(&self, hay: &str) -> bool {
+        if let Some(one) = &self.one {
+            return one.is_match(hay);
+        }
+        if self.ascii_affix {
+            let suffix = self.op == MatchOp::EndsWith;
+            return self.each(|n| affix_ascii_ci(hay, n, suffix));
+        }
         if let Some(searcher) = &self.searcher {
             return self.search(searcher, hay);
         }
         if let Some(ascii) = &self.ascii_equals {
             return eq_any_ascii_ignore_case(hay, ascii);
         }
-        let mut each = self
-            .needles
-            .iter()
-            .map(|n| matches_one(self.op, self.case_sensitive, hay, n));
+        self.each(|n| matches_one(self.op, self.case_sensitive, hay, n))
+    }
+
+    /// Whether any needle (every needle, with `all`) passes `test`.
+    fn each(&self, test: impl Fn(&str) -> bool) -> bool {
         if self.all {
-            each.all(|m| m)
+            self.needles.iter().all(|n| test(n))
         } else {
-            each.any(|m| m)
+            self.needles.iter().any(|n| test(n))
         }
     }
 
@@ -255,7 +293,13 @@ fn term_bounded(op: MatchOp, hay: &[u8], needle: &[u8], start: usize) -> bool {
 
 /// The reference semantics for one needle; the searcher above is a faster path to the same.
 pub fn matches_one(op: MatchOp, case_sensitive: bool, hay: &str, needle: &str) -> bool {
-    if !case_sensitive && (!hay.is_ascii() || !needle.is_ascii()) {
+    let unicode = !case_sensitive && (!hay.is_ascii() || !needle.is_ascii());
+    match op {
+        MatchOp::StartsWith if unicode => return starts_with_folded(hay, needle),
+        MatchOp::EndsWith if unicode => return ends_with_folded(hay, needle),
+        _ => {}
+    }
+    if unicode && op != MatchOp::Equals {
         let (hay, needle) = (hay.to_lowercase(), needle.to_lowercase());
         return matches_one(op, true, &hay, &needle);
     }

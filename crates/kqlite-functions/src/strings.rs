@@ -1,18 +1,21 @@
 //! Evaluating a predicate over any Arrow string array.
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArrayType};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, StringArrayType, StringViewArray,
+};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result};
 
-/// Applies `predicate` to every value; nulls stay null. Dictionaries are evaluated once per
+use crate::view_memo::ViewMemo;
+
+/// Applies `predicate` to every value; a null is Kusto's empty string. `predicate` must
+/// answer from the value alone: dictionaries and repeated views are evaluated once per
 /// distinct value.
 pub fn eval_strings<F: Fn(&str) -> bool>(array: &ArrayRef, predicate: &F) -> Result<BooleanArray> {
     match array.data_type() {
-        DataType::Utf8 => Ok(eval_typed(array.as_string::<i32>(), predicate)),
-        DataType::LargeUtf8 => Ok(eval_typed(array.as_string::<i64>(), predicate)),
-        DataType::Utf8View => Ok(eval_typed(array.as_string_view(), predicate)),
+        DataType::Utf8View => Ok(eval_views(array.as_string_view(), predicate)),
         DataType::Dictionary(_, _) => {
             let dictionary = array.as_any_dictionary();
             let values = eval_strings(dictionary.values(), predicate)?;
@@ -24,6 +27,20 @@ pub fn eval_strings<F: Fn(&str) -> bool>(array: &ArrayRef, predicate: &F) -> Res
             let empty = predicate("");
             Ok(taken.iter().map(|b| Some(b.unwrap_or(empty))).collect())
         }
+        _ => eval_strings_each(array, predicate),
+    }
+}
+
+/// [`eval_strings`] calling `predicate` on every row in order, for predicates that read more
+/// than the value (such as the row's own needle).
+pub fn eval_strings_each<F: Fn(&str) -> bool>(
+    array: &ArrayRef,
+    predicate: &F,
+) -> Result<BooleanArray> {
+    match array.data_type() {
+        DataType::Utf8 => Ok(eval_typed(array.as_string::<i32>(), predicate)),
+        DataType::LargeUtf8 => Ok(eval_typed(array.as_string::<i64>(), predicate)),
+        DataType::Utf8View => Ok(eval_typed(array.as_string_view(), predicate)),
         other => exec_err!("expected a string column, found {other}"),
     }
 }
@@ -51,6 +68,26 @@ where
     BooleanArray::new(values, None)
 }
 
+/// [`eval_typed`] over views, remembering the answer per view (see [`ViewMemo`]).
+fn eval_views<F: Fn(&str) -> bool>(array: &StringViewArray, predicate: &F) -> BooleanArray {
+    let Some(mut memo) = ViewMemo::for_rows(array.len()) else {
+        return eval_typed(array, predicate);
+    };
+    let views = array.views();
+    let nulls = array.logical_nulls().filter(|n| n.null_count() > 0);
+    let empty = nulls.is_some() && predicate("");
+    let values = BooleanBuffer::collect_bool(array.len(), |i| {
+        if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+            empty
+        } else if memo.full() {
+            predicate(array.value(i))
+        } else {
+            memo.get_or_insert_with(views[i], || predicate(array.value(i)))
+        }
+    });
+    BooleanArray::new(values, None)
+}
+
 /// Kusto terms are maximal runs of alphanumeric characters; non-ASCII letters count too.
 pub fn is_term_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
@@ -67,8 +104,12 @@ pub fn eq_any_ascii_ignore_case<S: AsRef<str>>(value: &str, needles: &[S]) -> bo
         return true;
     }
     // Non-ASCII text folds onto ASCII only through the Kelvin sign (three bytes to `k`), so
-    // it is then longer than the needle.
-    needles.iter().any(|n| value.len() > n.as_ref().len())
+    // it is then longer than the needle by two bytes a sign.
+    let kelvin_reach = |n: &S| {
+        let (v, n) = (value.len(), n.as_ref().len());
+        v > n && v <= 3 * n && (v - n) % 2 == 0
+    };
+    needles.iter().any(kelvin_reach)
         && !value.is_ascii()
         && needles.iter().any(|n| eq_ignore_case(value, n.as_ref()))
 }
@@ -81,4 +122,42 @@ pub fn eq_ignore_case(a: &str, b: &str) -> bool {
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_needles_meet_the_kelvin_sign_only_at_its_length() {
+        let kelvin = "\u{212A}";
+        assert!(eq_any_ascii_ignore_case(&format!("{kelvin}B"), &["kb"]));
+        assert!(eq_any_ascii_ignore_case(
+            &format!("{kelvin}{kelvin}"),
+            &["KK"]
+        ));
+        assert!(!eq_any_ascii_ignore_case(&format!("{kelvin}b "), &["kb"]));
+        assert!(!eq_any_ascii_ignore_case("é", &["e"]));
+        assert!(eq_any_ascii_ignore_case(
+            "FilePrinted",
+            &["x", "fileprinted"]
+        ));
+    }
+
+    #[test]
+    fn repeated_views_and_nulls_answer_as_each_row_would() {
+        let values: Vec<Option<&str>> = (0..100)
+            .map(|i| {
+                [
+                    Some("FilePrinted"),
+                    None,
+                    Some("a much longer value than twelve"),
+                ][i % 3]
+            })
+            .collect();
+        let array: ArrayRef = std::sync::Arc::new(StringViewArray::from(values.clone()));
+        let got = eval_strings(&array, &|v| v.len() > 5).unwrap();
+        let expected: Vec<bool> = values.iter().map(|v| v.unwrap_or("").len() > 5).collect();
+        assert_eq!(got.iter().map(Option::unwrap).collect::<Vec<_>>(), expected);
+    }
 }

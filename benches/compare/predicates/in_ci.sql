@@ -1,0 +1,1 @@
+SELECT count(*) FROM "DataSecurityEvents" WHERE lower("ActionType") IN ('fileprinted', 'emailsent')

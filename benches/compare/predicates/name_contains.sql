@@ -1,0 +1,1 @@
+SELECT count(*) FROM "DataSecurityEvents" WHERE contains(lower("ObjectName"), 'report')

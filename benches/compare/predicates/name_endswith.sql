@@ -1,0 +1,1 @@
+SELECT count(*) FROM "DataSecurityEvents" WHERE ends_with(lower("ObjectName"), '.zip')

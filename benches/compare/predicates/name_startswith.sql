@@ -1,0 +1,1 @@
+SELECT count(*) FROM "DataSecurityEvents" WHERE starts_with(lower("ObjectName"), 'price')

@@ -1,0 +1,1 @@
+SELECT count(*) FROM "DataSecurityEvents" WHERE NOT contains(lower(coalesce("ActionType", '')), 'print')
