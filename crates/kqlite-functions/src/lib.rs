@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod convert;
 mod datetime_range;
 pub mod dcount;
+mod dictionary_answers;
 pub mod dynamic;
 pub mod empty_if_null;
 mod folded_match;

@@ -1,13 +1,14 @@
 //! `has`, `contains`, `startswith`, `endswith`, `=~` and their `_cs`, `has_any`, `has_all` forms.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use datafusion::arrow::array::{ArrayRef, BooleanArray};
+use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
+use super::dictionary_answers::DictionaryAnswers;
 use super::folded_match::{affix_ascii_ci, ends_with_folded, starts_with_folded, OneNeedle};
 use super::strings::{
     eq_any_ascii_ignore_case, eq_ignore_case, eval_strings, eval_strings_each, is_term_byte,
@@ -182,6 +183,8 @@ struct Matcher {
     one: Option<OneNeedle>,
     /// `startswith`/`endswith` of ASCII needles ignoring case: the value's ends compared in place.
     ascii_affix: bool,
+    /// Answers per dictionary entry of the column chunks being read.
+    answers: DictionaryAnswers,
 }
 
 impl Matcher {
@@ -221,6 +224,7 @@ impl Matcher {
             ascii_equals,
             one,
             ascii_affix,
+            answers: DictionaryAnswers::default(),
         }
     }
 
@@ -229,14 +233,38 @@ impl Matcher {
     fn eval(&self, haystack: &ArrayRef) -> Result<BooleanArray> {
         let suffix = self.op == MatchOp::EndsWith;
         match (&self.one, self.needles.as_slice()) {
-            (Some(one), _) => eval_strings(haystack, &|hay| one.is_match(hay)),
+            (Some(one), _) => self.eval_with(haystack, &|hay| one.is_match(hay)),
             (None, [needle]) if self.ascii_affix => {
-                eval_strings(haystack, &|hay| affix_ascii_ci(hay, needle, suffix))
+                self.eval_with(haystack, &|hay| affix_ascii_ci(hay, needle, suffix))
             }
             _ => match &self.ascii_equals {
-                Some(ascii) => eval_strings(haystack, &|hay| eq_any_ascii_ignore_case(hay, ascii)),
-                None => eval_strings(haystack, &|hay| self.matches(hay)),
+                Some(ascii) => {
+                    self.eval_with(haystack, &|hay| eq_any_ascii_ignore_case(hay, ascii))
+                }
+                None => self.eval_with(haystack, &|hay| self.matches(hay)),
             },
+        }
+    }
+
+    /// `test` over the column: once per distinct view of the batch and, for the searches
+    /// through the value (which cost more than a lookup in a table as large as a dictionary),
+    /// once per dictionary entry where the rows come from dictionary pages.
+    fn eval_with<F: Fn(&str) -> bool>(
+        &self,
+        haystack: &ArrayRef,
+        test: &F,
+    ) -> Result<BooleanArray> {
+        let searches = !matches!(
+            self.op,
+            MatchOp::Equals | MatchOp::StartsWith | MatchOp::EndsWith
+        );
+        let answered = haystack
+            .as_string_view_opt()
+            .filter(|_| searches)
+            .and_then(|views| self.answers.eval(views, test));
+        match answered {
+            Some(answers) => Ok(answers),
+            None => eval_strings(haystack, test),
         }
     }
 
