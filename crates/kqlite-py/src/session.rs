@@ -22,9 +22,10 @@ pub struct Session {
 
 #[pymethods]
 impl Session {
-    /// Attaches `data` (folders or files of exports) and `tables` (name, path) pairs.
+    /// Attaches `data` (folders or files of exports) and `tables` (name, path) pairs; with
+    /// `cluster` (`df://HOST:PORT`), queries run on that Ballista scheduler.
     #[new]
-    #[pyo3(signature = (data = Vec::new(), tables = Vec::new(), now = None, strict = false, export_tz = None))]
+    #[pyo3(signature = (data = Vec::new(), tables = Vec::new(), now = None, strict = false, export_tz = None, cluster = None))]
     fn new(
         py: Python<'_>,
         data: Vec<PathBuf>,
@@ -32,6 +33,7 @@ impl Session {
         now: Option<&str>,
         strict: bool,
         export_tz: Option<&str>,
+        cluster: Option<&str>,
     ) -> PyResult<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -57,7 +59,10 @@ impl Session {
             .chain(named)
             .collect();
         let engine = wait(py, &runtime, attach(engine, sources))?;
-        let engine = engine.map_err(|message| data_error(py, message))?;
+        let mut engine = engine.map_err(|message| data_error(py, message))?;
+        if let Some(url) = cluster {
+            kqlite_cluster::connect(&mut engine, url).map_err(|message| data_error(py, message))?;
+        }
         Ok(Session {
             engine: Arc::new(engine),
             runtime,

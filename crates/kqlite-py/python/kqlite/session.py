@@ -20,12 +20,15 @@ class TableInfo(NamedTuple):
     sources: list
 
 
-def connect(data=None, *, tables=None, now=None, strict=False, export_tz=None):
+def connect(data=None, *, tables=None, now=None, strict=False, export_tz=None, cluster=None):
     """A session over ``data``: a folder or file of exports, or a list of them (every
     export format and layout the command line reads). ``tables`` maps a table name to a
     path read as that table; ``now`` fixes the clock of ``now()`` and ``ago()`` (text or a
     datetime; the wall clock when None); ``strict`` fails on any malformed row instead of
-    warning; ``export_tz`` is the zone of portal CSV times (UTC when None).
+    warning; ``export_tz`` is the zone of portal CSV times (UTC when None); ``cluster``
+    (``"df://HOST:PORT"``) runs the queries on that Ballista scheduler, as ``kqlite
+    --cluster`` does (a URL that is not one is a ``DataError``; a scheduler that cannot be
+    reached fails each query with a ``QueryError`` naming it).
 
     The session becomes the one the ``%kql`` magics use."""
     global _current
@@ -36,6 +39,7 @@ def connect(data=None, *, tables=None, now=None, strict=False, export_tz=None):
         _clock(now),
         strict,
         export_tz,
+        cluster,
     )
     session = Session(inner)
     problems = inner.warnings()
