@@ -9,6 +9,7 @@ use datafusion::logical_expr::{lit, AggregateUDF, Expr, ScalarUDF};
 
 use crate::convert::{self, Target};
 use crate::pack::{pack, PackKind};
+use crate::regex_match::RegexMatch;
 use crate::time::{self, TimeOp, Unit};
 use crate::{case_fold, dcount, empty_if_null, percentile};
 use crate::{InCi, MatchOp, MvItems, SeriesFill, StringMatch};
@@ -97,6 +98,7 @@ pub fn scalar_udfs() -> &'static [Arc<ScalarUDF>] {
         calls.push(ScalarUDF::new_from_impl(InCi::default()).call(vec![]));
         calls.push(ScalarUDF::new_from_impl(MvItems::default()).call(vec![]));
         calls.push(ScalarUDF::new_from_impl(SeriesFill::default()).call(vec![]));
+        calls.push(ScalarUDF::new_from_impl(RegexMatch::default()).call(vec![]));
         calls.into_iter().filter_map(scalar_of).collect()
     })
 }

@@ -19,6 +19,7 @@ mod mv_items;
 pub mod pack;
 pub mod parsers;
 pub mod percentile;
+pub mod regex_match;
 pub mod row_catalogue;
 pub mod rowwise;
 mod series;

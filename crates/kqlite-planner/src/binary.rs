@@ -8,7 +8,7 @@
 //! - timespans scale by numbers and divide into ratios.
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
-use datafusion::common::DFSchema;
+use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions::expr_fn::{abs, coalesce, isnan, lower, nullif, regexp_like};
 use datafusion::logical_expr::{
     binary_expr, cast, lit, try_cast, when, Expr, ExprSchemable, Operator,
@@ -52,7 +52,7 @@ impl Planner<'_> {
         }
         let sql_op = sql_operator(op, span)?;
         if op == BinaryOp::MatchesRegex {
-            return Ok(regexp_like(l, r, None));
+            return self.matches_regex(l, r, schema, span);
         }
         if matches!(sql_op, Operator::And | Operator::Or) {
             return Ok(binary_expr(l, sql_op, r));
@@ -70,6 +70,25 @@ impl Planner<'_> {
             expr.get_type(schema).at(span)?;
         }
         Ok(expr)
+    }
+
+    /// `matches regex` with a constant pattern over a string: kqlite's kernel, which runs the
+    /// pattern once per distinct value; otherwise DataFusion's `regexp_like`.
+    fn matches_regex(&self, l: Expr, r: Expr, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
+        let pattern = match &r {
+            Expr::Literal(ScalarValue::Utf8(Some(p)) | ScalarValue::Utf8View(Some(p)), _) => {
+                Some(p.clone())
+            }
+            _ => None,
+        };
+        let string = matches!(
+            self.type_of(&l, schema, span)?,
+            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+        );
+        let kernel = pattern
+            .filter(|_| string)
+            .and_then(|p| kqlite_functions::regex_match::call(l.clone(), &p));
+        Ok(kernel.unwrap_or_else(|| regexp_like(l, r, None)))
     }
 }
 
