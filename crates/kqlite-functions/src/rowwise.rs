@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, Int64Builder, LargeStringBuilder,
-    StringBuilder,
+    StringBuilder, StringViewArray,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -18,6 +18,8 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use regex::Regex;
+
+use crate::view_memo::ViewMemo;
 
 /// What a row function sees besides its arguments: their original types, a regex cache, and
 /// the first error met (reported once the batch is done).
@@ -151,57 +153,130 @@ impl ScalarUDFImpl for RowKernel {
     }
 }
 
-fn run<'c>(f: RowFn, ctx: &mut Ctx, columns: &'c [TextArg], rows: usize) -> ArrayRef {
-    let mut row: Vec<Option<&str>> = Vec::with_capacity(columns.len());
-    let fill = |i: usize, row: &mut Vec<Option<&'c str>>| {
-        row.clear();
-        row.extend(columns.iter().map(|c| c.get(i)));
-    };
-    let mut texts = |f: TextFn, out: &mut dyn StringSink| {
-        let mut buffer = String::new();
-        for i in 0..rows {
-            fill(i, &mut row);
-            buffer.clear();
-            let found = f(ctx, &row, &mut buffer);
-            out.push(found.then_some(buffer.as_str()));
-        }
-    };
+/// Runs `f` over the rows. When one argument varies and the others are constants, the answer
+/// depends on that value alone: it is computed once per distinct view of the batch
+/// ([`ViewMemo`]), so a repeated JSON value, URL or path is parsed once.
+fn run(f: RowFn, ctx: &mut Ctx, columns: &[TextArg], rows: usize) -> ArrayRef {
+    let mut fill = RowReader::new(columns);
+    let views = varying_views(columns);
+    // A null and "" share a view: nulls are not remembered.
+    let key = |i: usize| views.filter(|a| a.is_valid(i)).map(|a| a.views()[i]);
     match f {
         RowFn::Text(f) => {
             let mut out = StringBuilder::with_capacity(rows, rows * 8);
-            texts(f, &mut out);
+            texts(f, ctx, &mut fill, &key, rows, &mut out);
             Arc::new(out.finish())
         }
         RowFn::Dynamic(f) => {
             let mut out = LargeStringBuilder::with_capacity(rows, rows * 8);
-            texts(f, &mut out);
+            texts(f, ctx, &mut fill, &key, rows, &mut out);
             Arc::new(out.finish())
         }
         RowFn::Long(f) => {
             let mut out = Int64Builder::with_capacity(rows);
+            let mut memo = views.and_then(|_| ViewMemo::for_rows(rows));
             for i in 0..rows {
-                fill(i, &mut row);
-                out.append_option(f(ctx, &row));
+                out.append_option(remembered(&mut memo, key(i), || f(ctx, fill.at(i))));
             }
             Arc::new(out.finish())
         }
         RowFn::Real(f) => {
             let mut out = Float64Builder::with_capacity(rows);
+            let mut memo = views.and_then(|_| ViewMemo::for_rows(rows));
             for i in 0..rows {
-                fill(i, &mut row);
-                out.append_option(f(ctx, &row));
+                out.append_option(remembered(&mut memo, key(i), || f(ctx, fill.at(i))));
             }
             Arc::new(out.finish())
         }
         RowFn::Bool(f) => {
             let mut out = BooleanBuilder::with_capacity(rows);
+            let mut memo = views.and_then(|_| ViewMemo::for_rows(rows));
             for i in 0..rows {
-                fill(i, &mut row);
-                out.append_option(f(ctx, &row));
+                out.append_option(remembered(&mut memo, key(i), || f(ctx, fill.at(i))));
             }
             Arc::new(out.finish())
         }
     }
+}
+
+/// The text results: a remembered one is kept in `kept` and copied from there.
+fn texts(
+    f: TextFn,
+    ctx: &mut Ctx,
+    fill: &mut RowReader,
+    key: &impl Fn(usize) -> Option<u128>,
+    rows: usize,
+    out: &mut dyn StringSink,
+) {
+    let mut memo = (0..rows)
+        .any(|i| key(i).is_some())
+        .then(|| ViewMemo::<Option<(usize, usize)>>::for_rows(rows))
+        .flatten();
+    let (mut buffer, mut kept) = (String::new(), String::new());
+    for i in 0..rows {
+        let mut compute = |buffer: &mut String| {
+            buffer.clear();
+            f(ctx, fill.at(i), buffer)
+        };
+        match (memo.as_mut().filter(|m| !m.full()), key(i)) {
+            (Some(memo), Some(view)) => {
+                let range = memo.get_or_insert_with(view, || {
+                    compute(&mut buffer).then(|| {
+                        let start = kept.len();
+                        kept.push_str(&buffer);
+                        (start, kept.len())
+                    })
+                });
+                out.push(range.map(|(a, b)| &kept[a..b]));
+            }
+            _ => {
+                let found = compute(&mut buffer);
+                out.push(found.then_some(buffer.as_str()));
+            }
+        }
+    }
+}
+
+/// One row's arguments at a time, in one reused vector.
+struct RowReader<'c> {
+    columns: &'c [TextArg],
+    row: Vec<Option<&'c str>>,
+}
+
+impl<'c> RowReader<'c> {
+    fn new(columns: &'c [TextArg]) -> Self {
+        let row = Vec::with_capacity(columns.len());
+        RowReader { columns, row }
+    }
+
+    fn at(&mut self, i: usize) -> &Row<'c> {
+        self.row.clear();
+        self.row.extend(self.columns.iter().map(|c| c.get(i)));
+        &self.row
+    }
+}
+
+/// `compute`'s answer, from `memo` when the row has a key and the memo is still in use.
+fn remembered<T: Copy>(
+    memo: &mut Option<ViewMemo<T>>,
+    key: Option<u128>,
+    compute: impl FnOnce() -> T,
+) -> T {
+    match (memo.as_mut().filter(|m| !m.full()), key) {
+        (Some(memo), Some(view)) => memo.get_or_insert_with(view, compute),
+        _ => compute(),
+    }
+}
+
+/// The views of the one argument that varies from row to row, when every other argument is a
+/// constant and that one holds string views.
+fn varying_views(columns: &[TextArg]) -> Option<&StringViewArray> {
+    let mut varying = columns.iter().filter(|c| !c.constant);
+    let only = varying.next()?;
+    if varying.next().is_some() {
+        return None;
+    }
+    only.array.as_string_view_opt()
 }
 
 type TextFn = fn(&mut Ctx, &Row, &mut String) -> bool;
