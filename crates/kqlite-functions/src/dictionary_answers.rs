@@ -10,9 +10,12 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use datafusion::arrow::array::{Array, BooleanArray, StringViewArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringViewArray};
 use datafusion::arrow::buffer::{BooleanBuffer, Buffer};
 
+use datafusion::common::Result;
+
+use crate::strings::eval_strings;
 use crate::view_memo::ViewMemo;
 
 /// Buffers whose answers are kept at once (each chunk being read holds one).
@@ -45,6 +48,22 @@ impl DictionaryAnswers {
         let answers = answer_rows(array, predicate, &mut tables);
         tables.into_iter().for_each(|t| self.put(t));
         Some(answers)
+    }
+
+    /// `predicate` over a string column: per dictionary entry where [`Self::eval`] applies,
+    /// else per distinct view of the batch ([`eval_strings`]).
+    pub fn eval_column<F: Fn(&str) -> bool>(
+        &self,
+        array: &ArrayRef,
+        predicate: &F,
+    ) -> Result<BooleanArray> {
+        let answered = array
+            .as_string_view_opt()
+            .and_then(|views| self.eval(views, predicate));
+        match answered {
+            Some(answers) => Ok(answers),
+            None => eval_strings(array, predicate),
+        }
     }
 
     fn take(&self, buffer: &Buffer) -> BufferAnswers {

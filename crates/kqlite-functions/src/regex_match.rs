@@ -4,7 +4,6 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
@@ -13,7 +12,6 @@ use datafusion::logical_expr::{
 use regex::Regex;
 
 use crate::dictionary_answers::DictionaryAnswers;
-use crate::strings::eval_strings;
 
 /// `kql_matches_regex(value, 'pattern')`; None when `pattern` does not compile (the caller
 /// keeps DataFusion's function and its error).
@@ -84,13 +82,7 @@ impl ScalarUDFImpl for RegexMatch {
         let compiled = self.compiled(pattern)?;
         let values = value.clone().into_array(args.number_rows)?;
         let test = |text: &str| compiled.regex.is_match(text);
-        let answered = values
-            .as_string_view_opt()
-            .and_then(|views| compiled.answers.eval(views, &test));
-        let result = match answered {
-            Some(result) => result,
-            None => eval_strings(&values, &test)?,
-        };
+        let result = compiled.answers.eval_column(&values, &test)?;
         Ok(ColumnarValue::Array(Arc::new(result)))
     }
 }

@@ -164,12 +164,12 @@ fn run(f: RowFn, ctx: &mut Ctx, columns: &[TextArg], rows: usize) -> ArrayRef {
     match f {
         RowFn::Text(f) => {
             let mut out = StringBuilder::with_capacity(rows, rows * 8);
-            texts(f, ctx, &mut fill, &key, rows, &mut out);
+            texts(f, ctx, &mut fill, &key, views.is_some(), rows, &mut out);
             Arc::new(out.finish())
         }
         RowFn::Dynamic(f) => {
             let mut out = LargeStringBuilder::with_capacity(rows, rows * 8);
-            texts(f, ctx, &mut fill, &key, rows, &mut out);
+            texts(f, ctx, &mut fill, &key, views.is_some(), rows, &mut out);
             Arc::new(out.finish())
         }
         RowFn::Long(f) => {
@@ -205,11 +205,11 @@ fn texts(
     ctx: &mut Ctx,
     fill: &mut RowReader,
     key: &impl Fn(usize) -> Option<u128>,
+    memoable: bool,
     rows: usize,
     out: &mut dyn StringSink,
 ) {
-    let mut memo = (0..rows)
-        .any(|i| key(i).is_some())
+    let mut memo = memoable
         .then(|| ViewMemo::<Option<(usize, usize)>>::for_rows(rows))
         .flatten();
     let (mut buffer, mut kept) = (String::new(), String::new());

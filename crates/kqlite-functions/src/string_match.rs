@@ -1,7 +1,7 @@
 //! `has`, `contains`, `startswith`, `endswith`, `=~` and their `_cs`, `has_any`, `has_all` forms.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray};
+use datafusion::arrow::array::{ArrayRef, BooleanArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
@@ -258,13 +258,10 @@ impl Matcher {
             self.op,
             MatchOp::Equals | MatchOp::StartsWith | MatchOp::EndsWith
         );
-        let answered = haystack
-            .as_string_view_opt()
-            .filter(|_| searches)
-            .and_then(|views| self.answers.eval(views, test));
-        match answered {
-            Some(answers) => Ok(answers),
-            None => eval_strings(haystack, test),
+        if searches {
+            self.answers.eval_column(haystack, test)
+        } else {
+            eval_strings(haystack, test)
         }
     }
 
