@@ -143,6 +143,14 @@ impl Package {
 }
 
 fn input_entry(table: &str, path: &Path) -> io::Result<Value> {
+    if path.to_str().is_some_and(kqlite_storage::is_url) {
+        let why = format!(
+            "not supported yet: evidence over files read in place from object storage ({}); \
+             copy the export to a folder and attach that",
+            path.display()
+        );
+        return Err(io::Error::other(why));
+    }
     Ok(json!({
         "table": table,
         "path": path,

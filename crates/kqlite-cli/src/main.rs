@@ -8,7 +8,6 @@ mod check;
 mod cluster;
 mod evidence;
 mod import;
-mod remote;
 mod repl;
 mod results;
 mod serve;
@@ -116,8 +115,7 @@ fn report(failure: Failure) -> ExitCode {
     }
 }
 
-async fn run(mut args: Args) -> Result<(), Failure> {
-    remote::resolve_args(&mut args).await?;
+async fn run(args: Args) -> Result<(), Failure> {
     if let Some(Command::Generate { out, seed, scale }) = &args.command {
         return generate(out, *seed, *scale);
     }
@@ -268,6 +266,11 @@ fn terminal_preview(args: &Args, query: &str) -> Option<kqlite_chart::Visualizat
     kqlite_chart::from_query(&parsed)
 }
 
+/// Whether a `--data` or `--table` path is an object store URL (attached by the engine).
+fn is_url(path: &Path) -> bool {
+    path.to_str().is_some_and(kqlite_storage::is_url)
+}
+
 /// The data as the command line gave it, for an evidence package.
 fn data_given(args: &Args) -> evidence::DataGiven {
     let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
@@ -316,7 +319,7 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
         engine.set_now(Some(wall_clock_nanos()));
     }
     for dir in &args.data {
-        if !dir.exists() {
+        if !dir.exists() && !is_url(dir) {
             return Err(Failure::Usage(format!(
                 "--data {}: no such folder, file or object store URL",
                 dir.display()
@@ -328,7 +331,7 @@ async fn open_engine(args: &Args) -> Result<Engine, Failure> {
         }
     }
     for (name, path) in &args.table {
-        if !path.exists() {
+        if !path.exists() && !is_url(path) {
             let message = format!("--table {name}={}: no such folder or file", path.display());
             return Err(Failure::Usage(message));
         }

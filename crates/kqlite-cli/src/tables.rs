@@ -58,6 +58,9 @@ fn print(tables: &[RegisteredTable], out: &mut dyn Write) -> io::Result<()> {
 /// The problems found in the input files, then their totals, on stderr.
 pub fn print_warnings(engine: &Engine) {
     const SHOWN: usize = 20;
+    for note in engine.notes() {
+        eprintln!("note: {note}");
+    }
     let warnings = engine.warnings();
     if warnings.is_empty() {
         return;

@@ -49,12 +49,13 @@ fn wait_for_port(port: u16, what: &str) {
 }
 
 /// `kqlite ARGS` in the background, its output in `logs/NAME.log`.
-fn background(name: &str, args: &[String]) -> Process {
+fn background(name: &str, args: &[String], env: &[(&str, String)]) -> Process {
     let logs = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cluster-logs");
     std::fs::create_dir_all(&logs).unwrap();
     let log = std::fs::File::create(logs.join(format!("{name}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_kqlite"))
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log)
@@ -65,16 +66,22 @@ fn background(name: &str, args: &[String]) -> Process {
 
 impl TestCluster {
     fn start(executors: usize) -> TestCluster {
+        TestCluster::start_with(executors, &[])
+    }
+
+    /// A cluster whose processes see `env` too (the credentials of a store).
+    fn start_with(executors: usize, env: &[(&str, String)]) -> TestCluster {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let scheduler = background(
             &format!("scheduler-{port}"),
             &["scheduler".into(), "--bind".into(), bind],
+            env,
         );
         wait_for_port(port, "the scheduler");
         let url = format!("df://127.0.0.1:{port}");
         let executors = (0..executors)
-            .map(|i| start_executor(&url, port, i))
+            .map(|i| start_executor(&url, port, i, env))
             .collect();
         let cluster = TestCluster {
             url,
@@ -112,7 +119,7 @@ impl TestCluster {
     }
 }
 
-fn start_executor(url: &str, scheduler_port: u16, i: usize) -> Process {
+fn start_executor(url: &str, scheduler_port: u16, i: usize, env: &[(&str, String)]) -> Process {
     let (flight, grpc) = (free_port(), free_port());
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("executor-{flight}"));
     std::fs::create_dir_all(&work).unwrap();
@@ -130,7 +137,7 @@ fn start_executor(url: &str, scheduler_port: u16, i: usize) -> Process {
         work.to_str().unwrap(),
     ];
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let process = background(&format!("executor-{scheduler_port}-{i}"), &args);
+    let process = background(&format!("executor-{scheduler_port}-{i}"), &args, env);
     wait_for_port(flight, "an executor");
     process
 }
@@ -233,17 +240,30 @@ fn query_files_and_hunts_answer_on_the_cluster_as_here() {
     if skipped() {
         return;
     }
-    let cluster = TestCluster::start(2);
+    let over_azurite = std::env::var_os("KQLITE_SKIP_AZURITE").is_none();
+    if !over_azurite {
+        eprintln!("over Azurite: skipped, KQLITE_SKIP_AZURITE is set");
+    }
+    let store = over_azurite.then(azurite::Azurite::start);
+    // The executors read `az://` themselves: they get the store's settings, as the client.
+    let env: Vec<(&str, String)> = match &store {
+        Some(store) => vec![
+            ("AZURE_STORAGE_USE_EMULATOR", "true".to_string()),
+            (
+                "AZURITE_BLOB_STORAGE_URL",
+                format!("http://127.0.0.1:{}", store.port),
+            ),
+        ],
+        None => Vec::new(),
+    };
+    let cluster = TestCluster::start_with(2, &env);
     check_query_files(&cluster);
     check_hunts(
         &cluster,
         repo().join("testdata/sample").to_str().unwrap(),
         &[],
     );
-    if std::env::var_os("KQLITE_SKIP_AZURITE").is_some() {
-        return eprintln!("over Azurite: skipped, KQLITE_SKIP_AZURITE is set");
-    }
-    let store = azurite::Azurite::start();
+    let Some(store) = store else { return };
     assert_eq!(
         store.put("/exports", &[("restype", "container")], &[], b""),
         201
@@ -251,15 +271,34 @@ fn query_files_and_hunts_answer_on_the_cluster_as_here() {
     store.upload("exports", "defender", &repo().join("testdata/sample"));
     let cache =
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cluster-cache-{}", store.port));
-    let env = [
-        ("AZURE_STORAGE_USE_EMULATOR", "true".to_string()),
-        (
-            "AZURITE_BLOB_STORAGE_URL",
-            format!("http://127.0.0.1:{}", store.port),
-        ),
-        ("KQLITE_CACHE", cache.display().to_string()),
-    ];
-    check_hunts(&cluster, "az://exports/defender", &env);
+    let mut client_env = env.clone();
+    client_env.push(("KQLITE_CACHE", cache.display().to_string()));
+    check_hunts(&cluster, "az://exports/defender", &client_env);
+    // The cluster read the store itself: the scan went there.
+    let explain = Command::new(env!("CARGO_BIN_EXE_kqlite"))
+        .args([
+            "--cluster",
+            &cluster.url,
+            "--data",
+            "az://exports/defender",
+            "--explain",
+        ])
+        .arg("DataSecurityEvents | summarize count() by ActionType")
+        .envs(client_env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("kqlite runs");
+    let plan = text(&explain.stdout);
+    assert!(
+        plan.contains("ClusterExec"),
+        "{plan}{}",
+        text(&explain.stderr)
+    );
+    assert!(plan.contains("DataSecurityEvents/part-"), "{plan}");
+    // Nothing was fetched whole: the executors read the Parquet objects in the store.
+    let fetched = azurite::files(&cache);
+    assert!(!fetched
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "parquet")));
 }
 
 /// A query heavy enough to be running when an executor dies (seconds of joins: every event

@@ -87,7 +87,22 @@ fn hunts_over_a_container_give_the_answers_of_the_folders() {
     // Everything is in the cache now: a second run lists and fetches nothing more.
     let again = azurite.kqlite(&cache, &["tables", "--data", "az://exports/defender"]);
     let note = text(&again.stderr);
-    assert!(note.contains("9 objects, 0 fetched"), "{note}");
+    assert!(
+        note.contains("Parquet files read in place (0 footers fetched"),
+        "{note}"
+    );
+    assert!(note.contains("other files mirrored"), "{note}");
+    assert!(note.contains("(0 fetched, 0.0 MB)"), "{note}");
+    eprintln!("{note}");
+    // Parquet is read in place: only footers are kept, never a whole file.
+    let kept = files(&cache);
+    assert!(kept
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "tail")));
+    let whole = kept
+        .iter()
+        .find(|f| f.extension().is_some_and(|e| e == "parquet"));
+    assert!(whole.is_none(), "{whole:?}");
     assert!(text(&again.stdout).contains("DataSecurityEvents"));
     // `--table NAME=URL` names what a URL holds.
     let named = azurite.kqlite(

@@ -10,6 +10,7 @@ use ballista_core::config::BallistaConfig;
 use ballista_core::execution_plans::execute_physical_plan;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
@@ -73,10 +74,18 @@ impl ClusterExec {
     }
 }
 
-/// A context with DataFusion's functions, as the scheduler decodes in.
+/// A context with DataFusion's functions and the stores a plan may name (opened from this
+/// process's environment), as the scheduler decodes in.
 fn decoding_context() -> &'static TaskContext {
     static CONTEXT: std::sync::OnceLock<Arc<TaskContext>> = std::sync::OnceLock::new();
-    CONTEXT.get_or_init(|| SessionContext::new().task_ctx())
+    CONTEXT.get_or_init(|| {
+        let stores = Arc::new(kqlite_storage::StoreRegistry::default());
+        let runtime = RuntimeEnvBuilder::new().with_object_store_registry(stores);
+        let context = runtime
+            .build_arc()
+            .map(|r| SessionContext::new_with_config_rt(Default::default(), r));
+        context.unwrap_or_default().task_ctx()
+    })
 }
 
 /// `plan` with its partitions merged: in order where they are sorted.

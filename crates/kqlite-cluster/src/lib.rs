@@ -66,8 +66,24 @@ impl Cluster {
         DataFusionError::Execution(format!(
             "on the cluster at {}: {}",
             self.url,
-            e.strip_backtrace()
+            status_message(&e.strip_backtrace())
         ))
+    }
+}
+
+/// The message of a gRPC status that Ballista passes on in its debug form
+/// (`Status { code: ..., message: "...", metadata: ... }`); other text as it is.
+fn status_message(text: &str) -> String {
+    let Some((before, rest)) = text.split_once("Status { code: ") else {
+        return text.to_string();
+    };
+    let message = rest
+        .split_once("message: \"")
+        .and_then(|(_, m)| m.split_once("\", metadata: "))
+        .map(|(m, _)| m.replace("\\\"", "\""));
+    match message {
+        Some(message) => format!("{before}{message}"),
+        None => text.to_string(),
     }
 }
 
@@ -79,6 +95,16 @@ fn now_nanos() -> u128 {
 #[cfg(test)]
 mod tests {
     use super::Cluster;
+
+    #[test]
+    fn a_grpc_status_is_shown_by_its_message() {
+        let text = "Execution error: Status { code: InvalidArgument, message: \"Could not parse \\\"x\\\"\", metadata: MetadataMap { headers: {} }, source: None }";
+        assert_eq!(
+            super::status_message(text),
+            "Execution error: Could not parse \"x\""
+        );
+        assert_eq!(super::status_message("plain"), "plain");
+    }
 
     #[test]
     fn cluster_urls_name_host_and_port() {

@@ -8,10 +8,13 @@ use std::sync::Arc;
 use ballista_core::extension::SessionConfigExt;
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_core::utils::default_session_builder;
+use ballista_core::RuntimeProducer;
 use ballista_executor::executor_process::{start_executor_process, ExecutorProcessConfig};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::prelude::SessionConfig;
 
 use crate::codec::KqlCodec;
@@ -37,6 +40,17 @@ pub struct ExecutorOptions {
     pub work_dir: Option<String>,
 }
 
+/// Ballista's session for a job, whose stores are opened from this process's environment
+/// when a plan names them (the scheduler decodes every plan it is sent).
+fn session_with_stores(config: SessionConfig) -> datafusion::common::Result<SessionState> {
+    let state = default_session_builder(config)?;
+    let stores = Arc::new(kqlite_storage::StoreRegistry::default());
+    let runtime = RuntimeEnvBuilder::new().with_object_store_registry(stores);
+    Ok(SessionStateBuilder::new_from_existing(state)
+        .with_runtime_env(runtime.build_arc()?)
+        .build())
+}
+
 /// Runs a scheduler until the process is stopped.
 pub async fn run_scheduler(options: SchedulerOptions) -> Result<(), String> {
     let mut config = SchedulerConfig::default()
@@ -44,6 +58,7 @@ pub async fn run_scheduler(options: SchedulerOptions) -> Result<(), String> {
         .with_port(options.bind.port());
     config.bind_host = options.bind.ip().to_string();
     config.override_physical_codec = Some(Arc::new(KqlCodec::default()));
+    config.override_session_builder = Some(Arc::new(session_with_stores));
     config.executor_timeout_seconds = EXECUTOR_TIMEOUT_SECONDS;
     config.expire_dead_executor_interval_seconds = HEARTBEAT_SECONDS;
     config.no_executors_grace_period_seconds = EXECUTOR_TIMEOUT_SECONDS;
@@ -55,12 +70,27 @@ pub async fn run_scheduler(options: SchedulerOptions) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Ballista's runtime for each task (spill files in the work folder), whose stores are opened
+/// from this process's environment when a plan names them: a plan read in place from
+/// `az://...` is read by each executor from the store itself.
+fn runtime_with_stores(work_dir: Option<String>) -> RuntimeProducer {
+    Arc::new(move |_| {
+        let mut builder = RuntimeEnvBuilder::new()
+            .with_object_store_registry(Arc::new(kqlite_storage::StoreRegistry::default()));
+        if let Some(dir) = &work_dir {
+            builder = builder.with_temp_file_path(dir.clone());
+        }
+        Ok(Arc::new(builder.build()?))
+    })
+}
+
 /// Runs an executor until the process is stopped; it waits up to 30 s for its scheduler.
 pub async fn run_executor(options: ExecutorOptions) -> Result<(), String> {
     let (scheduler_host, scheduler_port) = options.scheduler;
     let registry = default_session_builder(SessionConfig::new_with_ballista())
         .map(|state| BallistaFunctionRegistry::from(&state))
         .map_err(|e| e.to_string())?;
+    let work_dir = options.work_dir.clone();
     let config = ExecutorProcessConfig {
         bind_host: options.bind_host.clone(),
         external_host: Some(options.bind_host),
@@ -74,6 +104,7 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<(), String> {
         executor_heartbeat_interval_seconds: HEARTBEAT_SECONDS,
         override_function_registry: Some(Arc::new(registry)),
         override_physical_codec: Some(Arc::new(KqlCodec::default())),
+        override_runtime_producer: Some(runtime_with_stores(work_dir)),
         ..Default::default()
     };
     start_executor_process(Arc::new(config))

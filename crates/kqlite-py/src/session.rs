@@ -157,8 +157,11 @@ async fn attach(
     sources: Vec<(Option<String>, PathBuf)>,
 ) -> Result<Engine, String> {
     for (name, path) in sources {
-        if !path.exists() {
-            return Err(format!("{}: no such folder or file", path.display()));
+        if !path.exists() && !kqlite::is_store_url(&path) {
+            return Err(format!(
+                "{}: no such folder, file or object store URL",
+                path.display()
+            ));
         }
         let attached = engine.attach_as(&path, name.as_deref()).await;
         attached.map_err(|e| format!("{}: {e}", path.display()))?;

@@ -7,12 +7,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::open::open;
+use crate::listing::Listing;
 use crate::StorageError;
 
 /// At most this many objects are fetched at once.
@@ -29,29 +30,33 @@ pub struct Mirrored {
     pub bytes_fetched: u64,
 }
 
-/// Mirrors the objects under `url` into a folder of `cache` (one per URL).
-pub async fn mirror(url: &str, cache: &Path) -> Result<Mirrored, StorageError> {
+/// Mirrors the objects of `listing` that `keep` accepts into a folder of `cache` (one per
+/// URL); the folder is made even when none is kept.
+pub async fn mirror(
+    listing: &Listing,
+    cache: &Path,
+    keep: impl Fn(&ObjectMeta) -> bool,
+) -> Result<Mirrored, StorageError> {
+    let url = listing.url.as_str();
     let failed = |e: object_store::Error| StorageError::new(url, cause(&e));
-    let (store, prefix) = open(url)?;
     let root = cache.join(folder_name(url));
     let container = root.join(container_of(url));
-    let listed: Vec<ObjectMeta> = store
-        .list(Some(&prefix))
-        .try_collect()
-        .await
-        .map_err(failed)?;
-    if listed.is_empty() {
-        let why = "no objects under this prefix (is the container or bucket name right?)";
-        return Err(StorageError::new(url, why));
-    }
+    let listed: Vec<ObjectMeta> = listing
+        .objects
+        .iter()
+        .filter(|m| keep(m))
+        .cloned()
+        .collect();
     let known = load_manifest(&root);
     let stale: Vec<&ObjectMeta> = listed
         .iter()
         .filter(|m| !is_current(m, &known, &container))
         .collect();
-    let fetches = stale
+    // Boxed, so that the future of an attach stays `Send` for any caller.
+    let fetches: Vec<BoxFuture<'_, Result<(), object_store::Error>>> = stale
         .iter()
-        .map(|m| fetch(Arc::clone(&store), m, &container));
+        .map(|m| fetch(Arc::clone(&listing.store), m, &container).boxed())
+        .collect();
     let results: Vec<Result<(), object_store::Error>> = futures::stream::iter(fetches)
         .buffer_unordered(PARALLEL)
         .collect()
@@ -62,8 +67,10 @@ pub async fn mirror(url: &str, cache: &Path) -> Result<Mirrored, StorageError> {
         .map_err(failed)?;
     forget_gone(&known, &listed, &container);
     save_manifest(&root, &listed).map_err(|e| StorageError::new(url, e))?;
+    let folder = container.join(listing.prefix.as_ref());
+    std::fs::create_dir_all(&folder).map_err(|e| StorageError::new(url, e))?;
     Ok(Mirrored {
-        folder: container.join(prefix.as_ref()),
+        folder,
         objects: listed.len(),
         fetched: stale.len(),
         bytes_fetched: stale.iter().map(|m| m.size).sum(),
@@ -133,7 +140,7 @@ fn save_manifest(root: &Path, listed: &[ObjectMeta]) -> std::io::Result<()> {
 }
 
 /// The cache folder of `url`: readable, and distinct per URL.
-fn folder_name(url: &str) -> String {
+pub(crate) fn folder_name(url: &str) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     url.hash(&mut hasher);

@@ -8,7 +8,7 @@ use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::path::Path as StorePath;
-use object_store::{ClientOptions, ObjectStore, ObjectStoreScheme, RetryConfig};
+use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, ObjectStoreScheme, RetryConfig};
 use url::Url;
 
 use crate::credentials::with_connection_string;
@@ -79,4 +79,29 @@ fn allows_http() -> bool {
         || http("AWS_ENDPOINT")
         || http("AWS_ENDPOINT_URL")
         || std::env::var("AZURE_STORAGE_CONNECTION_STRING").is_ok_and(|c| c.contains("=http://"))
+}
+
+/// The whole object at `object_url`, read from code that cannot wait on the async runtime: on
+/// a thread of its own, with a store opened there (a store's connections belong to the
+/// runtime that opened them).
+pub fn fetch_blocking(object_url: &str) -> Result<bytes::Bytes, StorageError> {
+    let fetch = || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StorageError::new(object_url, e))?;
+        runtime.block_on(async {
+            let (store, location) = open(object_url)?;
+            let failed =
+                |e: object_store::Error| StorageError::new(object_url, crate::mirror::cause(&e));
+            let got = store.get(&location).await.map_err(failed)?;
+            got.bytes().await.map_err(failed)
+        })
+    };
+    std::thread::scope(|scope| scope.spawn(fetch).join()).unwrap_or_else(|_| {
+        Err(StorageError::new(
+            object_url,
+            "the read stopped unexpectedly",
+        ))
+    })
 }

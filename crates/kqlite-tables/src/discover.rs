@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::TableError;
 use crate::formats::{detect_format, table_hint, Format};
+use crate::remote::RemoteFiles;
 use crate::schema::{table_def, TableDef};
 use crate::warning::{Position, Warning, WarningKind};
 
@@ -75,34 +76,71 @@ impl Found {
 
 /// Every export file under `root` (or `root` itself when it is a file).
 pub(crate) fn discover(root: &Path) -> Result<Found, TableError> {
-    let mut files = Vec::new();
-    let mut found_skipped = Vec::new();
-    if root.is_file() {
-        files.push(root.to_path_buf());
-    } else {
-        sorted_entries(root)?; // a missing folder is an error
-        let mut walk = Walk::default();
-        walk.collect(root, 0, &mut files)?;
-        found_skipped = walk.skipped;
-    }
+    let (files, skipped) = local_files(root)?;
     let base = if root.is_file() {
         root.parent().unwrap_or(root)
     } else {
         root
     };
     let mut found = Found {
-        skipped: found_skipped,
+        skipped,
         ..Found::default()
     };
     let mut hive: HiveLayouts = BTreeMap::new();
     for path in files {
         classify(path, base, &mut found, &mut hive);
     }
+    settle_hive(&mut found, hive, |dir| dir.join(IMPORT_MARKER).exists());
+    Ok(found)
+}
+
+/// The export files of an object store URL: its mirrored folder's, and the Parquet files
+/// read in place, named by their URLs (`remote`: see [`crate::remote`]).
+pub(crate) fn discover_remote(remote: &RemoteFiles) -> Result<Found, TableError> {
+    let (files, skipped) = local_files(&remote.mirror)?;
+    let mut found = Found {
+        skipped,
+        ..Found::default()
+    };
+    let mut hive: HiveLayouts = BTreeMap::new();
+    for path in files {
+        classify(path, &remote.mirror, &mut found, &mut hive);
+    }
+    let base = PathBuf::from(&remote.base_url);
+    for file in &remote.files {
+        let path = PathBuf::from(&file.url);
+        let relative = path.strip_prefix(&base).unwrap_or(&path);
+        let hidden = relative.iter().any(|c| is_hidden(&c.to_string_lossy()));
+        if !hidden {
+            classify(path, &base, &mut found, &mut hive);
+        }
+    }
+    // `import`'s marker is not Parquet: it is in the mirror.
+    settle_hive(&mut found, hive, |dir| {
+        let relative = dir.strip_prefix(&base).unwrap_or(dir);
+        remote.mirror.join(relative).join(IMPORT_MARKER).exists()
+    });
+    Ok(found)
+}
+
+/// The files under `root`, and what was left out.
+fn local_files(root: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>), TableError> {
+    if root.is_file() {
+        return Ok((vec![root.to_path_buf()], Vec::new()));
+    }
+    sorted_entries(root)?; // a missing folder is an error
+    let mut walk = Walk::default();
+    let mut files = Vec::new();
+    walk.collect(root, 0, &mut files)?;
+    Ok((files, walk.skipped))
+}
+
+/// Each table's Hive layout, unless `import` wrote it (its `date=` folders are not columns).
+fn settle_hive(found: &mut Found, mut hive: HiveLayouts, imported: impl Fn(&Path) -> bool) {
     for (name, table) in &mut found.parquet {
         let layout = common_hive(hive.remove(name).unwrap_or_default());
-        table.hive = layout.filter(|(dir, _)| !dir.join(IMPORT_MARKER).exists());
+        table.hive = layout.filter(|(dir, _)| !imported(dir));
     }
-    Ok(found)
 }
 
 fn classify(path: PathBuf, base: &Path, found: &mut Found, hive: &mut HiveLayouts) {

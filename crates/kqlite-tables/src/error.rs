@@ -20,6 +20,8 @@ pub enum TableError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// An object store URL could not be listed or read: the URL and why.
+    Storage(kqlite_storage::StorageError),
     /// `path` is not a readable Parquet file (bad magic, truncated footer, ...).
     InvalidParquet { path: PathBuf, detail: String },
     /// A documented column in a file has a type that cannot be read as the
@@ -88,6 +90,7 @@ impl fmt::Display for TableError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TableError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            TableError::Storage(e) => e.fmt(f),
             TableError::InvalidParquet { path, detail } => {
                 write!(f, "{}: not a valid Parquet file: {detail}", path.display())
             }
@@ -173,6 +176,12 @@ impl std::error::Error for TableError {
             TableError::DataFusion(e) => Some(e.as_ref()),
             _ => None,
         }
+    }
+}
+
+impl From<kqlite_storage::StorageError> for TableError {
+    fn from(e: kqlite_storage::StorageError) -> TableError {
+        TableError::Storage(e)
     }
 }
 

@@ -64,9 +64,12 @@ impl FooterStatistics {
         let footers = footers
             .into_iter()
             .filter_map(|(path, footer)| {
-                // As a file URL is turned into a store path, without resolving the
-                // (already canonical) path again.
-                let url = url::Url::from_file_path(path).ok()?;
+                // As DataFusion turns the file's URL into a store path, without resolving
+                // the (already canonical) local path again.
+                let url = match crate::remote::is_remote(path) {
+                    true => url::Url::parse(path.to_str()?).ok()?,
+                    false => url::Url::from_file_path(path).ok()?,
+                };
                 let location = StorePath::from_url_path(url.path()).ok()?;
                 Some((location, footer.clone()))
             })

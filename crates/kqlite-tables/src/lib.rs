@@ -11,6 +11,7 @@
 //! | [`formats`] | streaming JSON, Graph JSON, CSV file -> rows typed by the registry, in a `RowSink` |
 //! | [`external`] | a local file + declared columns -> the table of an `externaldata` operator |
 //! | `listing`, `memtable` | Parquet files -> `ListingTable`; rows read -> `MemTable` |
+//! | [`remote`] | an object store URL's Parquet objects (footers fetched) -> files read in place |
 //! | [`frames`] | record batches handed over in memory (a DataFrame) -> a table with Kusto types |
 //! | [`register`] | export folder -> one table per Defender table in a `SessionContext`, and warnings |
 //! | [`import`] | export files -> `DIR/<Table>/date=YYYY-MM-DD/part-*.parquet` |
@@ -39,6 +40,7 @@ mod load;
 mod memtable;
 mod parquet_adapt;
 pub mod register;
+pub mod remote;
 pub mod schema;
 mod validate;
 pub mod warning;
@@ -48,7 +50,9 @@ pub use error::{ColumnMismatch, TableError};
 pub use external::{external_table, ExternalFormat, ExternalRequest};
 pub use formats::{ExportZone, NoProgress, Progress};
 pub use register::{
-    register_dir, register_dir_with_report, unknown_entries, RegisterOptions, RegisteredTable,
+    register_dir, register_dir_with_report, register_remote, unknown_entries, RegisterOptions,
+    RegisteredTable,
 };
+pub use remote::{RemoteFiles, RemoteParquet};
 pub use schema::{defender_schema, kusto_type, table_def_or_undocumented, table_names, KustoType};
 pub use warning::{Position, Warning, WarningKind, WarningTotals};

@@ -25,6 +25,7 @@ use crate::discover::ParquetFiles;
 use crate::error::TableError;
 use crate::footer_stats::{Footer, FooterStatistics};
 use crate::parquet_adapt::needs_adapting;
+use crate::remote::{is_remote, remote_footer, RemoteFiles};
 use crate::validate::{table_schema, FileFacts};
 
 /// What the footers of a table's Parquet files say.
@@ -60,12 +61,15 @@ fn marked_dynamic(facts: &[FileFacts]) -> Vec<String> {
 }
 
 /// The checked footers of a table's Parquet files.
-pub(crate) fn inspect(table: &ParquetFiles) -> Result<Inspected, TableError> {
+pub(crate) fn inspect(
+    table: &ParquetFiles,
+    remote: Option<&RemoteFiles>,
+) -> Result<Inspected, TableError> {
     // Footers are small reads, one per file: read them on every core.
     let facts = table
         .files
         .par_iter()
-        .map(|f| read_footer(f))
+        .map(|f| footer_of(f, remote))
         .collect::<Result<Vec<_>, _>>()?;
     let (facts, foreign): (Vec<_>, Vec<_>) = facts
         .into_iter()
@@ -106,18 +110,41 @@ fn kept_footers(facts: Vec<FileFacts>) -> Vec<(PathBuf, Footer)> {
         .collect()
 }
 
+/// The footer of `path`: fetched at attach when it is a remote file, else read from the
+/// local file (opened read-only).
+fn footer_of(path: &Path, remote: Option<&RemoteFiles>) -> Result<FileFacts, TableError> {
+    match remote.and_then(|r| r.get(path)) {
+        Some(file) => remote_footer(file),
+        None => read_footer(path),
+    }
+}
+
 /// Reads only the footer of `path` (opened read-only): row count and Arrow schema.
 pub(crate) fn read_footer(path: &Path) -> Result<FileFacts, TableError> {
-    let invalid = |detail: String| TableError::InvalidParquet {
-        path: path.to_path_buf(),
-        detail,
-    };
     let file = File::open(path).map_err(|e| TableError::io(path, e))?;
     let stat = file.metadata().map_err(|e| TableError::io(path, e))?;
     let metadata = ParquetMetaDataReader::new()
         .parse_and_finish(&file)
         .map(Arc::new)
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| TableError::InvalidParquet {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+    let footer = Footer {
+        size: stat.len(),
+        modified: stat.modified().map_err(|e| TableError::io(path, e))?,
+        metadata,
+    };
+    facts(path.to_path_buf(), footer)
+}
+
+/// What a file's footer says: its rows, Arrow schema, columns without nulls, bloom filters.
+pub(crate) fn facts(path: PathBuf, footer: Footer) -> Result<FileFacts, TableError> {
+    let invalid = |detail: String| TableError::InvalidParquet {
+        path: path.clone(),
+        detail,
+    };
+    let metadata = &footer.metadata;
     let file_metadata = metadata.file_metadata();
     crate::embedded_schema::check(file_metadata).map_err(invalid)?;
     let schema = parquet_to_arrow_schema(
@@ -126,21 +153,17 @@ pub(crate) fn read_footer(path: &Path) -> Result<FileFacts, TableError> {
     )
     .map_err(|e| invalid(e.to_string()))?;
     Ok(FileFacts {
-        path: path.to_path_buf(),
         rows: u64::try_from(file_metadata.num_rows()).unwrap_or(0),
         schema: Arc::new(schema),
-        non_null: non_null_columns(&metadata),
+        non_null: non_null_columns(metadata),
         bloom_filters: metadata.row_groups().iter().any(|group| {
             group
                 .columns()
                 .iter()
                 .any(|c| c.bloom_filter_offset().is_some())
         }),
-        footer: Footer {
-            size: stat.len(),
-            modified: stat.modified().map_err(|e| TableError::io(path, e))?,
-            metadata: Arc::clone(&metadata),
-        },
+        path,
+        footer,
     })
 }
 
@@ -212,18 +235,32 @@ pub(crate) fn listing_table(
     Ok(Arc::new(table))
 }
 
-/// A URL for one local file. The path is made canonical (object-store paths
-/// may not hold `..`), and the URL is built directly so that `[`, `*` or `?`
-/// in a path are not taken for a glob.
+/// A URL for one file. A local path is made canonical (object-store paths may not hold
+/// `..`), and the URL is built directly so that `[`, `*` or `?` in a path are not taken for a
+/// glob; a remote file is named by its URL already.
 fn file_url(path: &Path) -> Result<ListingTableUrl, TableError> {
-    let url = Url::from_file_path(canonical(path)?).map_err(|()| not_a_url(path))?;
+    let url = match remote_url(path, "") {
+        Some(url) => url?,
+        None => Url::from_file_path(canonical(path)?).map_err(|()| not_a_url(path))?,
+    };
     Ok(ListingTableUrl::try_new(url, None)?)
 }
 
 /// A URL for a folder (ends with `/`, so DataFusion lists it).
 fn dir_url(path: &Path) -> Result<ListingTableUrl, TableError> {
-    let url = Url::from_directory_path(canonical(path)?).map_err(|()| not_a_url(path))?;
+    let url = match remote_url(path, "/") {
+        Some(url) => url?,
+        None => Url::from_directory_path(canonical(path)?).map_err(|()| not_a_url(path))?,
+    };
     Ok(ListingTableUrl::try_new(url, None)?)
+}
+
+/// The URL a remote path is (with `end` appended), None for a local path.
+fn remote_url(path: &Path, end: &str) -> Option<Result<Url, TableError>> {
+    is_remote(path).then(|| {
+        let text = format!("{}{end}", path.to_string_lossy());
+        Url::parse(&text).map_err(|_| not_a_url(path))
+    })
 }
 
 /// An absolute path without `..` is kept as it is: found under a folder made canonical when
@@ -246,6 +283,9 @@ fn not_a_url(path: &Path) -> TableError {
 /// Reads every row of the Parquet file at `path`: the error that makes it unreadable, if
 /// any. For naming the file behind a query's read error, which DataFusion does not.
 pub fn read_whole_file(path: &Path) -> Result<(), TableError> {
+    if is_remote(path) {
+        return Ok(()); // not fetched whole again: the query's own error stands
+    }
     let invalid = |detail: String| TableError::InvalidParquet {
         path: path.to_path_buf(),
         detail,

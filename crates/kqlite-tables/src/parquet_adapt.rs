@@ -15,7 +15,11 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema};
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::arrow_reader::{
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
+use datafusion::parquet::errors::Result as ParquetResult;
+use datafusion::parquet::file::reader::ChunkReader;
 
 use crate::error::TableError;
 use crate::formats::export_time::{parse_export_time, TextTime};
@@ -89,10 +93,11 @@ pub(crate) fn read_adapted(
         path: path.to_path_buf(),
         detail: e.to_string(),
     };
-    let file = File::open(path).map_err(|e| TableError::io(path, e))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
-        .map_err(|e| invalid(&e))?;
+    let reader = match crate::remote::is_remote(path) {
+        true => batches_of(crate::remote::fetch_whole(path)?),
+        false => batches_of(File::open(path).map_err(|e| TableError::io(path, e))?),
+    };
+    let reader = reader.map_err(|e| invalid(&e))?;
     let mut adapted = Adapted {
         batches: Vec::new(),
         rows: 0,
@@ -108,6 +113,12 @@ pub(crate) fn read_adapted(
     }
     adapted.warnings = lost.into_iter().map(|l| l.warning(path)).collect();
     Ok(adapted)
+}
+
+/// The record batches of a whole Parquet file.
+fn batches_of<T: ChunkReader + 'static>(input: T) -> ParquetResult<ParquetRecordBatchReader> {
+    ParquetRecordBatchReaderBuilder::try_new(input)
+        .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
 }
 
 /// The values of one column that did not convert.

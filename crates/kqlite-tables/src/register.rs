@@ -12,7 +12,8 @@ use datafusion::common::TableReference;
 use datafusion::prelude::SessionContext;
 
 use crate::discover::{
-    discover, file_name, is_hidden, is_known_entry, sorted_entries, ParquetFiles,
+    discover, discover_remote, file_name, is_hidden, is_known_entry, sorted_entries, Found,
+    ParquetFiles,
 };
 use crate::error::TableError;
 use crate::formats::{ExportZone, Format};
@@ -21,6 +22,7 @@ use crate::listing::{inspect, listing_table, Inspected};
 use crate::load::{load, Loaded, LoadedTable};
 use crate::memtable::{as_documented, conform, mem_table, merge_schema, union, union_by_name};
 use crate::parquet_adapt::read_adapted;
+use crate::remote::RemoteFiles;
 use crate::schema::{table_names, TableDef};
 use crate::warning::Warning;
 use rayon::prelude::*;
@@ -89,17 +91,40 @@ pub fn register_dir_with_report(
     dir: &Path,
     options: RegisterOptions,
 ) -> Result<(Vec<RegisteredTable>, Vec<Warning>), TableError> {
-    let mut found = discover(dir)?;
+    let found = discover(dir)?;
     if found.is_empty() {
         return Err(no_tables(dir));
     }
+    register_found(ctx, found, options, None)
+}
+
+/// Registers, in `ctx`, the tables of an object store URL (see [`RemoteFiles`]), as
+/// [`register_dir_with_report`] registers a folder's. The store must be registered in `ctx`.
+pub fn register_remote(
+    ctx: &SessionContext,
+    remote: &RemoteFiles,
+    options: RegisterOptions,
+) -> Result<(Vec<RegisteredTable>, Vec<Warning>), TableError> {
+    let found = discover_remote(remote)?;
+    if found.is_empty() {
+        return Err(no_tables(&remote.mirror));
+    }
+    register_found(ctx, found, options, Some(remote))
+}
+
+fn register_found(
+    ctx: &SessionContext,
+    mut found: Found,
+    options: RegisterOptions,
+    remote: Option<&RemoteFiles>,
+) -> Result<(Vec<RegisteredTable>, Vec<Warning>), TableError> {
     if let Some(def) = options.table {
         found.name_all(def);
     }
     let parquet = found
         .parquet
         .into_values()
-        .map(|t| inspect(&t).map(|facts| (t, facts)))
+        .map(|t| inspect(&t, remote).map(|facts| (t, facts)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut loaded = load(&found.others, options.export_zone)?;
     loaded.warnings.splice(0..0, found.skipped);

@@ -8,6 +8,7 @@ pub mod diagnostic;
 mod error;
 mod external;
 pub mod limits;
+mod object_storage;
 pub mod output;
 pub mod placement;
 pub mod pseudonym;
@@ -56,6 +57,8 @@ pub struct Engine {
     /// Pseudonymised mode: the key and the identities met in the data.
     pseudonyms: Option<Arc<pseudonym::Pseudonyms>>,
     warnings: Vec<kqlite_tables::Warning>,
+    /// What attaching did that a user should know (what a URL's files were read from).
+    notes: Vec<String>,
     /// Where relative `externaldata` paths start; the working directory when None.
     base_dir: Option<PathBuf>,
     /// The folders `externaldata` may read below (real paths): the attached data, the base
@@ -64,6 +67,12 @@ pub struct Engine {
     placement: placement::PlacementSlot,
     /// The settings a placement replaced, restored when it is removed.
     replaced_settings: Vec<(String, String)>,
+}
+
+/// Whether `path` is an object store URL (`az://`, `abfss://`, `s3://`, `gs://`...) rather than
+/// a local path: [`Engine::attach`] reads those from the store.
+pub fn is_store_url(path: &Path) -> bool {
+    path.to_str().is_some_and(kqlite_storage::is_url)
 }
 
 impl Default for Engine {
@@ -189,6 +198,7 @@ impl Engine {
             export_zone: kqlite_tables::ExportZone::default(),
             pseudonyms: None,
             warnings: Vec::new(),
+            notes: Vec::new(),
             base_dir: None,
             external_roots: Vec::new(),
             placement,
@@ -231,13 +241,12 @@ impl Engine {
         dir: &Path,
         name: Option<&str>,
     ) -> Result<Vec<RegisteredTable>, Error> {
+        if let Some(url) = dir.to_str().filter(|t| kqlite_storage::is_url(t)) {
+            return self.attach_url(url, name).await;
+        }
         // Object-store paths may not hold `..`: resolve the folder first.
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let options = kqlite_tables::RegisterOptions {
-            strict: self.strict,
-            export_zone: self.export_zone,
-            table: name.map(kqlite_tables::table_def_or_undocumented),
-        };
+        let options = self.register_options(name);
         let (added, warnings) = kqlite_tables::register_dir_with_report(&self.ctx, &dir, options)?;
         self.warnings.extend(warnings);
         let folder = if dir.is_file() {
@@ -246,13 +255,48 @@ impl Engine {
             Some(dir.as_path())
         };
         self.external_roots.extend(folder.map(Path::to_path_buf));
-        for table in &added {
+        self.adopt(&added).await?;
+        Ok(added)
+    }
+
+    /// Registers the exports under an object store URL (`az://container/prefix`...): Parquet
+    /// files are read in place, the other files from a mirror in the cache folder.
+    async fn attach_url(
+        &mut self,
+        url: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<RegisteredTable>, Error> {
+        let opened = object_storage::open(url)
+            .await
+            .map_err(kqlite_tables::TableError::from)?;
+        let store = std::sync::Arc::clone(&opened.listing.store);
+        self.ctx.register_object_store(&opened.listing.root, store);
+        let options = self.register_options(name);
+        let (added, warnings) = kqlite_tables::register_remote(&self.ctx, &opened.remote, options)?;
+        self.warnings.extend(warnings);
+        self.notes.push(opened.note);
+        self.external_roots.push(opened.remote.mirror.clone());
+        self.adopt(&added).await?;
+        Ok(added)
+    }
+
+    fn register_options(&self, name: Option<&str>) -> kqlite_tables::RegisterOptions {
+        kqlite_tables::RegisterOptions {
+            strict: self.strict,
+            export_zone: self.export_zone,
+            table: name.map(kqlite_tables::table_def_or_undocumented),
+        }
+    }
+
+    /// Lists the tables just registered, and keeps their providers.
+    async fn adopt(&mut self, added: &[RegisteredTable]) -> Result<(), Error> {
+        for table in added {
             let reference = datafusion::common::TableReference::bare(table.name.as_str());
             let provider = self.ctx.table_provider(reference).await?;
             self.providers.insert(table.name.clone(), provider);
             self.merge_listing(table);
         }
-        Ok(added)
+        Ok(())
     }
 
     /// Lists a table attached from one more folder; one already attached from another
@@ -321,6 +365,11 @@ impl Engine {
     /// files cut short); empty in strict mode, where they fail `attach`.
     pub fn warnings(&self) -> &[kqlite_tables::Warning] {
         &self.warnings
+    }
+
+    /// What attaching did that a user should know, one line each.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Makes any problem in an input file fail `attach`.

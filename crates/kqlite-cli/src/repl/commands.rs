@@ -54,7 +54,11 @@ pub const COMMANDS: &[Command] = &[
         "[TIME|wall]",
         "the clock now() and ago() read, e.g. 2025-10-01",
     ),
-    command(".data", "DIR", "attach the exports in another folder"),
+    command(
+        ".data",
+        "DIR",
+        "attach the exports in another folder or object store URL",
+    ),
     command(
         ".cluster",
         "[df://HOST:PORT|off]",
@@ -329,8 +333,12 @@ async fn data(s: &mut Session, arg: &str) {
         return usage(".data");
     }
     let dir = expand_home(arg);
-    if !dir.is_dir() {
-        return eprintln!("error: {}: not a folder", dir.display());
+    let url = dir.to_str().is_some_and(kqlite_storage::is_url);
+    if !dir.is_dir() && !url {
+        return eprintln!(
+            "error: {}: not a folder or an object store URL",
+            dir.display()
+        );
     }
     match s.engine_mut().attach(&dir).await {
         Ok(added) if added.is_empty() => {
