@@ -7,6 +7,11 @@ and over the same files uploaded to Azurite (Azure Storage's emulator) on loopba
 
 Needs `azurite-blob` (npm's `azurite`, as `.ci/run` installs it in ~/.cache/kqlite/node) and
 only Python's standard library. Prints a Markdown table of median wall times (ms).
+
+    benches/object_store.py upload --port 10000 --data testdata/sample --to exports/defender
+
+only uploads a folder to an Azurite already listening on PORT (creating the container), as the
+README's walk-through does.
 """
 import argparse
 import base64
@@ -80,7 +85,22 @@ def timed(kqlite, env, args):
     return elapsed, done.stdout
 
 
+def upload_only(argv):
+    parser = argparse.ArgumentParser(prog="object_store.py upload")
+    parser.add_argument("--port", type=int, default=10000)
+    parser.add_argument("--data", required=True, help="the folder to upload")
+    parser.add_argument("--to", required=True, help="CONTAINER/PREFIX")
+    args = parser.parse_args(argv)
+    container, _, prefix = args.to.partition("/")
+    status = put(args.port, f"/{container}", [("restype", "container")], {}, b"")
+    assert status in (201, 409), f"creating {container}: HTTP {status}"
+    upload(args.port, container, prefix or "data", args.data)
+    print(f"uploaded {args.data} to az://{container}/{prefix}")
+
+
 def main():
+    if sys.argv[1:2] == ["upload"]:
+        return upload_only(sys.argv[2:])
     parser = argparse.ArgumentParser()
     parser.add_argument("--kqlite", required=True)
     parser.add_argument("--data", required=True, help="an export folder (as `generate` writes)")

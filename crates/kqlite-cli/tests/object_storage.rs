@@ -1,8 +1,9 @@
 //! `--data az://...` against Azurite, Microsoft's Azure Storage emulator (npm's `azurite`),
 //! started by the test on a loopback port: the sample's Parquet folders and the streaming
-//! API's JSON layout uploaded to a container, hunts over the URLs give the answers of the
-//! local folders, a second run fetches nothing, and a missing container or an unreachable
-//! store is an error naming the URL, quickly.
+//! API's JSON, Graph JSON and portal CSV layouts uploaded to a container, hunts over the URLs
+//! give the answers of the local folders, a second run fetches nothing, Parquet is read in
+//! place (only footers cached), and a missing container or an unreachable store is an error
+//! naming the URL, quickly.
 
 #[path = "support/azurite.rs"]
 mod azurite;
@@ -52,11 +53,15 @@ fn hunts_over_a_container_give_the_answers_of_the_folders() {
     let formats = Path::new(env!("CARGO_TARGET_TMPDIR")).join("storage-formats");
     let _ = std::fs::remove_dir_all(&formats);
     kqlite_tables::generate::write_sample_formats(&formats, 42, 1).unwrap();
-    azurite.upload("exports", "stream", &formats.join("stream"));
+    for layout in ["stream", "graph", "csv"] {
+        azurite.upload("exports", layout, &formats.join(layout));
+    }
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cache-{}", azurite.port));
     let pairs = [
         ("az://exports/defender", sample.clone()),
         ("az://exports/stream", formats.join("stream")),
+        ("az://exports/graph", formats.join("graph")),
+        ("az://exports/csv", formats.join("csv")),
     ];
     for (url, local) in &pairs {
         for hunt in hunts() {
@@ -150,4 +155,84 @@ fn a_missing_container_or_an_unreachable_store_is_an_error_naming_the_url() {
         started.elapsed() < Duration::from_secs(60),
         "bounded retries"
     );
+}
+
+/// A Parquet file another tool wrote (pandas' float64 `FileSize`), which only a value-by-value
+/// conversion reads: fetched whole from the store.
+fn write_foreign_parquet(path: &Path) {
+    use datafusion::arrow::array::{ArrayRef, Float64Array, StringArray};
+    use datafusion::arrow::record_batch::RecordBatch;
+    use datafusion::parquet::arrow::ArrowWriter;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let ids: ArrayRef = std::sync::Arc::new(StringArray::from(vec!["a1", "a2"]));
+    let sizes: ArrayRef = std::sync::Arc::new(Float64Array::from(vec![1024.0, 1.5]));
+    let batch = RecordBatch::try_from_iter([("AlertId", ids), ("FileSize", sizes)]).unwrap();
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn imported_and_foreign_parquet_read_in_place_answer_as_on_disk() {
+    if skipped() {
+        return;
+    }
+    let azurite = Azurite::start();
+    assert_eq!(
+        azurite.put("/exports", &[("restype", "container")], &[], b""),
+        201
+    );
+    let local = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kinds-{}", azurite.port));
+    let _ = std::fs::remove_dir_all(&local);
+    // `import`'s layout: `date=` folders that prune on `Timestamp`, and its marker file.
+    let imported = Command::new(env!("CARGO_BIN_EXE_kqlite"))
+        .arg("import")
+        .arg(repo().join("testdata/sample/DataSecurityEvents"))
+        .arg("--to")
+        .arg(local.join("imported"))
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    write_foreign_parquet(&local.join("foreign/AlertEvidence/pandas.parquet"));
+    azurite.upload("exports", "kinds", &local);
+    let cache =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cache-kinds-{}", azurite.port));
+    let cases = [
+        (
+            "imported",
+            "DataSecurityEvents | where Timestamp between (datetime(2025-09-10) .. 2d) \
+             | summarize n = count() by ActionType | order by ActionType asc",
+        ),
+        (
+            "foreign",
+            "AlertEvidence | project AlertId, FileSize | order by AlertId asc",
+        ),
+    ];
+    for (folder, query) in cases {
+        let url = format!("az://exports/kinds/{folder}");
+        let folder = local.join(folder);
+        let ask = |data: &str| {
+            let output = azurite.kqlite(&cache, &["--data", data, "--format", "csv", query]);
+            let errors = text(&output.stderr);
+            let errors: Vec<&str> = errors
+                .lines()
+                .filter(|l| !l.starts_with("note: az://"))
+                .collect();
+            (
+                output.status.code(),
+                text(&output.stdout),
+                errors.join("\n"),
+            )
+        };
+        let (remote, here) = (ask(&url), ask(folder.to_str().unwrap()));
+        assert_eq!(remote.0, Some(0), "{url}: {}", remote.2);
+        assert_eq!(remote.1, here.1, "{url}");
+        assert!(remote.1.lines().count() > 1, "{url}: no rows");
+    }
+    let whole = files(&cache)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "parquet"))
+        .count();
+    assert_eq!(whole, 0, "nothing is kept whole");
 }
