@@ -5,13 +5,17 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, LargeStringBuilder, ListBuilder};
+use datafusion::arrow::array::{
+    Array, ArrayAccessor, ArrayRef, AsArray, LargeStringBuilder, ListArray, ListBuilder,
+};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use serde_json::Value;
+
+use crate::json_scan;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct MvItems {
@@ -48,24 +52,62 @@ impl ScalarUDFImpl for MvItems {
         let rows = args.number_rows;
         let bag_as_array = matches!(&args.args[1], ColumnarValue::Scalar(ScalarValue::Utf8(Some(k))) if k == "array");
         let values = args.args[0].clone().into_array(rows)?;
-        let values = datafusion::arrow::compute::cast(&values, &DataType::Utf8)?;
-        let Some(strings) = values.as_string_opt::<i32>() else {
-            return exec_err!("mv-expand needs a dynamic value");
-        };
-        let mut builder = ListBuilder::new(LargeStringBuilder::new());
-        for i in 0..strings.len() {
-            if strings.is_null(i) {
-                builder.values().append_null();
-            } else {
-                append_items(strings.value(i), bag_as_array, builder.values());
+        let items = match values.data_type() {
+            DataType::LargeUtf8 => items_of(values.as_string::<i64>(), bag_as_array),
+            DataType::Utf8View => items_of(values.as_string_view(), bag_as_array),
+            _ => {
+                let values = datafusion::arrow::compute::cast(&values, &DataType::Utf8)?;
+                let Some(strings) = values.as_string_opt::<i32>() else {
+                    return exec_err!("mv-expand needs a dynamic value");
+                };
+                items_of(strings, bag_as_array)
             }
-            builder.append(true);
-        }
-        Ok(ColumnarValue::Array(Arc::new(builder.finish()) as ArrayRef))
+        };
+        Ok(ColumnarValue::Array(Arc::new(items) as ArrayRef))
     }
 }
 
-fn append_items(text: &str, bag_as_array: bool, out: &mut LargeStringBuilder) {
+/// The items of each value, as a list per row.
+fn items_of<'a>(strings: impl ArrayAccessor<Item = &'a str>, bag_as_array: bool) -> ListArray {
+    let mut builder = ListBuilder::new(LargeStringBuilder::new());
+    let mut scratch = Vec::new();
+    for i in 0..strings.len() {
+        if strings.is_null(i) {
+            builder.values().append_null();
+        } else {
+            let text = strings.value(i);
+            append_items(text, bag_as_array, builder.values(), &mut scratch);
+        }
+        builder.append(true);
+    }
+    builder.finish()
+}
+
+fn append_items<'a>(
+    text: &'a str,
+    bag_as_array: bool,
+    out: &mut LargeStringBuilder,
+    items: &mut Vec<json_scan::Item<'a>>,
+) {
+    // An array's items as they stand where that is how they print: no document is built.
+    if json_scan::array_items_into(text, items) && items.iter().all(|i| i.canonical) {
+        for item in items.iter() {
+            append_item(item, out);
+        }
+        return;
+    }
+    append_parsed_items(text, bag_as_array, out);
+}
+
+fn append_item(item: &json_scan::Item<'_>, out: &mut LargeStringBuilder) {
+    match json_scan::plain_string(item) {
+        Some(plain) => out.append_value(plain),
+        None if item.text == "null" => out.append_null(),
+        None => out.append_value(item.text),
+    }
+}
+
+fn append_parsed_items(text: &str, bag_as_array: bool, out: &mut LargeStringBuilder) {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) => items.iter().for_each(|item| append_value(item, out)),
         Ok(Value::Object(fields)) => {
