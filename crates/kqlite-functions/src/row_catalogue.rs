@@ -3,13 +3,72 @@
 //! under its name is the very function it runs; any other stays on the client.
 
 use crate::rowwise::RowFn::{self, Bool, Dynamic, Long, Real, Text};
-use crate::{arrays as a, dynamic as d, parsers as p, text_fns as t};
+use crate::text_fns as t;
+use crate::{arrays as a, dynamic as d, key_values as kv, parsers as p, series_fns as s};
 
 /// The row function the kernel named `name` runs.
 pub fn row_function(name: &str) -> Option<RowFn> {
     dynamic_function(name)
         .or_else(|| array_function(name))
         .or_else(|| text_function(name))
+        .or_else(|| series_function(name))
+        .or_else(|| key_value_function(name))
+}
+
+/// The `series_*` function of that name (the planner takes its kernels from here).
+pub fn series_function(name: &str) -> Option<RowFn> {
+    Some(match name {
+        "series_fill_forward" => Dynamic(s::fill_forward),
+        "series_fill_backward" => Dynamic(s::fill_backward),
+        "series_fill_const" => Dynamic(s::fill_const),
+        "series_fill_linear" => Dynamic(s::fill_linear),
+        "series_stats" | "series_stats_dynamic" => Dynamic(s::stats_bag),
+        "series_fit_line" | "series_fit_line_dynamic" => Dynamic(s::fit_line_bag),
+        "series_decompose" => Dynamic(s::decompose_bag),
+        "series_decompose_anomalies" => Dynamic(s::anomalies_bag),
+        "series_outliers" => Dynamic(s::outliers),
+        "series_iir" => Dynamic(s::iir),
+        "series_fir" => Dynamic(s::fir),
+        "series_pearson_correlation" => Real(s::pearson),
+        "series_add" => Dynamic(s::add),
+        "series_subtract" => Dynamic(s::subtract),
+        "series_multiply" => Dynamic(s::multiply),
+        "series_divide" => Dynamic(s::divide),
+        "series_pow" => Dynamic(s::pow),
+        "series_greater" => Dynamic(s::greater),
+        "series_greater_equals" => Dynamic(s::greater_equals),
+        "series_less" => Dynamic(s::less),
+        "series_less_equals" => Dynamic(s::less_equals),
+        "series_equals" => Dynamic(s::equals),
+        "series_not_equals" => Dynamic(s::not_equals),
+        "series_abs" => Dynamic(s::abs),
+        "series_sign" => Dynamic(s::sign),
+        "series_floor" => Dynamic(s::floor),
+        "series_ceiling" => Dynamic(s::ceiling),
+        "series_exp" => Dynamic(s::exp),
+        "series_log" => Dynamic(s::log),
+        "series_sin" => Dynamic(s::sin),
+        "series_cos" => Dynamic(s::cos),
+        "series_tan" => Dynamic(s::tan),
+        "series_asin" => Dynamic(s::asin),
+        "series_acos" => Dynamic(s::acos),
+        "series_atan" => Dynamic(s::atan),
+        "series_sum" => Real(s::sum),
+        "series_product" => Real(s::product),
+        "series_magnitude" => Real(s::magnitude),
+        "series_dot_product" => Real(s::dot_product),
+        "series_cosine_similarity" => Real(s::cosine_similarity),
+        _ => return None,
+    })
+}
+
+/// `parse-kv`'s two readers, by their kernels' names.
+fn key_value_function(name: &str) -> Option<RowFn> {
+    Some(match name {
+        "parse_kv_by_regex" => Dynamic(kv::by_regex),
+        "parse_kv_by_delimiters" => Dynamic(kv::by_delimiters),
+        _ => return None,
+    })
 }
 
 fn dynamic_function(name: &str) -> Option<RowFn> {
@@ -96,4 +155,22 @@ pub fn same_function(x: RowFn, y: RowFn) -> bool {
         Bool(g) => g as usize,
     };
     std::mem::discriminant(&x) == std::mem::discriminant(&y) && address(x) == address(y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_and_parse_kv_kernels_cross_by_name() {
+        let series = series_function("series_fill_forward").unwrap();
+        assert!(same_function(
+            row_function("series_fill_forward").unwrap(),
+            series
+        ));
+        let regex = row_function("parse_kv_by_regex").unwrap();
+        let delimiters = row_function("parse_kv_by_delimiters").unwrap();
+        assert!(!same_function(regex, delimiters));
+        assert!(row_function("series_no_such").is_none());
+    }
 }

@@ -56,7 +56,7 @@ impl Planner<'_> {
         if let Some(regex) = option("regex") {
             let args = vec![source, lit(regex)];
             return Ok(rowwise::call(
-                "parse_kv",
+                "parse_kv_by_regex",
                 RowFn::Dynamic(key_values::by_regex),
                 args,
             ));
@@ -75,7 +75,7 @@ impl Planner<'_> {
         let escapes = option("escape").unwrap_or_default();
         let args = vec![source, lit(pair), lit(key_value), lit(quotes), lit(escapes)];
         Ok(rowwise::call(
-            "parse_kv",
+            "parse_kv_by_delimiters",
             RowFn::Dynamic(key_values::by_delimiters),
             args,
         ))

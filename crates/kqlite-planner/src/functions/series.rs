@@ -11,7 +11,6 @@ use super::Call;
 use crate::error::{PlanError, PlanResult};
 use crate::kernels::dynamic as d;
 use crate::kernels::rowwise::{self, RowFn};
-use crate::kernels::series_fns as s;
 use crate::planner::Planner;
 
 /// The columns of a function that returns several, with their types.
@@ -108,50 +107,8 @@ impl Planner<'_> {
     }
 
     pub(super) fn series_call(&mut self, c: &Call) -> Option<PlanResult<Expr>> {
-        use RowFn::{Dynamic, Real};
-        let f = match c.f {
-            "series_fill_forward" => Dynamic(s::fill_forward),
-            "series_fill_backward" => Dynamic(s::fill_backward),
-            "series_fill_const" => Dynamic(s::fill_const),
-            "series_fill_linear" => Dynamic(s::fill_linear),
-            "series_stats" | "series_stats_dynamic" => Dynamic(s::stats_bag),
-            "series_fit_line" | "series_fit_line_dynamic" => Dynamic(s::fit_line_bag),
-            "series_decompose" => Dynamic(s::decompose_bag),
-            "series_decompose_anomalies" => Dynamic(s::anomalies_bag),
-            "series_outliers" => Dynamic(s::outliers),
-            "series_iir" => Dynamic(s::iir),
-            "series_fir" => Dynamic(s::fir),
-            "series_pearson_correlation" => Real(s::pearson),
-            "series_add" => Dynamic(s::add),
-            "series_subtract" => Dynamic(s::subtract),
-            "series_multiply" => Dynamic(s::multiply),
-            "series_divide" => Dynamic(s::divide),
-            "series_pow" => Dynamic(s::pow),
-            "series_greater" => Dynamic(s::greater),
-            "series_greater_equals" => Dynamic(s::greater_equals),
-            "series_less" => Dynamic(s::less),
-            "series_less_equals" => Dynamic(s::less_equals),
-            "series_equals" => Dynamic(s::equals),
-            "series_not_equals" => Dynamic(s::not_equals),
-            "series_abs" => Dynamic(s::abs),
-            "series_sign" => Dynamic(s::sign),
-            "series_floor" => Dynamic(s::floor),
-            "series_ceiling" => Dynamic(s::ceiling),
-            "series_exp" => Dynamic(s::exp),
-            "series_log" => Dynamic(s::log),
-            "series_sin" => Dynamic(s::sin),
-            "series_cos" => Dynamic(s::cos),
-            "series_tan" => Dynamic(s::tan),
-            "series_asin" => Dynamic(s::asin),
-            "series_acos" => Dynamic(s::acos),
-            "series_atan" => Dynamic(s::atan),
-            "series_sum" => Real(s::sum),
-            "series_product" => Real(s::product),
-            "series_magnitude" => Real(s::magnitude),
-            "series_dot_product" => Real(s::dot_product),
-            "series_cosine_similarity" => Real(s::cosine_similarity),
-            _ => return None,
-        };
+        // From the catalogue, so that the kernel crosses to a cluster under its name.
+        let f = crate::kernels::row_catalogue::series_function(c.f)?;
         Some(self.row_kernel(c, (1, 8), &[], f))
     }
 }
