@@ -74,23 +74,30 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
 
 /// The elements of a JSON array, as text slices; None when `json` is not an array.
 pub fn elements(json: &str) -> Option<Vec<&str>> {
+    let mut items = Vec::new();
+    each_element(json, |item| items.push(item))?;
+    Some(items)
+}
+
+/// Calls `visit` with each element of a JSON array, in order; None when `json` is not an
+/// array (then `visit` may have seen some elements).
+fn each_element<'a>(json: &'a str, mut visit: impl FnMut(&'a str)) -> Option<()> {
     let b = json.as_bytes();
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'[') {
         return None;
     }
-    let mut items = Vec::new();
     i = skip_ws(b, i + 1);
     if b.get(i) == Some(&b']') {
-        return Some(items);
+        return Some(());
     }
     loop {
         let end = value_end(b, i)?;
-        items.push(&json[i..end]);
+        visit(&json[i..end]);
         i = skip_ws(b, end);
         match b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
-            b']' => return Some(items),
+            b']' => return Some(()),
             _ => return None,
         }
     }
@@ -98,15 +105,22 @@ pub fn elements(json: &str) -> Option<Vec<&str>> {
 
 /// The entries of a JSON object as (quoted key, value) slices; None when not an object.
 pub fn entries(json: &str) -> Option<Vec<(&str, &str)>> {
+    let mut items = Vec::new();
+    each_entry(json, |key, value| items.push((key, value)))?;
+    Some(items)
+}
+
+/// Calls `visit` with each (quoted key, value) of a JSON object, in order; None when `json`
+/// is not an object.
+fn each_entry<'a>(json: &'a str, mut visit: impl FnMut(&'a str, &'a str)) -> Option<()> {
     let b = json.as_bytes();
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
     }
-    let mut items = Vec::new();
     i = skip_ws(b, i + 1);
     if b.get(i) == Some(&b'}') {
-        return Some(items);
+        return Some(());
     }
     loop {
         if b.get(i) != Some(&b'"') {
@@ -119,13 +133,22 @@ pub fn entries(json: &str) -> Option<Vec<(&str, &str)>> {
         }
         let start = skip_ws(b, colon + 1);
         let end = value_end(b, start)?;
-        items.push((&json[i..key_end], &json[start..end]));
+        visit(&json[i..key_end], &json[start..end]);
         i = skip_ws(b, end);
         match b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
-            b'}' => return Some(items),
+            b'}' => return Some(()),
             _ => return None,
         }
+    }
+}
+
+/// Whether a quoted key slice names `key`.
+fn key_is(quoted: &str, key: &str) -> bool {
+    let inner = &quoted[1..quoted.len() - 1];
+    match inner.contains('\\') {
+        false => inner == key,
+        true => unquote(quoted) == key,
     }
 }
 
@@ -144,14 +167,30 @@ pub fn unquote(raw: &str) -> Cow<'_, str> {
 /// One step into a value; None when it has no such property or element.
 pub fn step<'a>(json: &'a str, step: Step) -> Option<&'a str> {
     match step {
-        Step::Key(key) => entries(json)?
-            .into_iter()
-            .rev() // the last of duplicate keys wins, as in most JSON readers
-            .find(|(k, _)| unquote(k) == key)
-            .map(|(_, v)| v),
+        Step::Key(key) => {
+            // The whole object is read (it must be well formed), and the last of duplicate
+            // keys wins, as in most JSON readers.
+            let mut found = None;
+            each_entry(json, |k, v| {
+                if key_is(k, key) {
+                    found = Some(v);
+                }
+            })?;
+            found
+        }
+        Step::Index(i) if i >= 0 => {
+            let (mut at, mut found) = (0, None);
+            each_element(json, |item| {
+                if at == i {
+                    found = Some(item);
+                }
+                at += 1;
+            })?;
+            found
+        }
         Step::Index(i) => {
             let items = elements(json)?;
-            let i = if i < 0 { items.len() as i64 + i } else { i };
+            let i = items.len() as i64 + i;
             items.get(usize::try_from(i).ok()?).copied()
         }
     }
@@ -241,6 +280,16 @@ mod tests {
         assert_eq!(step(j, Step::Key("k\"q")), Some("2"));
         assert_eq!(step(j, Step::Key("zz")), None);
         assert_eq!(step("\"text\"", Step::Key("a")), None);
+    }
+
+    #[test]
+    fn a_step_reads_the_whole_value_it_steps_into() {
+        // The last of duplicate keys wins; a value cut short has no items at all.
+        assert_eq!(step(r#"{"a":1,"b":2,"a":3}"#, Step::Key("a")), Some("3"));
+        assert_eq!(step(r#"{"a":1,"b":"#, Step::Key("a")), None);
+        assert_eq!(step("[1, 2", Step::Index(0)), None);
+        assert_eq!(step("[1, 2] ", Step::Index(1)), Some("2"));
+        assert_eq!(step("[1, 2]", Step::Index(-2)), Some("1"));
     }
 
     #[test]

@@ -1,0 +1,1 @@
+SELECT json_extract_string("SensitiveInfoTypeInfo", '$[0].SensitiveInfoTypeName') AS "Name", count(*) AS n FROM "DataSecurityEvents" WHERE "SensitiveInfoTypeInfo" IS NOT NULL AND "SensitiveInfoTypeInfo" <> '' GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT json_extract_string(s, '$.SensitiveInfoTypeName') AS "Name", count(*) AS n FROM (SELECT unnest(from_json("SensitiveInfoTypeInfo", '["JSON"]')) AS s FROM "DataSecurityEvents" WHERE "SensitiveInfoTypeInfo" IS NOT NULL AND "SensitiveInfoTypeInfo" <> '') GROUP BY 1
