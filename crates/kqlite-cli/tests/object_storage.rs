@@ -96,7 +96,7 @@ fn hunts_over_a_container_give_the_answers_of_the_folders() {
         note.contains("Parquet files read in place (0 footers fetched"),
         "{note}"
     );
-    assert!(note.contains("other files mirrored"), "{note}");
+    assert!(note.contains("files of other formats mirrored"), "{note}");
     assert!(note.contains("(0 fetched, 0.0 MB)"), "{note}");
     eprintln!("{note}");
     // Parquet is read in place: only footers are kept, never a whole file.

@@ -67,7 +67,7 @@ impl FooterStatistics {
                 // As DataFusion turns the file's URL into a store path, without resolving
                 // the (already canonical) local path again.
                 let url = match crate::remote::is_remote(path) {
-                    true => url::Url::parse(path.to_str()?).ok()?,
+                    true => crate::remote::object_url(path, "")?,
                     false => url::Url::from_file_path(path).ok()?,
                 };
                 let location = StorePath::from_url_path(url.path()).ok()?;

@@ -25,7 +25,7 @@ use crate::discover::ParquetFiles;
 use crate::error::TableError;
 use crate::footer_stats::{Footer, FooterStatistics};
 use crate::parquet_adapt::needs_adapting;
-use crate::remote::{is_remote, remote_footer, RemoteFiles};
+use crate::remote::{is_remote, object_url, remote_footer, RemoteFiles};
 use crate::validate::{table_schema, FileFacts};
 
 /// What the footers of a table's Parquet files say.
@@ -257,10 +257,7 @@ fn dir_url(path: &Path) -> Result<ListingTableUrl, TableError> {
 
 /// The URL a remote path is (with `end` appended), None for a local path.
 fn remote_url(path: &Path, end: &str) -> Option<Result<Url, TableError>> {
-    is_remote(path).then(|| {
-        let text = format!("{}{end}", path.to_string_lossy());
-        Url::parse(&text).map_err(|_| not_a_url(path))
-    })
+    is_remote(path).then(|| object_url(path, end).ok_or_else(|| not_a_url(path)))
 }
 
 /// An absolute path without `..` is kept as it is: found under a folder made canonical when

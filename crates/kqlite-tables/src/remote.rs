@@ -66,6 +66,18 @@ pub(crate) fn is_remote(path: &Path) -> bool {
     path.to_str().is_some_and(kqlite_storage::is_url)
 }
 
+/// The URL a remote path names (`end` appended to its path), with its object's name
+/// percent-encoded as DataFusion expects (`#`, `?` and spaces are part of a name, not of the
+/// URL's syntax); None for a local path.
+pub(crate) fn object_url(path: &Path, end: &str) -> Option<url::Url> {
+    let text = path.to_str().filter(|t| kqlite_storage::is_url(t))?;
+    let (scheme, rest) = text.split_once("://")?;
+    let (authority, name) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut url = url::Url::parse(&format!("{scheme}://{authority}")).ok()?;
+    url.set_path(&format!("{name}{end}"));
+    Some(url)
+}
+
 /// A remote file's footer facts, from the tail fetched at attach.
 pub(crate) fn remote_footer(file: &RemoteParquet) -> Result<FileFacts, TableError> {
     let path = PathBuf::from(&file.url);
@@ -140,4 +152,30 @@ pub(crate) fn fetch_whole(path: &Path) -> Result<Bytes, TableError> {
         path: path.to_path_buf(),
         detail: e.detail,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_names_are_encoded_into_their_urls() {
+        let url = |p: &str, end| object_url(Path::new(p), end).map(|u| u.to_string());
+        assert_eq!(
+            url("az://exports/T/a b#1?.parquet", ""),
+            Some("az://exports/T/a%20b%231%3F.parquet".to_string())
+        );
+        assert_eq!(
+            url("az://exports/T", "/"),
+            Some("az://exports/T/".to_string())
+        );
+        let location = object_url(Path::new("az://c/T/x y.parquet"), "").unwrap();
+        assert_eq!(
+            datafusion::object_store::path::Path::from_url_path(location.path())
+                .unwrap()
+                .as_ref(),
+            "T/x y.parquet"
+        );
+        assert_eq!(url("/tmp/local.parquet", ""), None);
+    }
 }

@@ -1,5 +1,6 @@
 //! Attaching an object store URL: listed once; its Parquet objects read in place (footers
-//! fetched, or found in the cache), its other files mirrored into the cache (`kqlite-storage`).
+//! fetched, or found in the cache), its files of other export formats mirrored into the cache
+//! (`kqlite-storage`); objects of no export format are left in the store.
 
 use kqlite_storage::{Listing, StorageError};
 use kqlite_tables::{RemoteFiles, RemoteParquet};
@@ -16,11 +17,11 @@ pub(crate) async fn open(url: &str) -> Result<Opened, StorageError> {
     let listing = kqlite_storage::list(url).await?;
     let cache = kqlite_storage::cache_dir();
     let parquet: Vec<_> = listing.objects.iter().filter(|m| is_parquet(m)).collect();
-    let mirrored = kqlite_storage::mirror(&listing, &cache, |m| !is_parquet(m)).await?;
+    let mirrored = kqlite_storage::mirror(&listing, &cache, is_text_export).await?;
     let footers = kqlite_storage::footers(&listing, &parquet, &cache).await?;
     let note = format!(
         "{url}: {} Parquet files read in place ({} footers fetched, the others cached); \
-         {} other files mirrored into {} ({} fetched, {:.1} MB)",
+         {} files of other formats mirrored into {} ({} fetched, {:.1} MB)",
         parquet.len(),
         footers.fetched,
         mirrored.objects,
@@ -47,6 +48,27 @@ pub(crate) async fn open(url: &str) -> Result<Opened, StorageError> {
 }
 
 fn is_parquet(meta: &object_store::ObjectMeta) -> bool {
-    let name = meta.location.filename().unwrap_or_default();
-    name.to_ascii_lowercase().ends_with(".parquet")
+    extension(meta) == "parquet"
+}
+
+/// An object of a format read whole (the streaming API's JSON, Graph JSON, CSV, Event Hubs
+/// Capture's Avro, `import`'s marker): what is mirrored. Other objects are not fetched.
+fn is_text_export(meta: &object_store::ObjectMeta) -> bool {
+    matches!(
+        extension(meta).as_str(),
+        "json" | "jsonl" | "ndjson" | "csv" | "avro"
+    )
+}
+
+/// The object's extension, lowercased, under any `.gz`.
+fn extension(meta: &object_store::ObjectMeta) -> String {
+    let name = meta
+        .location
+        .filename()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_string())
+        .unwrap_or_default()
 }
