@@ -20,10 +20,9 @@ use crate::view_memo::ViewMemo;
 
 /// Buffers whose answers are kept at once (each chunk being read holds one).
 const POOL: usize = 8;
-/// Larger buffers are not kept alive for their answers.
-const MAX_BUFFER: usize = 64 << 20;
-/// At most this many slots a buffer (8 bytes each, half of them used).
-const MAX_SLOTS: usize = 1 << 16;
+/// Larger buffers are not kept alive for their answers (a buffer's table takes 8 bytes for
+/// every 13 of it).
+const MAX_BUFFER: usize = 8 << 20;
 
 /// The answers of one predicate, for the last few buffers it read.
 #[derive(Debug, Default)]
@@ -131,33 +130,22 @@ fn from_dictionary(array: &StringViewArray) -> bool {
     pairs > 0 && adjacent * 2 <= pairs
 }
 
-/// Answers keyed by (offset, length) in one buffer, each slot packing offset, length and
-/// answer into 8 bytes (0 is empty: no long value has length 0).
+/// Answers indexed by where a value starts in its buffer. Long values take at least 13 bytes
+/// and dictionary entries follow each other, so `offset / 13` tells entries apart: a slot per
+/// 13 bytes of buffer, read without hashing or probing. A slot packs the value's offset, length
+/// and answer (0 is empty: no long value has length 0); another value at that slot (views that
+/// overlap, as a substring's do) is computed and takes the slot.
 #[derive(Debug)]
 struct BufferAnswers {
     /// Held so that the allocation cannot be freed and its address reused while it keys these.
     buffer: Buffer,
     slots: Vec<u64>,
-    len: usize,
-    lookups: usize,
-    /// Set when the table filled before most lookups hit: the buffer has more distinct values
-    /// than the table holds, and probing it would only add to evaluating.
-    stopped: bool,
 }
 
 impl BufferAnswers {
     fn new(buffer: Buffer) -> Self {
-        // Long values take at least 13 bytes each.
-        let slots = (2 * buffer.len() / 13)
-            .next_power_of_two()
-            .clamp(64, MAX_SLOTS);
-        BufferAnswers {
-            buffer,
-            slots: vec![0; slots],
-            len: 0,
-            lookups: 0,
-            stopped: false,
-        }
+        let slots = vec![0; buffer.len() / 13 + 1];
+        BufferAnswers { buffer, slots }
     }
 
     fn names(&self, buffer: &Buffer) -> bool {
@@ -170,28 +158,16 @@ impl BufferAnswers {
         len: u32,
         compute: impl FnOnce() -> bool,
     ) -> bool {
-        if len >= 1 << 31 || self.stopped {
+        let slot = self.slots.get_mut(offset as usize / 13);
+        let Some(slot) = slot.filter(|_| len < 1 << 31) else {
             return compute();
-        }
-        self.lookups += 1;
+        };
         let key = (u64::from(offset) << 32) | (u64::from(len) << 1);
-        let mask = self.slots.len() - 1;
-        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize & mask;
-        loop {
-            match self.slots[slot] {
-                0 => break,
-                found if found & !1 == key => return found & 1 == 1,
-                _ => slot = (slot + 1) & mask,
-            }
+        if *slot & !1 == key {
+            return *slot & 1 == 1;
         }
         let answer = compute();
-        if self.len * 2 < self.slots.len() {
-            self.slots[slot] = key | u64::from(answer);
-            self.len += 1;
-        } else {
-            // Every miss so far was remembered: `len` counts them.
-            self.stopped = self.len * 2 > self.lookups;
-        }
+        *slot = key | u64::from(answer);
         answer
     }
 }
@@ -258,6 +234,18 @@ mod tests {
             "{} calls for 12,000 rows",
             calls.get()
         );
+    }
+
+    #[test]
+    fn values_sharing_a_slot_get_their_own_answers() {
+        let mut table = BufferAnswers::new(Buffer::from(vec![b'x'; 100]));
+        assert!(table.get_or_insert_with(26, 20, || true));
+        assert!(table.get_or_insert_with(26, 20, || unreachable!()));
+        assert!(!table.get_or_insert_with(26, 14, || false));
+        // Overlapping views (a substring's) share a slot, never an answer.
+        assert!(table.get_or_insert_with(30, 14, || true));
+        assert!(table.get_or_insert_with(26, 20, || true));
+        assert!(!table.get_or_insert_with(26, 14, || false));
     }
 
     #[test]
