@@ -179,23 +179,11 @@ fn check_query_files(cluster: &TestCluster) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut engine = blocks::sample_engine(&runtime, &root);
     kqlite_cluster::connect(&mut engine, &cluster.url).unwrap();
-    let (mut count, mut remote, mut failures) = (0, 0, Vec::new());
-    for file in blocks::test_files(&root.join("queries")) {
-        for block in blocks::parse_blocks(&std::fs::read_to_string(&file).unwrap()) {
-            count += 1;
-            let actual = runtime.block_on(blocks::run_block(&engine, &block));
-            let plan = runtime.block_on(engine.explain(&block.query));
-            remote += plan.is_ok_and(|p| p.contains("ClusterExec")) as usize;
-            let same = actual.trim_end() == block.expected.trim_end();
-            if !same && !blocks::matches_error(&block, &actual) {
-                let place = format!("{}:{}", file.display(), block.line);
-                failures.push(format!(
-                    "{place}\n{}\n--- expected\n{}\n--- on the cluster\n{actual}",
-                    block.query, block.expected
-                ));
-            }
-        }
-    }
+    let mut remote = 0;
+    let (count, failures) = blocks::differing_blocks(&runtime, &engine, &root, |block| {
+        let plan = runtime.block_on(engine.explain(&block.query));
+        remote += plan.is_ok_and(|p| p.contains("ClusterExec")) as usize;
+    });
     println!("{count} blocks, {remote} of them ran (in part) on the cluster");
     assert!(
         failures.is_empty(),

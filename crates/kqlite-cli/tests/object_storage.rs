@@ -24,6 +24,22 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Exit code, output and errors of `kqlite ARGS` with the store's settings, without the note
+/// saying what a URL's files were read from (the only line a folder does not print).
+fn answer(azurite: &Azurite, cache: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = azurite.kqlite(cache, args);
+    let errors = text(&output.stderr);
+    let errors: Vec<&str> = errors
+        .lines()
+        .filter(|l| !l.starts_with("note: az://"))
+        .collect();
+    (
+        output.status.code(),
+        text(&output.stdout),
+        errors.join("\n"),
+    )
+}
+
 fn hunts() -> Vec<PathBuf> {
     let mut hunts = files(&repo().join("testdata/hunts"));
     hunts.sort();
@@ -70,17 +86,7 @@ fn hunts_over_a_container_give_the_answers_of_the_folders() {
             // mirror's note.
             let ask = |data: &str| {
                 let args = ["--data", data, "--now", NOW, "--format", "csv", "-f", hunt];
-                let output = azurite.kqlite(&cache, &args);
-                let errors = text(&output.stderr);
-                let errors: Vec<&str> = errors
-                    .lines()
-                    .filter(|l| !l.starts_with("note: az://"))
-                    .collect();
-                (
-                    output.status.code(),
-                    text(&output.stdout),
-                    errors.join("\n"),
-                )
+                answer(&azurite, &cache, &args)
             };
             let (remote, local) = (ask(url), ask(local.to_str().unwrap()));
             assert_eq!(remote, local, "{url}: {hunt}");
@@ -213,16 +219,10 @@ fn imported_and_foreign_parquet_read_in_place_answer_as_on_disk() {
         let url = format!("az://exports/kinds/{folder}");
         let folder = local.join(folder);
         let ask = |data: &str| {
-            let output = azurite.kqlite(&cache, &["--data", data, "--format", "csv", query]);
-            let errors = text(&output.stderr);
-            let errors: Vec<&str> = errors
-                .lines()
-                .filter(|l| !l.starts_with("note: az://"))
-                .collect();
-            (
-                output.status.code(),
-                text(&output.stdout),
-                errors.join("\n"),
+            answer(
+                &azurite,
+                &cache,
+                &["--data", data, "--format", "csv", query],
             )
         };
         let (remote, here) = (ask(&url), ask(folder.to_str().unwrap()));

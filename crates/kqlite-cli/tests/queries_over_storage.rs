@@ -37,23 +37,7 @@ fn query_files_over_a_container_answer_as_over_the_folder() {
     assert!(attached.is_ok_and(|tables| tables.len() >= 7));
     engine.set_now(Some(blocks::NOW));
     engine.set_base_dir(Some(root.to_path_buf()));
-    let (mut count, mut failures) = (0, Vec::new());
-    for file in blocks::test_files(&root.join("queries")) {
-        for block in blocks::parse_blocks(&std::fs::read_to_string(&file).unwrap()) {
-            count += 1;
-            let actual = runtime.block_on(blocks::run_block(&engine, &block));
-            let same = actual.trim_end() == block.expected.trim_end();
-            if !same && !blocks::matches_error(&block, &actual) {
-                failures.push(format!(
-                    "{}:{}\n{}\n--- expected\n{}\n--- over the container\n{actual}",
-                    file.display(),
-                    block.line,
-                    block.query,
-                    block.expected
-                ));
-            }
-        }
-    }
+    let (count, failures) = blocks::differing_blocks(&runtime, &engine, &root, |_| {});
     assert!(count > 200, "{count} blocks");
     assert!(
         failures.is_empty(),

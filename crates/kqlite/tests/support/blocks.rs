@@ -47,6 +47,33 @@ pub async fn run_block(engine: &Engine, block: &Block) -> String {
     }
 }
 
+/// Runs every block of `testdata/queries` (`root` is `testdata`) on `engine`, showing each to
+/// `seen`: how many ran, and a report of each that did not answer as expected.
+pub fn differing_blocks(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    root: &Path,
+    mut seen: impl FnMut(&Block),
+) -> (usize, Vec<String>) {
+    let (mut count, mut failures) = (0, Vec::new());
+    for file in test_files(&root.join("queries")) {
+        for block in parse_blocks(&std::fs::read_to_string(&file).unwrap()) {
+            count += 1;
+            seen(&block);
+            let actual = runtime.block_on(run_block(engine, &block));
+            let same = actual.trim_end() == block.expected.trim_end();
+            if !same && !matches_error(&block, &actual) {
+                let place = format!("{}:{}", file.display(), block.line);
+                failures.push(format!(
+                    "{place}\n{}\n--- expected\n{}\n--- got\n{actual}",
+                    block.query, block.expected
+                ));
+            }
+        }
+    }
+    (count, failures)
+}
+
 pub fn test_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
