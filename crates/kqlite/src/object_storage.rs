@@ -20,12 +20,12 @@ pub(crate) async fn open(url: &str) -> Result<Opened, StorageError> {
     let mirrored = kqlite_storage::mirror(&listing, &cache, is_text_export).await?;
     let footers = kqlite_storage::footers(&listing, &parquet, &cache).await?;
     let note = format!(
-        "{url}: {} Parquet files read in place ({} footers fetched, the others cached); \
-         {} files of other formats mirrored into {} ({} fetched, {:.1} MB)",
-        parquet.len(),
-        footers.fetched,
-        mirrored.objects,
+        "{url}: Parquet read in place: {} ({} fetched, the others cached); \
+         other formats mirrored into {}: {} ({} fetched, {:.1} MB)",
+        count(parquet.len(), "file"),
+        count(footers.fetched, "footer"),
         mirrored.folder.display(),
+        count(mirrored.objects, "file"),
         mirrored.fetched,
         mirrored.bytes_fetched as f64 / 1e6,
     );
@@ -45,6 +45,14 @@ pub(crate) async fn open(url: &str) -> Result<Opened, StorageError> {
         listing,
         note,
     })
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
 }
 
 fn is_parquet(meta: &object_store::ObjectMeta) -> bool {
