@@ -20,9 +20,10 @@ use crate::view_memo::ViewMemo;
 
 /// Buffers whose answers are kept at once (each chunk being read holds one).
 const POOL: usize = 8;
-/// Larger buffers are not kept alive for their answers (a buffer's table takes 8 bytes for
-/// every 13 of it).
-const MAX_BUFFER: usize = 8 << 20;
+/// Larger buffers are not kept alive for their answers: a buffer's table takes 8 bytes for every
+/// 13 of it, so this bounds a predicate's tables to 8 x 1.3 MB. Writers close a dictionary page
+/// at 1 MB by default.
+const MAX_BUFFER: usize = 2 << 20;
 
 /// The answers of one predicate, for the last few buffers it read.
 #[derive(Debug, Default)]
