@@ -252,10 +252,7 @@ fn query_files_and_hunts_answer_on_the_cluster_as_here() {
         &[],
     );
     let Some(store) = store else { return };
-    assert_eq!(
-        store.put("/exports", &[("restype", "container")], &[], b""),
-        201
-    );
+    store.create_container("exports");
     store.upload("exports", "defender", &repo().join("testdata/sample"));
     let cache =
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cluster-cache-{}", store.port));

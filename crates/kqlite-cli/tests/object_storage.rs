@@ -60,10 +60,7 @@ fn hunts_over_a_container_give_the_answers_of_the_folders() {
         return;
     }
     let azurite = Azurite::start();
-    assert_eq!(
-        azurite.put("/exports", &[("restype", "container")], &[], b""),
-        201
-    );
+    azurite.create_container("exports");
     let sample = repo().join("testdata/sample");
     azurite.upload("exports", "defender", &sample);
     let formats = Path::new(env!("CARGO_TARGET_TMPDIR")).join("storage-formats");
@@ -184,10 +181,7 @@ fn imported_and_foreign_parquet_read_in_place_answer_as_on_disk() {
         return;
     }
     let azurite = Azurite::start();
-    assert_eq!(
-        azurite.put("/exports", &[("restype", "container")], &[], b""),
-        201
-    );
+    azurite.create_container("exports");
     let local = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kinds-{}", azurite.port));
     let _ = std::fs::remove_dir_all(&local);
     // `import`'s layout: `date=` folders that prune on `Timestamp`, and its marker file.

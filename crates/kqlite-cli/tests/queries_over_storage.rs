@@ -17,10 +17,7 @@ fn query_files_over_a_container_answer_as_over_the_folder() {
         return eprintln!("skipped: KQLITE_SKIP_AZURITE is set");
     }
     let store = azurite::Azurite::start();
-    assert_eq!(
-        store.put("/exports", &[("restype", "container")], &[], b""),
-        201
-    );
+    store.create_container("exports");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
     store.upload("exports", "defender", &root.join("sample"));
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("blocks-cache-{}", store.port));

@@ -124,6 +124,12 @@ impl Azurite {
             .unwrap_or(0)
     }
 
+    /// Creates an empty container.
+    pub fn create_container(&self, name: &str) {
+        let status = self.put(&format!("/{name}"), &[("restype", "container")], &[], b"");
+        assert_eq!(status, 201, "creating container {name}");
+    }
+
     /// Uploads every file under `dir` into `container` under `prefix`.
     pub fn upload(&self, container: &str, prefix: &str, dir: &Path) {
         for file in files(dir) {
