@@ -10,29 +10,40 @@ type Row<'a> = [Option<&'a str>];
 
 /// `kql_json_get(value, step, ...)`: text steps are property names, integer steps positions.
 pub fn get(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
-    let Some(mut value) = row[0] else {
+    let Some(value) = row[0] else {
         return false;
     };
-    for (i, step) in row.iter().enumerate().skip(1) {
-        let Some(step) = step else { return false };
-        let step = if ctx.is_integer(i) {
-            match step.parse::<i64>() {
-                Ok(n) => Step::Index(n),
-                Err(_) => return false,
-            }
-        } else {
-            Step::Key(step)
-        };
-        match json::step(value, step) {
-            Some(inner) => value = inner,
-            None => return false,
-        }
-    }
     if row.len() == 1 {
         out.push_str(value);
         return true;
     }
-    json::push_value(value, out)
+    let (mut fixed, mut long) = ([Step::Index(0); MAX_STEPS], Vec::new());
+    let path = match fixed.get_mut(..row.len() - 1) {
+        Some(path) => path,
+        None => {
+            long.resize(row.len() - 1, Step::Index(0));
+            &mut long[..]
+        }
+    };
+    for (i, slot) in path.iter_mut().enumerate() {
+        match path_step(ctx, row, i + 1) {
+            Some(step) => *slot = step,
+            None => return false,
+        }
+    }
+    json::at_path(value, path).is_some_and(|v| json::push_value(v, out))
+}
+
+/// Paths up to this long are walked without allocating.
+const MAX_STEPS: usize = 8;
+
+/// Argument `i` of `kql_json_get` as a step: a position when the argument is an integer.
+fn path_step<'a>(ctx: &Ctx, row: &Row<'a>, i: usize) -> Option<Step<'a>> {
+    let step = row[i]?;
+    match ctx.is_integer(i) {
+        true => step.parse().ok().map(Step::Index),
+        false => Some(Step::Key(step)),
+    }
 }
 
 /// `parse_json(text)`: JSON text becomes its value; other text stays a string.

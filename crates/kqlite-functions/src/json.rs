@@ -6,6 +6,7 @@
 //! other value (number, bool, array, property bag) as its compact JSON text.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
 /// A step of a path: a property name or an array position (negative counts from the end).
 #[derive(Clone, Copy, Debug)]
@@ -21,15 +22,44 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each zero byte of `x` (the lowest one set is exact: a borrow only carries
+/// upwards from a zero byte).
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGH
+}
+
+/// The first quote, backslash or control character at or after `j`, eight bytes at a time:
+/// strings in JSON are short, where a vectorised search costs more to start than it saves.
+pub(crate) fn string_stop(b: &[u8], mut j: usize) -> Option<usize> {
+    while let Some(word) = b.get(j..j + 8) {
+        let x = u64::from_le_bytes(word.try_into().ok()?);
+        let quotes = zero_bytes(x ^ (ONES * u64::from(b'"')));
+        let escapes = zero_bytes(x ^ (ONES * u64::from(b'\\')));
+        let controls = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let hits = quotes | escapes | controls;
+        if hits != 0 {
+            return Some(j + (hits.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
+    }
+    let rest = b.get(j..)?;
+    let stop = |c: &u8| matches!(c, b'"' | b'\\' | 0..=0x1f);
+    rest.iter().position(stop).map(|p| j + p)
+}
+
 /// `i` at an opening quote: the index after the closing one.
 fn string_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     loop {
-        let k = j + memchr::memchr2(b'"', b'\\', &b[j..])?;
-        if b[k] == b'"' {
-            return Some(k + 1);
-        }
-        j = k + 2;
+        let k = string_stop(b, j)?;
+        j = match b[k] {
+            b'"' => return Some(k + 1),
+            b'\\' => k + 2,
+            _ => k + 1,
+        };
         if j > b.len() {
             return None;
         }
@@ -146,9 +176,11 @@ fn each_entry<'a>(json: &'a str, mut visit: impl FnMut(&'a str, &'a str)) -> Opt
 /// Whether a quoted key slice names `key`.
 fn key_is(quoted: &str, key: &str) -> bool {
     let inner = &quoted[1..quoted.len() - 1];
-    match inner.contains('\\') {
-        false => inner == key,
-        true => unquote(quoted) == key,
+    // An escape makes the text longer than the name it spells.
+    match inner.len().cmp(&key.len()) {
+        Ordering::Less => false,
+        Ordering::Equal => inner == key && !inner.contains('\\'),
+        Ordering::Greater => inner.contains('\\') && unquote(quoted) == key,
     }
 }
 
@@ -166,34 +198,105 @@ pub fn unquote(raw: &str) -> Cow<'_, str> {
 
 /// One step into a value; None when it has no such property or element.
 pub fn step<'a>(json: &'a str, step: Step) -> Option<&'a str> {
-    match step {
-        Step::Key(key) => {
-            // The whole object is read (it must be well formed), and the last of duplicate
-            // keys wins, as in most JSON readers.
-            let mut found = None;
-            each_entry(json, |k, v| {
-                if key_is(k, key) {
-                    found = Some(v);
-                }
-            })?;
-            found
+    at_path(json, &[step])
+}
+
+/// The value at `path` inside `json`; None when there is none. The whole value is read (it must
+/// be well formed), each byte once, and the last of duplicate keys wins, as in most JSON readers.
+pub fn at_path<'a>(json: &'a str, path: &[Step]) -> Option<&'a str> {
+    let (_, found) = walk(json, skip_ws(json.as_bytes(), 0), path)?;
+    found.map(|(start, end)| &json[start..end])
+}
+
+/// Where a value ends, and where the value at a path inside it lies, if anywhere.
+type Walked = (usize, Option<(usize, usize)>);
+
+/// `i` at a value: where it ends, and the value at `path` inside it.
+fn walk(json: &str, i: usize, path: &[Step]) -> Option<Walked> {
+    let b = json.as_bytes();
+    let Some((first, rest)) = path.split_first() else {
+        let end = value_end(b, i)?;
+        return Some((end, Some((i, end))));
+    };
+    match (*first, b.get(i)?) {
+        (Step::Key(key), b'{') => walk_entries(json, i, key, rest),
+        (Step::Index(n), b'[') if n >= 0 => walk_elements(json, i, n, rest),
+        (Step::Index(n), b'[') => {
+            let count = count_elements(&json[i..])?;
+            walk_elements(json, i, count + n, rest)
         }
-        Step::Index(i) if i >= 0 => {
-            let (mut at, mut found) = (0, None);
-            each_element(json, |item| {
-                if at == i {
-                    found = Some(item);
-                }
-                at += 1;
-            })?;
-            found
+        _ => Some((value_end(b, i)?, None)),
+    }
+}
+
+/// `i` at `{`: walks into the value of `key` (the last, if repeated) and over the others.
+fn walk_entries(json: &str, i: usize, key: &str, rest: &[Step]) -> Option<Walked> {
+    let b = json.as_bytes();
+    let mut found = None;
+    let mut i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Some((i + 1, None));
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
         }
-        Step::Index(i) => {
-            let items = elements(json)?;
-            let i = items.len() as i64 + i;
-            items.get(usize::try_from(i).ok()?).copied()
+        let key_end = string_end(b, i)?;
+        let colon = skip_ws(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(b, colon + 1);
+        let end = match key_is(&json[i..key_end], key) {
+            true => {
+                let (end, inner) = walk(json, start, rest)?;
+                found = inner;
+                end
+            }
+            false => value_end(b, start)?,
+        };
+        i = skip_ws(b, end);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => return Some((i + 1, found)),
+            _ => return None,
         }
     }
+}
+
+/// `i` at `[`: walks into element `n` (none when negative) and over the others.
+fn walk_elements(json: &str, i: usize, n: i64, rest: &[Step]) -> Option<Walked> {
+    let b = json.as_bytes();
+    let mut found = None;
+    let mut i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b']') {
+        return Some((i + 1, None));
+    }
+    let mut at = 0;
+    loop {
+        let end = match at == n {
+            true => {
+                let (end, inner) = walk(json, i, rest)?;
+                found = inner;
+                end
+            }
+            false => value_end(b, i)?,
+        };
+        at += 1;
+        i = skip_ws(b, end);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b']' => return Some((i + 1, found)),
+            _ => return None,
+        }
+    }
+}
+
+/// How many elements a JSON array holds.
+fn count_elements(json: &str) -> Option<i64> {
+    let mut count = 0;
+    each_element(json, |_| count += 1)?;
+    Some(count)
 }
 
 /// Appends the carried text of a JSON value slice; false for JSON null.
@@ -290,6 +393,71 @@ mod tests {
         assert_eq!(step("[1, 2", Step::Index(0)), None);
         assert_eq!(step("[1, 2] ", Step::Index(1)), Some("2"));
         assert_eq!(step("[1, 2]", Step::Index(-2)), Some("1"));
+    }
+
+    #[test]
+    fn a_path_finds_what_its_steps_find_one_by_one() {
+        let docs = [
+            r#" {"a": {"b": [1, "x", {"c": null}]}, "k\"q": 2, "a2": [[0, {"d": 5}]]} "#,
+            r#"{"a": {"b": [7]}, "a": {"b": [8, 9]}}"#,
+            r#"[{"x": "s\"1", "y": [1, {"z": 2}]}, {"x": 2}]"#,
+            r#"[{"x": 1}, {"x": 2"#,
+            r#"{"ab": 1, "a\u0062": 2}"#,
+            "text",
+        ];
+        let paths: [&[Step]; 8] = [
+            &[Step::Key("a"), Step::Key("b"), Step::Index(1)],
+            &[
+                Step::Key("a"),
+                Step::Key("b"),
+                Step::Index(-1),
+                Step::Key("c"),
+            ],
+            &[
+                Step::Key("a2"),
+                Step::Index(0),
+                Step::Index(-1),
+                Step::Key("d"),
+            ],
+            &[Step::Key("k\"q")],
+            &[
+                Step::Index(0),
+                Step::Key("y"),
+                Step::Index(1),
+                Step::Key("z"),
+            ],
+            &[Step::Index(-1), Step::Key("x")],
+            &[Step::Index(0), Step::Key("x")],
+            &[Step::Key("ab")],
+        ];
+        for doc in docs {
+            for path in paths {
+                let one_by_one = path.iter().try_fold(doc, |v, s| step(v, *s));
+                assert_eq!(at_path(doc, path), one_by_one, "{doc} {path:?}");
+            }
+        }
+        assert_eq!(
+            at_path(docs[1], &[Step::Key("a"), Step::Key("b"), Step::Index(1)]),
+            Some("9")
+        );
+        assert_eq!(at_path(docs[4], &[Step::Key("ab")]), Some("2"));
+        assert_eq!(at_path(docs[3], &[Step::Index(0), Step::Key("x")]), None);
+    }
+
+    #[test]
+    fn strings_end_at_their_closing_quote_past_escapes() {
+        for (text, end) in [
+            (r#""""#, 2),
+            (r#""abcdefghijklmnop" "#, 18),
+            (r#""abcdefg\"hijklmnop","#, 20),
+            (r#""a\\" "#, 5),
+            ("\"a\nb\tc\u{1}d\"", 9),
+            ("\"é ü 🦀 long enough to cross words\",", 39),
+        ] {
+            assert_eq!(string_end(text.as_bytes(), 0), Some(end), "{text}");
+        }
+        assert_eq!(string_end(br#""abcdefghij\"#, 0), None);
+        assert_eq!(string_end(br#""abcdefghijklmnopq"#, 0), None);
     }
 
     #[test]

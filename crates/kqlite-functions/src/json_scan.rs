@@ -4,6 +4,8 @@
 //! so that it can be used as it stands. Anything this scanner does not accept is left to
 //! `serde_json` whole, so results never differ from parsing the value.
 
+use crate::json::string_stop;
+
 /// An item of an array: its text, and whether that text is `serde_json`'s own rendering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Item<'a> {
@@ -124,14 +126,12 @@ impl<'a> Scanner<'a> {
         let start = self.at;
         let mut plain = true;
         loop {
-            let run = memchr::memchr2(b'"', b'\\', &self.bytes[self.at..])?;
-            // Raw control characters are not JSON (`serde_json` refuses them).
-            if self.bytes[self.at..self.at + run].iter().any(|&b| b < 0x20) {
-                return None;
-            }
-            self.at += run;
-            if self.bytes[self.at] == b'"' {
-                break;
+            self.at = string_stop(self.bytes, self.at)?;
+            match self.bytes[self.at] {
+                b'"' => break,
+                b'\\' => {}
+                // Raw control characters are not JSON (`serde_json` refuses them).
+                _ => return None,
             }
             plain = false;
             self.escape()?;

@@ -112,7 +112,9 @@ impl datafusion::execution::context::QueryPlanner for KqlQueryPlanner {
 /// DataFusion's logical rules, with kqlite's projection merge just before DataFusion's (see
 /// `merge_projections.rs`) and the never-null string rewrite both first (before the simplifier
 /// turns a filter's `coalesce(x == y, false)` into `x IS NOT NULL AND x`, which hides `x` from
-/// pruning) and last (once the strings' `kql_empty_if_null` has reached the filters).
+/// pruning) and last (once the strings' `kql_empty_if_null` has reached the filters); the
+/// dynamic columns' casts dropped where the text is read as it is, before common
+/// subexpressions are shared and once more last (see `read_dynamic.rs`).
 fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + Sync>> {
     let mut rules = datafusion::optimizer::Optimizer::new().rules;
     let projections = rules
@@ -122,6 +124,12 @@ fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + 
     rules.insert(projections, Arc::new(kqlite_planner::MergeProjections));
     rules.insert(0, Arc::new(kqlite_planner::ReadStringsDirectly));
     rules.push(Arc::new(kqlite_planner::ReadStringsDirectly));
+    let shared = rules
+        .iter()
+        .position(|r| r.name() == "common_sub_expression_eliminate")
+        .unwrap_or(rules.len());
+    rules.insert(shared, Arc::new(kqlite_planner::ReadDynamicDirectly));
+    rules.push(Arc::new(kqlite_planner::ReadDynamicDirectly));
     rules
 }
 
