@@ -42,6 +42,8 @@ mod parquet_adapt;
 pub mod register;
 pub mod remote;
 pub mod schema;
+mod text_facts;
+mod text_table;
 mod validate;
 pub mod warning;
 

@@ -2,7 +2,7 @@
 //! in parallel across files; each table's batches become a `MemTable`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::RecordBatch;
 use rayon::prelude::*;
@@ -11,7 +11,9 @@ use crate::discover::OtherFile;
 use crate::error::TableError;
 use crate::formats::builder::TableBuilder;
 use crate::formats::{read_file, ExportZone, Format, NoProgress, ReadCtx, RowSink};
-use crate::schema::TableDef;
+use crate::schema::{table_def, TableDef};
+use crate::text_facts::{keep, recall, TableFacts};
+use crate::text_table::WaitingFile;
 use crate::warning::Warning;
 
 /// Rows per in-memory batch.
@@ -24,6 +26,16 @@ pub(crate) struct LoadedTable {
     pub rows: u64,
     /// The files that gave rows, with their format.
     pub files: Vec<(PathBuf, Format)>,
+    /// Files left unread until a query needs them (see `text_table.rs`), each with the
+    /// number of `batches` read before it, in the order of the files.
+    pub waiting: Vec<(usize, WaitingFile)>,
+}
+
+/// What attaching did with one file.
+enum Attached {
+    Read(FileTables, Vec<Warning>),
+    /// Its kept facts stand for it: the tables it holds, all documented.
+    Waiting(Vec<TableFacts>),
 }
 
 #[derive(Debug, Default)]
@@ -32,31 +44,81 @@ pub(crate) struct Loaded {
     pub warnings: Vec<Warning>,
 }
 
-/// Reads every file (in parallel); problems in files are warnings.
+/// Reads every file (in parallel) whose kept facts do not stand for it; problems in files are
+/// warnings.
 pub(crate) fn load(files: &[OtherFile], zone: ExportZone) -> Result<Loaded, TableError> {
+    let cache = kqlite_storage::cache_dir();
     let per_file: Vec<_> = files
         .par_iter()
-        .map(|f| load_one(f, zone))
+        .map(|f| attach(f, zone, &cache))
         .collect::<Result<_, _>>()?;
     let mut loaded = Loaded::default();
-    for (file, (tables, warnings)) in files.iter().zip(per_file) {
-        loaded.warnings.extend(warnings);
-        for (def, batches, rows) in tables {
-            let slot = loaded
-                .tables
-                .entry(def.name.clone())
-                .or_insert((def, LoadedTable::default()));
-            slot.1.batches.extend(batches);
-            slot.1.rows += rows;
-            slot.1.files.push((file.path.clone(), file.format));
+    for (file, attached) in files.iter().zip(per_file) {
+        match attached {
+            Attached::Read(tables, warnings) => {
+                loaded.warnings.extend(warnings);
+                for (def, batches, rows) in tables {
+                    let slot = loaded.slot(def);
+                    slot.batches.extend(batches);
+                    slot.rows += rows;
+                    slot.files.push((file.path.clone(), file.format));
+                }
+            }
+            Attached::Waiting(facts) => loaded.wait_for(file, facts),
         }
     }
     Ok(loaded)
 }
 
-type FileTables = Vec<(&'static TableDef, Vec<RecordBatch>, u64)>;
+impl Loaded {
+    fn slot(&mut self, def: &'static TableDef) -> &mut LoadedTable {
+        let slot = self.tables.entry(def.name.clone());
+        &mut slot.or_insert((def, LoadedTable::default())).1
+    }
 
-fn load_one(file: &OtherFile, zone: ExportZone) -> Result<(FileTables, Vec<Warning>), TableError> {
+    fn wait_for(&mut self, file: &OtherFile, facts: Vec<TableFacts>) {
+        for facts in facts {
+            let Some(def) = documented(&facts.table) else {
+                continue;
+            };
+            let slot = self.slot(def);
+            slot.rows += facts.rows;
+            slot.files.push((file.path.clone(), file.format));
+            let file = file.clone();
+            let at = slot.batches.len();
+            slot.waiting.push((at, WaitingFile { file, facts }));
+        }
+    }
+}
+
+fn documented(table: &str) -> Option<&'static TableDef> {
+    table_def(table).filter(|def| def.documented)
+}
+
+/// Reads a file, or leaves it waiting when its kept facts stand for it; keeps the facts of a
+/// file read without a problem.
+fn attach(file: &OtherFile, zone: ExportZone, cache: &Path) -> Result<Attached, TableError> {
+    let kept = recall(cache, &file.path, zone);
+    if let Some(facts) = kept.filter(|f| f.iter().all(|t| documented(&t.table).is_some())) {
+        return Ok(Attached::Waiting(facts));
+    }
+    let (tables, warnings) = load_one(file, zone)?;
+    if warnings.is_empty() {
+        let facts: Vec<_> = tables
+            .iter()
+            .filter_map(|(def, batches, rows)| TableFacts::of(&def.name, batches, *rows))
+            .collect();
+        keep(cache, &file.path, zone, &facts);
+    }
+    Ok(Attached::Read(tables, warnings))
+}
+
+pub(crate) type FileTables = Vec<(&'static TableDef, Vec<RecordBatch>, u64)>;
+
+pub(crate) fn load_one(
+    file: &OtherFile,
+    zone: ExportZone,
+) -> Result<(FileTables, Vec<Warning>), TableError> {
     let mut ctx = ReadCtx::new(&file.path, &NoProgress).with_zone(zone);
     let mut sink = MemorySink::default();
     read_file(file.format, file.hint, &mut ctx, &mut sink)?;

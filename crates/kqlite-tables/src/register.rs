@@ -20,10 +20,11 @@ use crate::formats::{ExportZone, Format};
 use crate::infer::infer_types;
 use crate::listing::{inspect, listing_table, Inspected};
 use crate::load::{load, Loaded, LoadedTable};
-use crate::memtable::{as_documented, conform, mem_table, merge_schema, union, union_by_name};
+use crate::memtable::{as_documented, conform, merge_schema, union, union_by_name};
 use crate::parquet_adapt::read_adapted;
 use crate::remote::RemoteFiles;
 use crate::schema::{table_names, TableDef};
+use crate::text_table::{text_provider, text_schema};
 use crate::warning::Warning;
 use rayon::prelude::*;
 
@@ -144,7 +145,7 @@ fn register_found(
             None => (None, Vec::new()),
         };
         let marked = inspected.dynamic.clone();
-        let (mut table, provider) = build(ctx, files, inspected, extra)?;
+        let (mut table, provider) = build(ctx, files, inspected, extra, options.export_zone)?;
         let marked: Vec<String> = marked
             .into_iter()
             .filter(|m| !dynamic.contains(m))
@@ -155,7 +156,7 @@ fn register_found(
     }
     for (_, (def, table)) in memory {
         let (table, dynamic) = typed(def, table)?;
-        let (mut table, provider) = build_memory(def, table)?;
+        let (mut table, provider) = build_memory(def, table, options.export_zone)?;
         table.dynamic = dynamic;
         tables.push((table, provider));
     }
@@ -238,6 +239,7 @@ fn build(
     files: ParquetFiles,
     inspected: Inspected,
     memory: Option<LoadedTable>,
+    zone: ExportZone,
 ) -> Result<Built, TableError> {
     let Some(memory) = memory else {
         let provider = listing_table(
@@ -252,7 +254,7 @@ fn build(
         table.never_null = inspected.never_null;
         return Ok((table, provider));
     };
-    let file_schema = merge_schema(&inspected.schema, &memory.batches);
+    let file_schema = text_schema(&inspected.schema, &memory);
     let listing = listing_table(
         ctx,
         &files,
@@ -261,26 +263,39 @@ fn build(
         &inspected.footers,
     )?;
     let schema = listing.schema();
-    let mem = mem_table(&schema, &memory.batches)?;
+    let table = registered(
+        files.def,
+        &files,
+        inspected.rows,
+        schema.clone(),
+        Some(&memory),
+    );
+    let mem = text_provider(&files.def.name, &schema, memory, zone)?;
     let provider = union(&files.def.name, listing, mem)?;
     let provider = as_documented(&files.def.name, files.def, provider)?;
-    let schema = provider.schema();
-    let table = registered(files.def, &files, inspected.rows, schema, Some(&memory));
+    let table = RegisteredTable {
+        schema: provider.schema(),
+        ..table
+    };
     Ok((table, provider))
 }
 
-fn build_memory(def: &'static TableDef, table: LoadedTable) -> Result<Built, TableError> {
-    let schema = merge_schema(&def.schema, &table.batches);
-    let provider = mem_table(&schema, &table.batches)?;
+fn build_memory(
+    def: &'static TableDef,
+    table: LoadedTable,
+    zone: ExportZone,
+) -> Result<Built, TableError> {
+    let schema = text_schema(&def.schema, &table);
     let registered = RegisteredTable {
         name: def.name.clone(),
         files: table.files.iter().map(|(p, _)| p.clone()).collect(),
         rows: table.rows,
-        schema,
+        schema: Arc::clone(&schema),
         sources: sources(&[], &table.files),
         never_null: Vec::new(),
         dynamic: Vec::new(),
     };
+    let provider = text_provider(&def.name, &schema, table, zone)?;
     Ok((registered, provider))
 }
 
