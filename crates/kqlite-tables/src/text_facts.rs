@@ -101,9 +101,11 @@ impl Stamp {
     }
 }
 
-/// Where the facts of `path`, read with `zone`, are kept.
+/// Where the facts of `path`, read with `zone`, are kept. Another version of kqlite may read
+/// a file into other columns: it keeps facts of its own.
 fn kept_at(cache: &Path, path: &Path, zone: ExportZone) -> PathBuf {
-    let key = format!("{}\u{0}{zone:?}", path.display());
+    let version = env!("CARGO_PKG_VERSION");
+    let key = format!("{}\u{0}{zone:?}\u{0}{version}", path.display());
     let hash = twox_hash::XxHash64::oneshot(0x6b71_6c69_7465, key.as_bytes());
     cache
         .join(".kqlite-text-facts")
@@ -176,7 +178,7 @@ pub(crate) fn keep(cache: &Path, path: &Path, zone: ExportZone, tables: &[TableF
 
 fn write(at: &Path, schema: &Schema) -> Option<()> {
     std::fs::create_dir_all(at.parent()?).ok()?;
-    let partial = at.with_extension("partial");
+    let partial = at.with_extension(format!("{}.partial", std::process::id()));
     let mut writer = FileWriter::try_new(File::create(&partial).ok()?, schema).ok()?;
     writer.finish().ok()?;
     std::fs::rename(&partial, at).ok()
