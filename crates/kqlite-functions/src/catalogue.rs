@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 use datafusion::logical_expr::{lit, AggregateUDF, Expr, ScalarUDF};
 
 use crate::convert::{self, Target};
+use crate::json_paths::{JsonPaths, PathValue};
 use crate::pack::{pack, PackKind};
 use crate::regex_match::RegexMatch;
 use crate::time::{self, TimeOp, Unit};
@@ -97,6 +98,8 @@ pub fn scalar_udfs() -> &'static [Arc<ScalarUDF>] {
         calls.push(percentile::call(lit(0), lit(0)));
         calls.push(ScalarUDF::new_from_impl(InCi::default()).call(vec![]));
         calls.push(ScalarUDF::new_from_impl(MvItems::default()).call(vec![]));
+        calls.push(ScalarUDF::new_from_impl(JsonPaths::default()).call(vec![]));
+        calls.push(ScalarUDF::new_from_impl(PathValue::default()).call(vec![]));
         calls.push(ScalarUDF::new_from_impl(SeriesFill::default()).call(vec![]));
         calls.push(ScalarUDF::new_from_impl(RegexMatch::default()).call(vec![]));
         calls.into_iter().filter_map(scalar_of).collect()

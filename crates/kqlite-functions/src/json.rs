@@ -299,6 +299,174 @@ fn count_elements(json: &str) -> Option<i64> {
     Some(count)
 }
 
+/// At most this many paths are found in one walk.
+pub const MAX_PATHS: usize = 16;
+
+/// Some of the paths of an [`at_paths`] walk, by position.
+#[derive(Clone, Copy, Default)]
+struct PathSet {
+    members: [u8; MAX_PATHS],
+    len: usize,
+}
+
+impl PathSet {
+    fn push(&mut self, path: usize) {
+        self.members[self.len] = path as u8;
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.members[..self.len].iter().map(|&p| usize::from(p))
+    }
+}
+
+/// The values at several paths inside `json` (`found[i]` for `paths[i]`, None where there is
+/// none), walking the value once: what [`at_path`] gives each, for at most [`MAX_PATHS`].
+pub fn at_paths<'a>(json: &'a str, paths: &[&[Step]], found: &mut [Option<&'a str>]) {
+    found.iter_mut().for_each(|f| *f = None);
+    let mut all = PathSet::default();
+    (0..paths.len().min(MAX_PATHS)).for_each(|p| all.push(p));
+    let walk = Walk { json, paths };
+    if walk
+        .value(skip_ws(json.as_bytes(), 0), 0, &all, found)
+        .is_none()
+    {
+        // Not well formed: no path has a value, as for `at_path`.
+        found.iter_mut().for_each(|f| *f = None);
+    }
+}
+
+/// One walk of [`at_paths`]: the paths in a set have all taken their first `depth` steps.
+struct Walk<'a, 'p> {
+    json: &'a str,
+    paths: &'p [&'p [Step<'p>]],
+}
+
+impl<'a> Walk<'a, '_> {
+    /// `i` at a value: fills in the paths that end there, walks on with the others; where the
+    /// value ends.
+    fn value(
+        &self,
+        i: usize,
+        depth: usize,
+        set: &PathSet,
+        found: &mut [Option<&'a str>],
+    ) -> Option<usize> {
+        let b = self.json.as_bytes();
+        let mut going = PathSet::default();
+        let mut end = None;
+        for p in set.iter() {
+            if self.paths[p].len() > depth {
+                going.push(p);
+                continue;
+            }
+            let e = match end {
+                Some(e) => e,
+                None => *end.insert(value_end(b, i)?),
+            };
+            found[p] = Some(&self.json[i..e]);
+        }
+        if going.len == 0 {
+            return end.or_else(|| value_end(b, i));
+        }
+        match b.get(i)? {
+            b'{' => self.entries(i, depth, &going, found),
+            b'[' => self.elements(i, depth, &going, found),
+            _ => value_end(b, i),
+        }
+    }
+
+    /// `i` at `{`: walks into the entries the paths name (the last, if a key repeats).
+    fn entries(
+        &self,
+        i: usize,
+        depth: usize,
+        set: &PathSet,
+        found: &mut [Option<&'a str>],
+    ) -> Option<usize> {
+        let b = self.json.as_bytes();
+        let mut i = skip_ws(b, i + 1);
+        if b.get(i) == Some(&b'}') {
+            return Some(i + 1);
+        }
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let key_end = string_end(b, i)?;
+            let colon = skip_ws(b, key_end);
+            if b.get(colon) != Some(&b':') {
+                return None;
+            }
+            let start = skip_ws(b, colon + 1);
+            let key = &self.json[i..key_end];
+            let mut here = PathSet::default();
+            for p in set.iter() {
+                if matches!(self.paths[p][depth], Step::Key(k) if key_is(key, k)) {
+                    found[p] = None;
+                    here.push(p);
+                }
+            }
+            let end = match here.len {
+                0 => value_end(b, start)?,
+                _ => self.value(start, depth + 1, &here, found)?,
+            };
+            i = skip_ws(b, end);
+            match b.get(i)? {
+                b',' => i = skip_ws(b, i + 1),
+                b'}' => return Some(i + 1),
+                _ => return None,
+            }
+        }
+    }
+
+    /// `i` at `[`: walks into the elements the paths name (negative positions count from
+    /// the end).
+    fn elements(
+        &self,
+        i: usize,
+        depth: usize,
+        set: &PathSet,
+        found: &mut [Option<&'a str>],
+    ) -> Option<usize> {
+        let b = self.json.as_bytes();
+        let from_end = set
+            .iter()
+            .any(|p| matches!(self.paths[p][depth], Step::Index(n) if n < 0));
+        let count = match from_end {
+            true => count_elements(&self.json[i..])?,
+            false => 0,
+        };
+        let position = |p: usize| match self.paths[p][depth] {
+            Step::Index(n) if n < 0 => count + n,
+            Step::Index(n) => n,
+            Step::Key(_) => -1,
+        };
+        let mut i = skip_ws(b, i + 1);
+        if b.get(i) == Some(&b']') {
+            return Some(i + 1);
+        }
+        let mut at = 0;
+        loop {
+            let mut here = PathSet::default();
+            set.iter()
+                .filter(|&p| position(p) == at)
+                .for_each(|p| here.push(p));
+            let end = match here.len {
+                0 => value_end(b, i)?,
+                _ => self.value(i, depth + 1, &here, found)?,
+            };
+            at += 1;
+            i = skip_ws(b, end);
+            match b.get(i)? {
+                b',' => i = skip_ws(b, i + 1),
+                b']' => return Some(i + 1),
+                _ => return None,
+            }
+        }
+    }
+}
+
 /// Appends the carried text of a JSON value slice; false for JSON null.
 pub fn push_value(raw: &str, out: &mut String) -> bool {
     match raw.as_bytes().first() {
@@ -442,6 +610,52 @@ mod tests {
         );
         assert_eq!(at_path(docs[4], &[Step::Key("ab")]), Some("2"));
         assert_eq!(at_path(docs[3], &[Step::Index(0), Step::Key("x")]), None);
+    }
+
+    #[test]
+    fn paths_walked_together_find_what_each_finds_alone() {
+        let docs = [
+            r#" {"a": {"b": [1, "x", {"c": null}]}, "k\"q": 2, "a2": [[0, {"d": 5}]]} "#,
+            r#"{"a": {"b": [7]}, "a": {"c": [8, 9]}}"#,
+            r#"[{"x": "s\"1", "y": [1, {"z": 2}]}, {"x": 2}]"#,
+            r#"[{"x": 1}, {"x": 2"#,
+            r#"{"ab": 1, "a\u0062": 2}"#,
+            "text",
+        ];
+        let paths: [&[Step]; 10] = [
+            &[Step::Key("a"), Step::Key("b"), Step::Index(1)],
+            &[
+                Step::Key("a"),
+                Step::Key("b"),
+                Step::Index(-1),
+                Step::Key("c"),
+            ],
+            &[Step::Key("a"), Step::Key("b")],
+            &[Step::Key("a")],
+            &[
+                Step::Key("a2"),
+                Step::Index(0),
+                Step::Index(-1),
+                Step::Key("d"),
+            ],
+            &[Step::Key("k\"q")],
+            &[
+                Step::Index(0),
+                Step::Key("y"),
+                Step::Index(1),
+                Step::Key("z"),
+            ],
+            &[Step::Index(-1), Step::Key("x")],
+            &[Step::Index(0), Step::Key("x")],
+            &[Step::Key("ab")],
+        ];
+        let mut found = [None; 10];
+        for doc in docs {
+            at_paths(doc, &paths, &mut found);
+            for (path, got) in paths.iter().zip(found) {
+                assert_eq!(got, at_path(doc, path), "{doc} {path:?}");
+            }
+        }
     }
 
     #[test]

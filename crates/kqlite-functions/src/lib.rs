@@ -14,6 +14,7 @@ pub mod empty_if_null;
 mod folded_match;
 mod in_ci;
 pub mod json;
+pub mod json_paths;
 mod json_scan;
 pub mod key_values;
 mod mv_items;

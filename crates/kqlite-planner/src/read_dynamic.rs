@@ -15,7 +15,12 @@ use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
 /// The functions whose first argument is read as JSON text whatever its type.
-const JSON_READERS: [&str; 3] = ["kql_json_get", "kql_mv_items", "array_length"];
+const JSON_READERS: [&str; 4] = [
+    "kql_json_get",
+    "kql_json_paths",
+    "kql_mv_items",
+    "array_length",
+];
 
 #[derive(Debug, Default)]
 pub struct ReadDynamicDirectly;

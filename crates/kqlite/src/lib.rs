@@ -113,8 +113,9 @@ impl datafusion::execution::context::QueryPlanner for KqlQueryPlanner {
 /// `merge_projections.rs`) and the never-null string rewrite both first (before the simplifier
 /// turns a filter's `coalesce(x == y, false)` into `x IS NOT NULL AND x`, which hides `x` from
 /// pruning) and last (once the strings' `kql_empty_if_null` has reached the filters); the
-/// dynamic columns' casts dropped where the text is read as it is, before common
-/// subexpressions are shared and once more last (see `read_dynamic.rs`).
+/// dynamic columns' casts dropped where the text is read as it is and the paths read from one
+/// value read together, before common subexpressions are shared (see `read_dynamic.rs`,
+/// `read_paths_together.rs`).
 fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + Sync>> {
     let mut rules = datafusion::optimizer::Optimizer::new().rules;
     let projections = rules
@@ -128,6 +129,7 @@ fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + 
         .iter()
         .position(|r| r.name() == "common_sub_expression_eliminate")
         .unwrap_or(rules.len());
+    rules.insert(shared, Arc::new(kqlite_planner::ReadPathsTogether));
     rules.insert(shared, Arc::new(kqlite_planner::ReadDynamicDirectly));
     rules.push(Arc::new(kqlite_planner::ReadDynamicDirectly));
     rules
