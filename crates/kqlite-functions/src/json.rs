@@ -563,96 +563,66 @@ mod tests {
         assert_eq!(step("[1, 2]", Step::Index(-2)), Some("1"));
     }
 
+    /// Values to walk: nested, with repeated keys, escaped keys, cut short, not JSON.
+    const DOCS: [&str; 7] = [
+        r#" {"a": {"b": [1, "x", {"c": null}]}, "k\"q": 2, "a2": [[0, {"d": 5}]]} "#,
+        r#"{"a": {"b": [7]}, "a": {"b": [8, 9]}}"#,
+        r#"{"a": {"b": [7]}, "a": {"c": [8, 9]}}"#,
+        r#"[{"x": "s\"1", "y": [1, {"z": 2}]}, {"x": 2}]"#,
+        r#"[{"x": 1}, {"x": 2"#,
+        r#"{"ab": 1, "a\u0062": 2}"#,
+        "text",
+    ];
+
+    /// Paths into [`DOCS`]: properties, positions from either end, prefixes of one another.
+    const PATHS: [&[Step]; 10] = [
+        &[Step::Key("a"), Step::Key("b"), Step::Index(1)],
+        &[
+            Step::Key("a"),
+            Step::Key("b"),
+            Step::Index(-1),
+            Step::Key("c"),
+        ],
+        &[Step::Key("a"), Step::Key("b")],
+        &[Step::Key("a")],
+        &[
+            Step::Key("a2"),
+            Step::Index(0),
+            Step::Index(-1),
+            Step::Key("d"),
+        ],
+        &[Step::Key("k\"q")],
+        &[
+            Step::Index(0),
+            Step::Key("y"),
+            Step::Index(1),
+            Step::Key("z"),
+        ],
+        &[Step::Index(-1), Step::Key("x")],
+        &[Step::Index(0), Step::Key("x")],
+        &[Step::Key("ab")],
+    ];
+
     #[test]
     fn a_path_finds_what_its_steps_find_one_by_one() {
-        let docs = [
-            r#" {"a": {"b": [1, "x", {"c": null}]}, "k\"q": 2, "a2": [[0, {"d": 5}]]} "#,
-            r#"{"a": {"b": [7]}, "a": {"b": [8, 9]}}"#,
-            r#"[{"x": "s\"1", "y": [1, {"z": 2}]}, {"x": 2}]"#,
-            r#"[{"x": 1}, {"x": 2"#,
-            r#"{"ab": 1, "a\u0062": 2}"#,
-            "text",
-        ];
-        let paths: [&[Step]; 8] = [
-            &[Step::Key("a"), Step::Key("b"), Step::Index(1)],
-            &[
-                Step::Key("a"),
-                Step::Key("b"),
-                Step::Index(-1),
-                Step::Key("c"),
-            ],
-            &[
-                Step::Key("a2"),
-                Step::Index(0),
-                Step::Index(-1),
-                Step::Key("d"),
-            ],
-            &[Step::Key("k\"q")],
-            &[
-                Step::Index(0),
-                Step::Key("y"),
-                Step::Index(1),
-                Step::Key("z"),
-            ],
-            &[Step::Index(-1), Step::Key("x")],
-            &[Step::Index(0), Step::Key("x")],
-            &[Step::Key("ab")],
-        ];
-        for doc in docs {
-            for path in paths {
+        for doc in DOCS {
+            for path in PATHS {
                 let one_by_one = path.iter().try_fold(doc, |v, s| step(v, *s));
                 assert_eq!(at_path(doc, path), one_by_one, "{doc} {path:?}");
             }
         }
-        assert_eq!(
-            at_path(docs[1], &[Step::Key("a"), Step::Key("b"), Step::Index(1)]),
-            Some("9")
-        );
-        assert_eq!(at_path(docs[4], &[Step::Key("ab")]), Some("2"));
-        assert_eq!(at_path(docs[3], &[Step::Index(0), Step::Key("x")]), None);
+        assert_eq!(at_path(DOCS[1], PATHS[0]), Some("9"));
+        assert_eq!(at_path(DOCS[2], PATHS[0]), None);
+        assert_eq!(at_path(DOCS[5], PATHS[9]), Some("2"));
+        assert_eq!(at_path(DOCS[4], PATHS[8]), None);
     }
 
     #[test]
     fn paths_walked_together_find_what_each_finds_alone() {
-        let docs = [
-            r#" {"a": {"b": [1, "x", {"c": null}]}, "k\"q": 2, "a2": [[0, {"d": 5}]]} "#,
-            r#"{"a": {"b": [7]}, "a": {"c": [8, 9]}}"#,
-            r#"[{"x": "s\"1", "y": [1, {"z": 2}]}, {"x": 2}]"#,
-            r#"[{"x": 1}, {"x": 2"#,
-            r#"{"ab": 1, "a\u0062": 2}"#,
-            "text",
-        ];
-        let paths: [&[Step]; 10] = [
-            &[Step::Key("a"), Step::Key("b"), Step::Index(1)],
-            &[
-                Step::Key("a"),
-                Step::Key("b"),
-                Step::Index(-1),
-                Step::Key("c"),
-            ],
-            &[Step::Key("a"), Step::Key("b")],
-            &[Step::Key("a")],
-            &[
-                Step::Key("a2"),
-                Step::Index(0),
-                Step::Index(-1),
-                Step::Key("d"),
-            ],
-            &[Step::Key("k\"q")],
-            &[
-                Step::Index(0),
-                Step::Key("y"),
-                Step::Index(1),
-                Step::Key("z"),
-            ],
-            &[Step::Index(-1), Step::Key("x")],
-            &[Step::Index(0), Step::Key("x")],
-            &[Step::Key("ab")],
-        ];
-        let mut found = [None; 10];
-        for doc in docs {
-            at_paths(doc, &paths, &mut found);
-            for (path, got) in paths.iter().zip(found) {
+        let mut found = [None; PATHS.len()];
+        for doc in DOCS {
+            at_paths(doc, &PATHS, &mut found);
+            for (path, got) in PATHS.iter().zip(found) {
                 assert_eq!(got, at_path(doc, path), "{doc} {path:?}");
             }
         }

@@ -111,7 +111,7 @@ pub(crate) fn any_column(schema: &DFSchema, test: impl Fn(Expr) -> Expr) -> Expr
         .unwrap_or_else(|| lit(false))
 }
 
-fn is_comparison(op: Operator) -> bool {
+pub(crate) fn is_comparison(op: Operator) -> bool {
     matches!(
         op,
         Operator::Eq
