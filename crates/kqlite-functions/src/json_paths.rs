@@ -7,8 +7,10 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayAccessor, ArrayRef, AsArray, LargeStringBuilder, StructArray,
+    Array, ArrayAccessor, ArrayRef, AsArray, LargeStringBuilder, StringViewArray, StructArray,
+    UInt32Array,
 };
+use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::{
@@ -17,6 +19,7 @@ use datafusion::logical_expr::{
 use serde_json::Value;
 
 use crate::json::{self, Step, MAX_PATHS};
+use crate::view_memo::ViewMemo;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct JsonPaths {
@@ -116,7 +119,7 @@ impl ScalarUDFImpl for JsonPaths {
         let steps: Vec<&[Step]> = steps.iter().map(Vec::as_slice).collect();
         let values = args.args[0].clone().into_array(rows)?;
         let columns = match values.data_type() {
-            DataType::Utf8View => values_at(values.as_string_view(), &steps),
+            DataType::Utf8View => view_values_at(&values, &steps)?,
             DataType::LargeUtf8 => values_at(values.as_string::<i64>(), &steps),
             DataType::Utf8 => values_at(values.as_string::<i32>(), &steps),
             other => return exec_err!("kql_json_paths reads text, not {other}"),
@@ -177,6 +180,41 @@ impl ScalarUDFImpl for PathValue {
     }
 }
 
+/// [`values_at`] of a view array, once per distinct value where values repeat.
+fn view_values_at(values: &ArrayRef, paths: &[&[Step]]) -> Result<Vec<ArrayRef>> {
+    let Some((rows, of_row)) = representatives(values.as_string_view()) else {
+        return Ok(values_at(values.as_string_view(), paths));
+    };
+    let distinct = take(values, &rows, None)?;
+    let columns = values_at(distinct.as_string_view(), paths);
+    let each = columns.iter().map(|c| take(c, &of_row, None));
+    Ok(each.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// When a batch repeats its values (a dictionary-encoded column decodes to repeated views):
+/// one row for each distinct value, and the position among those of each row's value. None
+/// when too few repeat to pay.
+fn representatives(views: &StringViewArray) -> Option<(UInt32Array, UInt32Array)> {
+    let mut memo = ViewMemo::<u32>::for_rows(views.len())?;
+    let mut rows: Vec<u32> = Vec::new();
+    let mut null_row = None;
+    let mut of_row = Vec::with_capacity(views.len());
+    for (row, &view) in views.views().iter().enumerate() {
+        let new_row = || {
+            rows.push(row as u32);
+            rows.len() as u32 - 1
+        };
+        // A null and "" share a view: nulls share a row of their own.
+        let position = match views.is_null(row) {
+            true => *null_row.get_or_insert_with(new_row),
+            false if memo.full() => return None,
+            false => memo.get_or_insert_with(view, new_row),
+        };
+        of_row.push(position);
+    }
+    (rows.len() * 2 <= views.len()).then(|| (UInt32Array::from(rows), UInt32Array::from(of_row)))
+}
+
 /// One column per path: the value each row holds there, as `kql_json_get` gives it.
 fn values_at<'a>(texts: impl ArrayAccessor<Item = &'a str>, paths: &[&[Step]]) -> Vec<ArrayRef> {
     let mut builders: Vec<LargeStringBuilder> = paths
@@ -207,6 +245,28 @@ mod tests {
     use super::*;
     use datafusion::arrow::array::StringArray;
     use serde_json::json;
+
+    #[test]
+    fn repeated_values_are_walked_once_with_the_same_answers() {
+        let values = [
+            Some(r#"{"a": {"b": "a long enough value"}, "n": [1, 2]}"#),
+            Some(r#"{"a": 1}"#),
+            None,
+            Some(""),
+            Some("[]"),
+        ];
+        let rows: Vec<Option<&str>> = (0..100).map(|i| values[i * 7 % values.len()]).collect();
+        let views: ArrayRef = Arc::new(StringViewArray::from(rows.clone()));
+        assert!(representatives(views.as_string_view()).is_some());
+        let steps: [&[Step]; 3] = [
+            &[Step::Key("a"), Step::Key("b")],
+            &[Step::Key("n"), Step::Index(-1)],
+            &[Step::Key("a")],
+        ];
+        let once = view_values_at(&views, &steps).unwrap();
+        let each = values_at(&StringArray::from(rows), &steps);
+        assert_eq!(once, each);
+    }
 
     #[test]
     fn each_path_gets_its_own_column() {
