@@ -113,21 +113,33 @@ pub fn elements(json: &str) -> Option<Vec<&str>> {
 /// array (then `visit` may have seen some elements).
 fn each_element<'a>(json: &'a str, mut visit: impl FnMut(&'a str)) -> Option<()> {
     let b = json.as_bytes();
-    let mut i = skip_ws(b, 0);
-    if b.get(i) != Some(&b'[') {
-        return None;
-    }
-    i = skip_ws(b, i + 1);
+    let i = skip_ws(b, 0);
+    (b.get(i) == Some(&b'[')).then_some(())?;
+    scan_elements(json, i, |start| {
+        let end = value_end(b, start)?;
+        visit(&json[start..end]);
+        Some(end)
+    })
+    .map(|_| ())
+}
+
+/// `i` at `[`: calls `value` with where each element starts, which answers where it ends;
+/// where the array ends.
+fn scan_elements(
+    json: &str,
+    i: usize,
+    mut value: impl FnMut(usize) -> Option<usize>,
+) -> Option<usize> {
+    let b = json.as_bytes();
+    let mut i = skip_ws(b, i + 1);
     if b.get(i) == Some(&b']') {
-        return Some(());
+        return Some(i + 1);
     }
     loop {
-        let end = value_end(b, i)?;
-        visit(&json[i..end]);
-        i = skip_ws(b, end);
+        i = skip_ws(b, value(i)?);
         match b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
-            b']' => return Some(()),
+            b']' => return Some(i + 1),
             _ => return None,
         }
     }
@@ -144,13 +156,27 @@ pub fn entries(json: &str) -> Option<Vec<(&str, &str)>> {
 /// is not an object.
 fn each_entry<'a>(json: &'a str, mut visit: impl FnMut(&'a str, &'a str)) -> Option<()> {
     let b = json.as_bytes();
-    let mut i = skip_ws(b, 0);
-    if b.get(i) != Some(&b'{') {
-        return None;
-    }
-    i = skip_ws(b, i + 1);
+    let i = skip_ws(b, 0);
+    (b.get(i) == Some(&b'{')).then_some(())?;
+    scan_entries(json, i, |key, start| {
+        let end = value_end(b, start)?;
+        visit(key, &json[start..end]);
+        Some(end)
+    })
+    .map(|_| ())
+}
+
+/// `i` at `{`: calls `value` with each entry's quoted key and where its value starts, which
+/// answers where the value ends; where the object ends.
+fn scan_entries<'a>(
+    json: &'a str,
+    i: usize,
+    mut value: impl FnMut(&'a str, usize) -> Option<usize>,
+) -> Option<usize> {
+    let b = json.as_bytes();
+    let mut i = skip_ws(b, i + 1);
     if b.get(i) == Some(&b'}') {
-        return Some(());
+        return Some(i + 1);
     }
     loop {
         if b.get(i) != Some(&b'"') {
@@ -162,12 +188,10 @@ fn each_entry<'a>(json: &'a str, mut visit: impl FnMut(&'a str, &'a str)) -> Opt
             return None;
         }
         let start = skip_ws(b, colon + 1);
-        let end = value_end(b, start)?;
-        visit(&json[i..key_end], &json[start..end]);
-        i = skip_ws(b, end);
+        i = skip_ws(b, value(&json[i..key_end], start)?);
         match b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
-            b'}' => return Some(()),
+            b'}' => return Some(i + 1),
             _ => return None,
         }
     }
@@ -204,92 +228,9 @@ pub fn step<'a>(json: &'a str, step: Step) -> Option<&'a str> {
 /// The value at `path` inside `json`; None when there is none. The whole value is read (it must
 /// be well formed), each byte once, and the last of duplicate keys wins, as in most JSON readers.
 pub fn at_path<'a>(json: &'a str, path: &[Step]) -> Option<&'a str> {
-    let (_, found) = walk(json, skip_ws(json.as_bytes(), 0), path)?;
-    found.map(|(start, end)| &json[start..end])
-}
-
-/// Where a value ends, and where the value at a path inside it lies, if anywhere.
-type Walked = (usize, Option<(usize, usize)>);
-
-/// `i` at a value: where it ends, and the value at `path` inside it.
-fn walk(json: &str, i: usize, path: &[Step]) -> Option<Walked> {
-    let b = json.as_bytes();
-    let Some((first, rest)) = path.split_first() else {
-        let end = value_end(b, i)?;
-        return Some((end, Some((i, end))));
-    };
-    match (*first, b.get(i)?) {
-        (Step::Key(key), b'{') => walk_entries(json, i, key, rest),
-        (Step::Index(n), b'[') if n >= 0 => walk_elements(json, i, n, rest),
-        (Step::Index(n), b'[') => {
-            let count = count_elements(&json[i..])?;
-            walk_elements(json, i, count + n, rest)
-        }
-        _ => Some((value_end(b, i)?, None)),
-    }
-}
-
-/// `i` at `{`: walks into the value of `key` (the last, if repeated) and over the others.
-fn walk_entries(json: &str, i: usize, key: &str, rest: &[Step]) -> Option<Walked> {
-    let b = json.as_bytes();
-    let mut found = None;
-    let mut i = skip_ws(b, i + 1);
-    if b.get(i) == Some(&b'}') {
-        return Some((i + 1, None));
-    }
-    loop {
-        if b.get(i) != Some(&b'"') {
-            return None;
-        }
-        let key_end = string_end(b, i)?;
-        let colon = skip_ws(b, key_end);
-        if b.get(colon) != Some(&b':') {
-            return None;
-        }
-        let start = skip_ws(b, colon + 1);
-        let end = match key_is(&json[i..key_end], key) {
-            true => {
-                let (end, inner) = walk(json, start, rest)?;
-                found = inner;
-                end
-            }
-            false => value_end(b, start)?,
-        };
-        i = skip_ws(b, end);
-        match b.get(i)? {
-            b',' => i = skip_ws(b, i + 1),
-            b'}' => return Some((i + 1, found)),
-            _ => return None,
-        }
-    }
-}
-
-/// `i` at `[`: walks into element `n` (none when negative) and over the others.
-fn walk_elements(json: &str, i: usize, n: i64, rest: &[Step]) -> Option<Walked> {
-    let b = json.as_bytes();
-    let mut found = None;
-    let mut i = skip_ws(b, i + 1);
-    if b.get(i) == Some(&b']') {
-        return Some((i + 1, None));
-    }
-    let mut at = 0;
-    loop {
-        let end = match at == n {
-            true => {
-                let (end, inner) = walk(json, i, rest)?;
-                found = inner;
-                end
-            }
-            false => value_end(b, i)?,
-        };
-        at += 1;
-        i = skip_ws(b, end);
-        match b.get(i)? {
-            b',' => i = skip_ws(b, i + 1),
-            b']' => return Some((i + 1, found)),
-            _ => return None,
-        }
-    }
+    let mut found = [None];
+    at_paths(json, &[path], &mut found);
+    found[0]
 }
 
 /// How many elements a JSON array holds.
@@ -384,22 +325,7 @@ impl<'a> Walk<'a, '_> {
         set: &PathSet,
         found: &mut [Option<&'a str>],
     ) -> Option<usize> {
-        let b = self.json.as_bytes();
-        let mut i = skip_ws(b, i + 1);
-        if b.get(i) == Some(&b'}') {
-            return Some(i + 1);
-        }
-        loop {
-            if b.get(i) != Some(&b'"') {
-                return None;
-            }
-            let key_end = string_end(b, i)?;
-            let colon = skip_ws(b, key_end);
-            if b.get(colon) != Some(&b':') {
-                return None;
-            }
-            let start = skip_ws(b, colon + 1);
-            let key = &self.json[i..key_end];
+        scan_entries(self.json, i, |key, start| {
             let mut here = PathSet::default();
             for p in set.iter() {
                 if matches!(self.paths[p][depth], Step::Key(k) if key_is(key, k)) {
@@ -407,17 +333,8 @@ impl<'a> Walk<'a, '_> {
                     here.push(p);
                 }
             }
-            let end = match here.len {
-                0 => value_end(b, start)?,
-                _ => self.value(start, depth + 1, &here, found)?,
-            };
-            i = skip_ws(b, end);
-            match b.get(i)? {
-                b',' => i = skip_ws(b, i + 1),
-                b'}' => return Some(i + 1),
-                _ => return None,
-            }
-        }
+            self.value_or_end(start, depth + 1, &here, found)
+        })
     }
 
     /// `i` at `[`: walks into the elements the paths name (negative positions count from
@@ -429,7 +346,6 @@ impl<'a> Walk<'a, '_> {
         set: &PathSet,
         found: &mut [Option<&'a str>],
     ) -> Option<usize> {
-        let b = self.json.as_bytes();
         let from_end = set
             .iter()
             .any(|p| matches!(self.paths[p][depth], Step::Index(n) if n < 0));
@@ -442,27 +358,28 @@ impl<'a> Walk<'a, '_> {
             Step::Index(n) => n,
             Step::Key(_) => -1,
         };
-        let mut i = skip_ws(b, i + 1);
-        if b.get(i) == Some(&b']') {
-            return Some(i + 1);
-        }
         let mut at = 0;
-        loop {
+        scan_elements(self.json, i, |start| {
             let mut here = PathSet::default();
             set.iter()
                 .filter(|&p| position(p) == at)
                 .for_each(|p| here.push(p));
-            let end = match here.len {
-                0 => value_end(b, i)?,
-                _ => self.value(i, depth + 1, &here, found)?,
-            };
             at += 1;
-            i = skip_ws(b, end);
-            match b.get(i)? {
-                b',' => i = skip_ws(b, i + 1),
-                b']' => return Some(i + 1),
-                _ => return None,
-            }
+            self.value_or_end(start, depth + 1, &here, found)
+        })
+    }
+
+    /// Walks the value at `i` with the paths in `set`, or passes over it when there are none.
+    fn value_or_end(
+        &self,
+        i: usize,
+        depth: usize,
+        set: &PathSet,
+        found: &mut [Option<&'a str>],
+    ) -> Option<usize> {
+        match set.len {
+            0 => value_end(self.json.as_bytes(), i),
+            _ => self.value(i, depth, set, found),
         }
     }
 }
