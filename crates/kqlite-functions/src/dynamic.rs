@@ -61,7 +61,7 @@ pub fn parse(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
 }
 
 pub fn array_length(_: &mut Ctx, row: &Row) -> Option<i64> {
-    json::elements(row[0]?).map(|items| items.len() as i64)
+    json::count_elements(row[0]?)
 }
 
 pub fn bag_keys(_: &mut Ctx, row: &Row, out: &mut String) -> bool {

@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
+use crate::json_stops::{bracket_stop, container_end, string_stop};
+
 /// A step of a path: a property name or an array position (negative counts from the end).
 #[derive(Clone, Copy, Debug)]
 pub enum Step<'a> {
@@ -20,34 +22,6 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of each zero byte of `x` (the lowest one set is exact: a borrow only carries
-/// upwards from a zero byte).
-fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(ONES) & !x & HIGH
-}
-
-/// The first quote, backslash or control character at or after `j`, eight bytes at a time:
-/// strings in JSON are short, where a vectorised search costs more to start than it saves.
-pub(crate) fn string_stop(b: &[u8], mut j: usize) -> Option<usize> {
-    while let Some(word) = b.get(j..j + 8) {
-        let x = u64::from_le_bytes(word.try_into().ok()?);
-        let quotes = zero_bytes(x ^ (ONES * u64::from(b'"')));
-        let escapes = zero_bytes(x ^ (ONES * u64::from(b'\\')));
-        let controls = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-        let hits = quotes | escapes | controls;
-        if hits != 0 {
-            return Some(j + (hits.trailing_zeros() / 8) as usize);
-        }
-        j += 8;
-    }
-    let rest = b.get(j..)?;
-    let stop = |c: &u8| matches!(c, b'"' | b'\\' | 0..=0x1f);
-    rest.iter().position(stop).map(|p| j + p)
 }
 
 /// `i` at an opening quote: the index after the closing one.
@@ -70,28 +44,7 @@ fn string_end(b: &[u8], i: usize) -> Option<usize> {
 fn value_end(b: &[u8], i: usize) -> Option<usize> {
     match *b.get(i)? {
         b'"' => string_end(b, i),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut j = i;
-            while j < b.len() {
-                match b[j] {
-                    b'"' => {
-                        j = string_end(b, j)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(j + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            None
-        }
+        b'{' | b'[' => container_end(b, i, container_end_by_tokens),
         _ => {
             let end = b[i..]
                 .iter()
@@ -99,6 +52,29 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
                 .map_or(b.len(), |p| i + p);
             (end > i).then_some(end)
         }
+    }
+}
+
+/// `i` at `{` or `[`: the index after its closing bracket, stepping from string to bracket.
+fn container_end_by_tokens(b: &[u8], i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut j = i;
+    loop {
+        j = bracket_stop(b, j)?;
+        match b[j] {
+            b'"' => {
+                j = string_end(b, j)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            _ => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j + 1);
+                }
+            }
+        }
+        j += 1;
     }
 }
 
@@ -203,15 +179,21 @@ fn key_is(quoted: &str, key: &str) -> bool {
     // An escape makes the text longer than the name it spells.
     match inner.len().cmp(&key.len()) {
         Ordering::Less => false,
-        Ordering::Equal => inner == key && !inner.contains('\\'),
-        Ordering::Greater => inner.contains('\\') && unquote(quoted) == key,
+        Ordering::Equal => inner == key && !has_escape(inner),
+        Ordering::Greater => has_escape(inner) && unquote(quoted) == key,
     }
+}
+
+/// Whether the text inside a JSON string's quotes holds an escape. A plain loop: the strings
+/// are short, where `memchr` costs more to start than it saves.
+fn has_escape(inner: &str) -> bool {
+    inner.bytes().any(|c| c == b'\\')
 }
 
 /// The content of a quoted JSON string slice.
 pub fn unquote(raw: &str) -> Cow<'_, str> {
     let inner = &raw[1..raw.len() - 1];
-    if !inner.contains('\\') {
+    if !has_escape(inner) {
         return Cow::Borrowed(inner);
     }
     match serde_json::from_str::<String>(raw) {
@@ -233,8 +215,8 @@ pub fn at_path<'a>(json: &'a str, path: &[Step]) -> Option<&'a str> {
     found[0]
 }
 
-/// How many elements a JSON array holds.
-fn count_elements(json: &str) -> Option<i64> {
+/// How many elements a JSON array holds; None when `json` is not an array.
+pub fn count_elements(json: &str) -> Option<i64> {
     let mut count = 0;
     each_element(json, |_| count += 1)?;
     Some(count)
@@ -542,6 +524,34 @@ mod tests {
             for (path, got) in PATHS.iter().zip(found) {
                 assert_eq!(got, at_path(doc, path), "{doc} {path:?}");
             }
+        }
+    }
+
+    #[test]
+    fn containers_end_where_stepping_token_by_token_ends() {
+        let alphabet = b"{}[]\"\\a,: ";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = 1 + (next() % 200) as usize;
+            let mut text: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            text[0] = b"{["[(next() % 2) as usize];
+            if next() % 2 == 0 {
+                // Most values have no escape: the blocks answer alone.
+                text.iter_mut()
+                    .filter(|c| **c == b'\\')
+                    .for_each(|c| *c = b'a');
+            }
+            let by_blocks = container_end(&text, 0, container_end_by_tokens);
+            let by_tokens = container_end_by_tokens(&text, 0);
+            assert_eq!(by_blocks, by_tokens, "{}", String::from_utf8_lossy(&text));
         }
     }
 

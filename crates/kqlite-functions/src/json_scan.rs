@@ -4,7 +4,7 @@
 //! so that it can be used as it stands. Anything this scanner does not accept is left to
 //! `serde_json` whole, so results never differ from parsing the value.
 
-use crate::json::string_stop;
+use crate::json_stops::string_stop;
 
 /// An item of an array: its text, and whether that text is `serde_json`'s own rendering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@ mod in_ci;
 pub mod json;
 pub mod json_paths;
 mod json_scan;
+mod json_stops;
 pub mod key_values;
 mod mv_items;
 pub mod pack;

@@ -6,11 +6,13 @@
 //! the readers also meet each distinct value once (see `rowwise::run`).
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DFSchema, ExprSchema, Result};
+use std::sync::Arc;
+
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{Column, DFSchema, ExprSchema, Result};
 use datafusion::logical_expr::expr::{Cast, ScalarFunction};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan};
+use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Projection};
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
@@ -45,6 +47,11 @@ impl OptimizerRule for ReadDynamicDirectly {
         plan: LogicalPlan,
         _config: &dyn OptimizerConfig,
     ) -> Result<Transformed<LogicalPlan>> {
+        let plan = read_through_projection(plan)?;
+        if plan.transformed {
+            return Ok(plan);
+        }
+        let plan = plan.data;
         let schema = match &plan {
             LogicalPlan::TableScan(_) => return Ok(Transformed::no(plan)),
             other => match other.inputs().as_slice() {
@@ -59,6 +66,55 @@ impl OptimizerRule for ReadDynamicDirectly {
             Ok(rewritten.update_data(|e| name.restore(e)))
         })
     }
+}
+
+/// An aggregate or projection over a projection that marks dynamic columns
+/// (`CAST(c AS LargeUtf8) AS n`): where the one above reads `n` only as the JSON readers' first
+/// argument, the projection passes `c` as it is (`summarize sum(array_length(d))`).
+fn read_through_projection(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    if !matches!(plan, LogicalPlan::Aggregate(_) | LogicalPlan::Projection(_)) {
+        return Ok(Transformed::no(plan));
+    }
+    let [LogicalPlan::Projection(below)] = plan.inputs().as_slice() else {
+        return Ok(Transformed::no(plan));
+    };
+    let exprs = plan.expressions();
+    let mut changed = false;
+    let mut passed = below.expr.clone();
+    for (k, expr) in passed.iter_mut().enumerate() {
+        let Expr::Alias(alias) = expr else { continue };
+        let Some(text) = scanned_text(&alias.expr, below.input.schema()) else {
+            continue;
+        };
+        let column = Column::from(below.schema.qualified_field(k));
+        if exprs.iter().all(|e| read_as_text_only(e, &column)) {
+            *alias.expr = text;
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(Transformed::no(plan));
+    }
+    let below = Projection::try_new(passed, Arc::clone(&below.input))?;
+    let plan = plan.with_new_exprs(exprs, vec![LogicalPlan::Projection(below)])?;
+    Ok(Transformed::yes(plan))
+}
+
+/// Whether every use of `column` in `expr` is a JSON reader's first argument.
+fn read_as_text_only(expr: &Expr, column: &Column) -> bool {
+    let (mut uses, mut as_text) = (0, 0);
+    expr.apply(|e| {
+        match e {
+            Expr::Column(c) if c == column => uses += 1,
+            Expr::ScalarFunction(call) if reads_json(call) => {
+                as_text += usize::from(matches!(&call.args[0], Expr::Column(c) if c == column));
+            }
+            _ => {}
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })
+    .expect("visiting an expression cannot fail");
+    uses == as_text
 }
 
 fn uncast(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
