@@ -41,6 +41,15 @@ pub(crate) fn plain_string<'a>(item: &Item<'a>) -> Option<&'a str> {
     item.canonical.then_some(inner)
 }
 
+/// Whether `a` sorts before `b`, byte by byte: keys are short and differ early, where a loop
+/// answers before a call to `memcmp` would start.
+fn sorts_before(a: &[u8], b: &[u8]) -> bool {
+    match a.iter().zip(b).find(|(x, y)| x != y) {
+        Some((x, y)) => x < y,
+        None => a.len() < b.len(),
+    }
+}
+
 struct Scanner<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -223,7 +232,7 @@ impl<'a> Scanner<'a> {
         loop {
             canonical &= !self.skip_space();
             let (plain, key) = self.string()?;
-            canonical &= plain && last.is_none_or(|l| l < key);
+            canonical &= plain && last.is_none_or(|l| sorts_before(l, key));
             last = Some(key);
             canonical &= !self.skip_space();
             self.expect(b':')?;

@@ -113,7 +113,11 @@ fn output_columns(
     index_name: Option<&str>,
 ) -> Vec<Expr> {
     let item = |e: &Expansion| {
-        let value = col(Column::from_name(e.list.clone()));
+        // The items are text: the cast marks them dynamic.
+        let value = cast(
+            col(Column::from_name(e.list.clone())),
+            crate::literals::dynamic_type(),
+        );
         let value = match e.to_type {
             Some(t) => crate::functions::typed_value(value, t),
             None => value,
