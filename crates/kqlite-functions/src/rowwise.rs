@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, Int64Builder, LargeStringBuilder,
-    StringBuilder, StringViewArray,
+    Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, Int64Builder, LargeStringArray,
+    LargeStringBuilder, StringArray, StringBuilder, StringViewArray,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -142,7 +142,7 @@ impl ScalarUDFImpl for RowKernel {
         let columns = args
             .args
             .into_iter()
-            .map(|a| TextArg::new(a, rows))
+            .map(TextArg::new)
             .collect::<Result<Vec<_>>>()?;
         let mut ctx = Ctx::new(types);
         let out = run(self.f, &mut ctx, &columns, rows);
@@ -207,7 +207,7 @@ fn texts(
     key: &impl Fn(usize) -> Option<u128>,
     memoable: bool,
     rows: usize,
-    out: &mut dyn StringSink,
+    out: &mut impl StringSink,
 ) {
     let mut memo = memoable
         .then(|| ViewMemo::<Option<(usize, usize)>>::for_rows(rows))
@@ -302,33 +302,58 @@ impl StringSink for LargeStringBuilder {
 struct TextArg {
     array: ArrayRef,
     constant: bool,
+    /// The column, its type resolved once rather than at every row.
+    texts: Texts,
+    /// A constant's value, read once.
+    fixed: Option<String>,
+}
+
+/// A string column of one of Arrow's three layouts.
+enum Texts {
+    Utf8(StringArray),
+    Large(LargeStringArray),
+    Views(StringViewArray),
 }
 
 impl TextArg {
-    fn new(value: ColumnarValue, rows: usize) -> Result<Self> {
+    fn new(value: ColumnarValue) -> Result<Self> {
         let (array, constant) = match value {
             ColumnarValue::Array(a) => (a, false),
             ColumnarValue::Scalar(s) => (s.to_array_of_size(1)?, true),
         };
-        let _ = rows;
         let array = match array.data_type() {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => array,
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView => hex(&array)?,
             _ => cast(&array, &DataType::Utf8)?,
         };
-        Ok(TextArg { array, constant })
+        let texts = match array.data_type() {
+            DataType::Utf8 => Texts::Utf8(array.as_string::<i32>().clone()),
+            DataType::LargeUtf8 => Texts::Large(array.as_string::<i64>().clone()),
+            _ => Texts::Views(array.as_string_view().clone()),
+        };
+        let mut arg = TextArg {
+            array,
+            constant,
+            texts,
+            fixed: None,
+        };
+        arg.fixed = constant.then(|| arg.value(0).map(str::to_string)).flatten();
+        Ok(arg)
     }
 
     fn get(&self, i: usize) -> Option<&str> {
-        let i = if self.constant { 0 } else { i };
-        if self.array.is_null(i) {
-            return None;
+        match self.constant {
+            true => self.fixed.as_deref(),
+            false => self.value(i),
         }
-        Some(match self.array.data_type() {
-            DataType::Utf8 => self.array.as_string::<i32>().value(i),
-            DataType::LargeUtf8 => self.array.as_string::<i64>().value(i),
-            _ => self.array.as_string_view().value(i),
-        })
+    }
+
+    fn value(&self, i: usize) -> Option<&str> {
+        match &self.texts {
+            Texts::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
+            Texts::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Texts::Views(a) => a.is_valid(i).then(|| a.value(i)),
+        }
     }
 }
 
