@@ -276,7 +276,10 @@ fn varying_views(columns: &[TextArg]) -> Option<&StringViewArray> {
     if varying.next().is_some() {
         return None;
     }
-    only.array.as_string_view_opt()
+    match &only.texts {
+        Texts::Views(views) => Some(views),
+        _ => None,
+    }
 }
 
 type TextFn = fn(&mut Ctx, &Row, &mut String) -> bool;
@@ -300,7 +303,6 @@ impl StringSink for LargeStringBuilder {
 
 /// An argument as text: a column read in place, or a constant repeated.
 struct TextArg {
-    array: ArrayRef,
     constant: bool,
     /// The column, its type resolved once rather than at every row.
     texts: Texts,
@@ -332,7 +334,6 @@ impl TextArg {
             _ => Texts::Views(array.as_string_view().clone()),
         };
         let mut arg = TextArg {
-            array,
             constant,
             texts,
             fixed: None,
