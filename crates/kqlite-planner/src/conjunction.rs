@@ -50,6 +50,10 @@ impl SelectiveAnd {
             steps,
         })
     }
+
+    pub fn conjuncts(&self) -> &[Arc<dyn PhysicalExpr>] {
+        &self.conjuncts
+    }
 }
 
 impl Step {

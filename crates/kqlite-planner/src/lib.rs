@@ -4,6 +4,7 @@
 mod aggregates;
 mod binary;
 mod conjunction;
+mod dictionary_predicate;
 mod error;
 mod evaluate;
 mod expr;
@@ -49,6 +50,7 @@ use datafusion::logical_expr::LogicalPlan;
 use kqlite_parser::Query;
 
 pub use conjunction::SelectiveAnd;
+pub use dictionary_predicate::DictionaryPredicate;
 pub use error::{ErrorKind, PlanError, PlanResult};
 pub use filter_order::CheapConjunctsFirst;
 pub use merge_projections::MergeProjections;

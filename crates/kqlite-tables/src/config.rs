@@ -29,7 +29,7 @@ pub fn session_config() -> SessionConfig {
     parquet.schema_force_view_types = true;
     parquet.enable_page_index = true;
     parquet.bloom_filter_on_read = true;
-    config
+    crate::file_layouts::with_layouts(config)
 }
 
 /// [`session_config`] with any DataFusion setting overridden by its environment variable, named

@@ -51,6 +51,16 @@ pub(crate) struct FooterStatistics {
     computed_all: Once,
 }
 
+/// The object-store path DataFusion reads the file at `path` by: its URL's path, without
+/// resolving the (already canonical) local path again.
+pub(crate) fn store_path(path: &Path) -> Option<StorePath> {
+    let url = match crate::remote::is_remote(path) {
+        true => crate::remote::object_url(path, "")?,
+        false => url::Url::from_file_path(path).ok()?,
+    };
+    StorePath::from_url_path(url.path()).ok()
+}
+
 /// Room for the statistics of some thousands of files.
 const MEMORY_LIMIT: usize = 256 << 20;
 
@@ -63,16 +73,7 @@ impl FooterStatistics {
     ) -> Self {
         let footers = footers
             .into_iter()
-            .filter_map(|(path, footer)| {
-                // As DataFusion turns the file's URL into a store path, without resolving
-                // the (already canonical) local path again.
-                let url = match crate::remote::is_remote(path) {
-                    true => crate::remote::object_url(path, "")?,
-                    false => url::Url::from_file_path(path).ok()?,
-                };
-                let location = StorePath::from_url_path(url.path()).ok()?;
-                Some((location, footer.clone()))
-            })
+            .filter_map(|(path, footer)| Some((store_path(path)?, footer.clone())))
             .collect();
         FooterStatistics {
             footers,

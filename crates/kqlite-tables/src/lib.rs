@@ -28,6 +28,7 @@ mod discover;
 mod embedded_schema;
 pub mod error;
 pub mod external;
+pub mod file_layouts;
 mod footer_stats;
 pub mod formats;
 pub mod frames;

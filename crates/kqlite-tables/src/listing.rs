@@ -11,6 +11,7 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::object_store::path::Path as StorePath;
 use datafusion::parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -23,6 +24,7 @@ use url::Url;
 
 use crate::discover::ParquetFiles;
 use crate::error::TableError;
+use crate::file_layouts::{layout_of, FileLayout};
 use crate::footer_stats::{Footer, FooterStatistics};
 use crate::parquet_adapt::needs_adapting;
 use crate::remote::{is_remote, object_url, remote_footer, RemoteFiles};
@@ -45,6 +47,8 @@ pub(crate) struct Inspected {
     pub footers: Vec<(PathBuf, Footer)>,
     /// Columns of JSON text a file marks `dynamic` (as `import` writes them).
     pub dynamic: Vec<String>,
+    /// How each file stores its columns.
+    pub layouts: Vec<(StorePath, FileLayout)>,
 }
 
 /// The columns any file's schema marks as `dynamic` JSON text.
@@ -82,7 +86,12 @@ pub(crate) fn inspect(
         .filter(|name| facts.iter().all(|file| file.non_null.contains(name)))
         .cloned()
         .collect();
+    let layouts = facts
+        .iter()
+        .filter_map(|f| layout_of(&f.path, f.footer.size, &f.schema, &f.footer.metadata))
+        .collect();
     Ok(Inspected {
+        layouts,
         rows: facts.iter().map(|f| f.rows).sum(),
         dynamic: marked_dynamic(&facts),
         schema,

@@ -241,6 +241,7 @@ fn build(
     memory: Option<LoadedTable>,
     zone: ExportZone,
 ) -> Result<Built, TableError> {
+    crate::file_layouts::remember(ctx.state().config(), inspected.layouts);
     let Some(memory) = memory else {
         let provider = listing_table(
             ctx,

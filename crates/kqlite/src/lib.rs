@@ -5,6 +5,7 @@
 
 pub mod completion;
 pub mod diagnostic;
+mod dictionary_scan;
 mod error;
 mod external;
 pub mod limits;
@@ -136,8 +137,11 @@ fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + 
 }
 
 /// DataFusion's physical rules, with kqlite's filter selectivity guess before join selection
-/// (which picks the build side from it), then the conjunct order and the output order last.
-fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+/// (which picks the build side from it), then the conjunct order, the dictionary reads of
+/// filtered string columns and the output order last.
+fn physical_rules(
+    layouts: Option<Arc<kqlite_tables::file_layouts::FileLayouts>>,
+) -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let joins = rules
         .iter()
@@ -145,6 +149,9 @@ fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
         .unwrap_or(0);
     rules.insert(joins, Arc::new(kqlite_planner::GuessFilterSelectivity));
     rules.push(Arc::new(kqlite_planner::CheapConjunctsFirst));
+    if let Some(layouts) = layouts {
+        rules.push(Arc::new(dictionary_scan::ReadDictionaries { layouts }));
+    }
     rules.push(Arc::new(kqlite_planner::KeepOutputOrder));
     rules
 }
@@ -190,12 +197,13 @@ impl Engine {
         let planner = KqlQueryPlanner {
             placement: Arc::clone(&placement),
         };
+        let layouts = config.get_extension::<kqlite_tables::file_layouts::FileLayouts>();
         let state = datafusion::execution::SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)
             .with_default_features()
             .with_optimizer_rules(logical_rules())
-            .with_physical_optimizer_rules(physical_rules())
+            .with_physical_optimizer_rules(physical_rules(layouts))
             .with_query_planner(Arc::new(planner))
             .build();
         let ctx = SessionContext::new_with_state(state);

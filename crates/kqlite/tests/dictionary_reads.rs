@@ -1,0 +1,107 @@
+//! Filters over string columns stored as dictionary pages test each dictionary entry once
+//! (`ReadDictionaries`): they must keep exactly the rows the same filters keep over the same
+//! table stored in plain pages. The sample's `DataSecurityEvents` is written twice, in row
+//! groups of 300 rows (several dictionaries per file), and every query runs over both.
+
+use std::path::{Path, PathBuf};
+
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::file::properties::WriterProperties;
+use kqlite::output::{print, Format};
+use kqlite::Engine;
+
+const NOW: i64 = 1_759_276_800_000_000_000; // 2025-10-01T00:00:00Z
+
+/// Filters over nullable columns (DeviceName has nulls, ExternalUrlDomains mostly nulls,
+/// TeamsChannelName only nulls), negations, lists, regexes, functions of the column, a
+/// column compared with another (not read as a dictionary) and the tested column shown after.
+const QUERIES: &[&str] = &[
+    "DataSecurityEvents | where ActionType == 'FilePrinted' | count",
+    "DataSecurityEvents | where ActionType =~ 'fileprinted' | project ActionType, DeviceName | order by DeviceName asc",
+    "DataSecurityEvents | where DeviceName != 'x' | count",
+    "DataSecurityEvents | where isempty(DeviceName) | count",
+    "DataSecurityEvents | where isnotempty(ExternalUrlDomains) | summarize count() by ExternalUrlDomains | order by ExternalUrlDomains asc",
+    "DataSecurityEvents | where ExternalUrlDomains !contains 'drop' | count",
+    "DataSecurityEvents | where ExternalUrlDomains !in ('dropbox.com', 'wetransfer.com') | count",
+    "DataSecurityEvents | where TeamsChannelName == '' | count",
+    "DataSecurityEvents | where TeamsChannelName != '' | count",
+    "DataSecurityEvents | where ActionType in~ ('fileprinted', 'FILEUPLOADEDTOCLOUD') and DeviceName startswith 'D' | summarize count() by ActionType, DeviceName | order by ActionType asc, DeviceName asc",
+    "DataSecurityEvents | where ObjectName matches regex @'\\.(zip|7z)$' | project ObjectName | order by ObjectName asc",
+    "DataSecurityEvents | where strlen(DeviceName) > 20 and not(DeviceName has 'contoso') | count",
+    "DataSecurityEvents | where tolower(SiteUrl) contains 'sharepoint' or isempty(SiteUrl) | count",
+    "DataSecurityEvents | where DeviceName == AccountUpn or DeviceName endswith '.com' | count",
+    "DataSecurityEvents | where ActionType != 'FilePrinted' and Timestamp > ago(30d) | summarize count() by bin(Timestamp, 1d) | order by Timestamp asc",
+];
+
+fn sample_table() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/sample/DataSecurityEvents/part-0000.parquet")
+}
+
+/// The sample table rewritten into `dir/DataSecurityEvents`, with dictionaries or not.
+fn write_copy(dir: &Path, dictionaries: bool) {
+    let input = std::fs::File::open(sample_table()).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(input)
+        .unwrap()
+        .build()
+        .unwrap();
+    let table = dir.join("DataSecurityEvents");
+    std::fs::create_dir_all(&table).unwrap();
+    let output = std::fs::File::create(table.join("part-0000.parquet")).unwrap();
+    let properties = WriterProperties::builder()
+        .set_dictionary_enabled(dictionaries)
+        .set_max_row_group_row_count(Some(300))
+        .build();
+    let schema = datafusion::arrow::array::RecordBatchReader::schema(&reader);
+    let mut writer = ArrowWriter::try_new(output, schema, Some(properties)).unwrap();
+    for batch in reader {
+        writer.write(&batch.unwrap()).unwrap();
+    }
+    writer.close().unwrap();
+}
+
+fn engine(runtime: &tokio::runtime::Runtime, dir: &Path) -> Engine {
+    let mut engine = Engine::new();
+    runtime.block_on(engine.attach(dir)).unwrap();
+    engine.set_now(Some(NOW));
+    engine
+}
+
+fn csv(runtime: &tokio::runtime::Runtime, engine: &Engine, query: &str) -> String {
+    let results = runtime.block_on(engine.run(query)).unwrap();
+    let mut out = Vec::new();
+    for result in &results {
+        print(result, Format::Csv, &mut out).unwrap();
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn dictionary_filters_keep_the_rows_plain_filters_keep() {
+    let root = std::env::temp_dir().join(format!("kqlite-dictionary-reads-{}", std::process::id()));
+    let (dictionary, plain) = (root.join("dictionary"), root.join("plain"));
+    write_copy(&dictionary, true);
+    write_copy(&plain, false);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (by_entry, by_row) = (engine(&runtime, &dictionary), engine(&runtime, &plain));
+    let mut read_as_dictionary = 0;
+    for query in QUERIES {
+        let plan = runtime.block_on(by_entry.explain(query)).unwrap();
+        read_as_dictionary += usize::from(plan.contains("per_dictionary_entry"));
+        let plain_plan = runtime.block_on(by_row.explain(query)).unwrap();
+        assert!(
+            !plain_plan.contains("per_dictionary_entry"),
+            "{query}: {plain_plan}"
+        );
+        let (got, want) = (
+            csv(&runtime, &by_entry, query),
+            csv(&runtime, &by_row, query),
+        );
+        assert_eq!(got, want, "{query}");
+        assert!(want.lines().count() > 1, "{query} returns rows");
+    }
+    // All but the two-column comparison test a column as a dictionary.
+    assert_eq!(read_as_dictionary, QUERIES.len() - 1);
+    std::fs::remove_dir_all(&root).unwrap();
+}
