@@ -79,9 +79,9 @@ impl Answers {
         }
     }
 
-    /// The entries of `keys` not known yet, each once (`Asked` from then on). A null key's
-    /// slot may hold any key: that entry is asked too, which costs a test and changes no
-    /// answer.
+    /// The entries of `keys` not known yet, each once (`Asked` from then on); every entry
+    /// not known yet when the dictionary is no longer than the batch. A null key's slot may
+    /// hold any key: that entry is asked too, which costs a test and changes no answer.
     fn unknown_in(&mut self, keys: &Int32Array) -> Vec<usize> {
         let null_entry = self.state.len() - 1;
         let mut asked = Vec::new();
@@ -94,7 +94,11 @@ impl Answers {
         if keys.null_count() > 0 {
             ask(null_entry);
         }
-        if self.unknown > 0 {
+        if self.unknown > 0 && null_entry <= keys.len() {
+            // A dictionary no longer than the batch: testing all of it costs at most a test a
+            // row, once, and spares later batches looking for entries not known yet.
+            (0..null_entry).for_each(&mut ask);
+        } else if self.unknown > 0 {
             for &key in keys.values() {
                 ask((key as usize).min(null_entry));
             }
@@ -414,5 +418,9 @@ mod tests {
         assert_eq!(equal.kept.lock().unwrap().len(), 1);
         assert_eq!(selected(&equal, &rows(vec![Some(1)])), [true]);
         assert_eq!(equal.kept.lock().unwrap().len(), 2);
+        // A batch at least as long as its dictionary has all of it tested at once.
+        assert_eq!(selected(&equal, &rows(vec![Some(1); 3])), [true; 3]);
+        let kept = Arc::clone(&equal.kept.lock().unwrap()[2].1);
+        assert_eq!(kept.lock().unwrap().answers.unknown, 0);
     }
 }
