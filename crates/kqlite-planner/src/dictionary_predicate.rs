@@ -7,7 +7,6 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{
@@ -326,19 +325,7 @@ impl fmt::Display for DictionaryPredicate {
     }
 }
 
-impl PartialEq for DictionaryPredicate {
-    fn eq(&self, other: &Self) -> bool {
-        self.original.eq(&other.original)
-    }
-}
-
-impl Eq for DictionaryPredicate {}
-
-impl Hash for DictionaryPredicate {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.original.hash(state);
-    }
-}
+crate::stands_for::same_as_original!(DictionaryPredicate);
 
 #[cfg(test)]
 mod tests {

@@ -35,6 +35,7 @@ mod scan;
 mod search;
 mod selectivity;
 mod serial;
+mod stands_for;
 mod top_hitters;
 mod top_nested;
 mod union;

@@ -9,7 +9,6 @@
 //! Arrow's comparison.
 
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch, StringViewArray};
@@ -216,19 +215,7 @@ impl fmt::Display for ViewIn {
     }
 }
 
-impl PartialEq for ViewIn {
-    fn eq(&self, other: &Self) -> bool {
-        self.original.eq(&other.original)
-    }
-}
-
-impl Eq for ViewIn {}
-
-impl Hash for ViewIn {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.original.hash(state);
-    }
-}
+crate::stands_for::same_as_original!(ViewIn);
 
 #[cfg(test)]
 mod tests {
