@@ -21,6 +21,7 @@ use datafusion::common::{internal_err, Result};
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::utils::collect_columns;
+use datafusion::physical_expr_common::physical_expr::is_volatile;
 use datafusion::physical_plan::PhysicalExpr;
 
 /// Dictionaries whose answers are kept: one per column chunk being read by each thread.
@@ -135,11 +136,14 @@ fn identity(values: &ArrayRef) -> Identity {
 
 impl DictionaryPredicate {
     /// `conjunct` reads exactly one column, given as `value_type` (a string type) to it;
-    /// None when it reads another number of columns.
+    /// None when it reads another number of columns or draws a value per row (`rand()`).
     pub fn try_new(
         conjunct: &Arc<dyn PhysicalExpr>,
         value_type: &DataType,
     ) -> Result<Option<Self>> {
+        if is_volatile(conjunct) {
+            return Ok(None);
+        }
         let columns = collect_columns(conjunct);
         let [column] = columns.iter().collect::<Vec<_>>()[..] else {
             return Ok(None);

@@ -19,6 +19,7 @@ use datafusion::datasource::table_schema::TableSchema;
 use datafusion::physical_expr::expressions::{CastExpr, Column};
 use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_expr::{conjunction, split_conjunction};
+use datafusion::physical_expr_common::physical_expr::is_volatile;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
@@ -308,13 +309,14 @@ fn conjuncts_of(predicate: &Arc<dyn PhysicalExpr>) -> (Vec<Arc<dyn PhysicalExpr>
     }
 }
 
-/// Whether column `i` is read by some conjunct, and only by conjuncts reading nothing else.
+/// Whether column `i` is read by some conjunct, and only by conjuncts reading nothing else
+/// and giving one answer per value (not `rand()`, which a row must draw for itself).
 fn alone_in_conjuncts(i: usize, conjuncts: &[Arc<dyn PhysicalExpr>]) -> bool {
     let mut read = false;
     for conjunct in conjuncts {
         let columns = collect_columns(conjunct);
         if columns.iter().any(|c| c.index() == i) {
-            if columns.len() > 1 {
+            if columns.len() > 1 || is_volatile(conjunct) {
                 return false;
             }
             read = true;

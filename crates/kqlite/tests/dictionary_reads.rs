@@ -34,6 +34,12 @@ const QUERIES: &[&str] = &[
     "DataSecurityEvents | where ActionType != 'FilePrinted' and Timestamp > ago(30d) | summarize count() by bin(Timestamp, 1d) | order by Timestamp asc",
 ];
 
+const DRAWN_PER_ROW: &[&str] = &[
+    "DataSecurityEvents | where strlen(DeviceName) + rand() > 20 | count",
+    "DataSecurityEvents | where ActionType == 'FilePrinted' or rand() < 0.5 | count",
+    "DataSecurityEvents | where strlen(DeviceName) + rand() > 20 | project DeviceName, L = strlen(DeviceName)",
+];
+
 fn sample_table() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata/sample/DataSecurityEvents/part-0000.parquet")
@@ -103,5 +109,11 @@ fn dictionary_filters_keep_the_rows_plain_filters_keep() {
     }
     // All but the two-column comparison test a column as a dictionary.
     assert_eq!(read_as_dictionary, QUERIES.len() - 1);
+    // A conjunct drawing a value per row is never answered per dictionary entry.
+    for query in DRAWN_PER_ROW {
+        let plan = runtime.block_on(by_entry.explain(query)).unwrap();
+        assert!(!plan.contains("per_dictionary_entry"), "{query}: {plan}");
+        csv(&runtime, &by_entry, query);
+    }
     std::fs::remove_dir_all(&root).unwrap();
 }
