@@ -5,48 +5,30 @@
 //! per dictionary for the batches after. The conjunct itself is the one planned over the
 //! string column: it sees dictionary values (as that string type), and null for null keys.
 
-use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, DictionaryArray, Int32Array, RecordBatch, UInt32Array,
+    Array, ArrayRef, AsArray, BooleanArray, DictionaryArray, Int32Array, RecordBatch,
 };
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::compute::kernels::cmp::eq;
-use datafusion::arrow::compute::{cast, take};
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int32Type, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int32Type, Schema};
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::common::{internal_err, Result};
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::expressions::Column;
-use datafusion::physical_expr::utils::collect_columns;
-use datafusion::physical_expr_common::physical_expr::is_volatile;
 use datafusion::physical_plan::PhysicalExpr;
 
-/// Dictionaries whose answers are kept: one per column chunk being read by each thread.
-const KEPT_DICTIONARIES: usize = 8;
+use crate::per_dictionary::{entries_needed, OverValues, PerDictionary};
 
 #[derive(Debug)]
 pub struct DictionaryPredicate {
     /// The conjunct as planned, over the filter's input (for display and the wire).
     original: Arc<dyn PhysicalExpr>,
-    /// The one column it reads, in the filter's input.
-    column: Arc<dyn PhysicalExpr>,
-    /// The conjunct over a batch of one column: the dictionary's values.
-    over_values: Arc<dyn PhysicalExpr>,
-    values_schema: SchemaRef,
-    /// Each dictionary's answers behind a lock of its own: the threads of a scan read
-    /// different files, so they do not wait for each other.
-    kept: Mutex<VecDeque<(Identity, Arc<Mutex<Kept>>)>>,
-}
-
-/// A dictionary's answers, with the values they answer (held, so that the buffers that
-/// identify them are not freed and reused while the answers are kept).
-#[derive(Debug)]
-struct Kept {
-    values: ArrayRef,
-    answers: Answers,
+    /// The conjunct over the dictionary's values.
+    over_values: OverValues,
+    kept: PerDictionary<Answers>,
 }
 
 /// What is known of a dictionary's entries, the last entry standing for null keys. An entry
@@ -79,31 +61,18 @@ impl Answers {
         }
     }
 
-    /// The entries of `keys` not known yet, each once (`Asked` from then on); every entry
-    /// not known yet when the dictionary is no longer than the batch. A null key's slot may
-    /// hold any key: that entry is asked too, which costs a test and changes no answer.
+    /// The entries of `keys` not known yet, each once (`Asked` from then on).
     fn unknown_in(&mut self, keys: &Int32Array) -> Vec<usize> {
-        let null_entry = self.state.len() - 1;
-        let mut asked = Vec::new();
-        let mut ask = |entry: usize| {
-            if self.state[entry] == Answer::Unknown {
-                self.state[entry] = Answer::Asked;
-                asked.push(entry);
+        let entries = self.state.len() - 1;
+        let state = &mut self.state;
+        let all_known = self.unknown == 0;
+        entries_needed(keys, entries, |entry| {
+            let ask = state[entry] == Answer::Unknown && (entry == entries || !all_known);
+            if ask {
+                state[entry] = Answer::Asked;
             }
-        };
-        if keys.null_count() > 0 {
-            ask(null_entry);
-        }
-        if self.unknown > 0 && null_entry <= keys.len() {
-            // A dictionary no longer than the batch: testing all of it costs at most a test a
-            // row, once, and spares later batches looking for entries not known yet.
-            (0..null_entry).for_each(&mut ask);
-        } else if self.unknown > 0 {
-            for &key in keys.values() {
-                ask((key as usize).min(null_entry));
-            }
-        }
-        asked
+            ask
+        })
     }
 
     fn record(&mut self, entries: &[usize], answers: &BooleanArray) {
@@ -125,15 +94,6 @@ impl Answers {
     }
 }
 
-/// An array's buffers, offset and length.
-type Identity = (Vec<usize>, usize, usize);
-
-fn identity(values: &ArrayRef) -> Identity {
-    let data = values.to_data();
-    let buffers = data.buffers().iter().map(|b| b.as_ptr() as usize).collect();
-    (buffers, data.offset(), data.len())
-}
-
 impl DictionaryPredicate {
     /// `conjunct` reads exactly one column, given as `value_type` (a string type) to it;
     /// None when it reads another number of columns or draws a value per row (`rand()`).
@@ -141,26 +101,13 @@ impl DictionaryPredicate {
         conjunct: &Arc<dyn PhysicalExpr>,
         value_type: &DataType,
     ) -> Result<Option<Self>> {
-        if is_volatile(conjunct) {
-            return Ok(None);
-        }
-        let columns = collect_columns(conjunct);
-        let [column] = columns.iter().collect::<Vec<_>>()[..] else {
+        let Some(over_values) = OverValues::try_new(conjunct, value_type)? else {
             return Ok(None);
         };
-        let field = Field::new(column.name(), value_type.clone(), true);
-        let over_values = Arc::clone(conjunct)
-            .transform(|e| match e.downcast_ref::<Column>() {
-                Some(c) => Ok(Transformed::yes(Arc::new(Column::new(c.name(), 0)) as _)),
-                None => Ok(Transformed::no(e)),
-            })
-            .data()?;
         Ok(Some(DictionaryPredicate {
             original: Arc::clone(conjunct),
-            column: Arc::new(column.clone()),
             over_values,
-            values_schema: Arc::new(Schema::new(vec![field])),
-            kept: Mutex::new(VecDeque::new()),
+            kept: PerDictionary::new(),
         }))
     }
 
@@ -171,49 +118,23 @@ impl DictionaryPredicate {
 
     /// Each row's answer, from the answers kept for its dictionary, completed as needed.
     fn evaluate_keys(&self, dictionary: &DictionaryArray<Int32Type>) -> Result<BooleanArray> {
-        let kept = self.kept_for(dictionary.values());
-        let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
-        let null_unknown = kept.answers.state.last() == Some(&Answer::Unknown);
-        if kept.answers.unknown > 0 || (null_unknown && dictionary.keys().null_count() > 0) {
-            let asked = kept.answers.unknown_in(dictionary.keys());
+        let values = dictionary.values();
+        let kept = self.kept.kept_for(values, || Answers::new(values.len()));
+        let mut answers = kept.lock().unwrap_or_else(|e| e.into_inner());
+        let null_unknown = answers.state.last() == Some(&Answer::Unknown);
+        if answers.unknown > 0 || (null_unknown && dictionary.keys().null_count() > 0) {
+            let asked = answers.unknown_in(dictionary.keys());
             if !asked.is_empty() {
-                let answers = self.evaluate_entries(&kept.values, &asked)?;
-                kept.answers.record(&asked, &answers);
+                let found = self.evaluate_entries(values, &asked)?;
+                answers.record(&asked, &found);
             }
         }
-        Ok(by_keys(&kept.answers, dictionary))
-    }
-
-    /// The answers kept for the dictionary `values`, new ones if none are.
-    fn kept_for(&self, values: &ArrayRef) -> Arc<Mutex<Kept>> {
-        let identity = identity(values);
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, found)) = kept.iter().find(|(i, _)| *i == identity) {
-            return Arc::clone(found);
-        }
-        if kept.len() == KEPT_DICTIONARIES {
-            kept.pop_front();
-        }
-        let new = Arc::new(Mutex::new(Kept {
-            values: Arc::clone(values),
-            answers: Answers::new(values.len()),
-        }));
-        kept.push_back((identity, Arc::clone(&new)));
-        new
+        Ok(by_keys(&answers, dictionary))
     }
 
     /// The conjunct over the `entries` of `values` (the entry past the last is null).
     fn evaluate_entries(&self, values: &ArrayRef, entries: &[usize]) -> Result<BooleanArray> {
-        let indices: UInt32Array = (entries.iter())
-            .map(|&e| (e < values.len()).then_some(e as u32))
-            .collect();
-        let value_type = self.values_schema.field(0).data_type();
-        let asked = cast(&take(values, &indices, None)?, value_type)?;
-        let batch = RecordBatch::try_new(Arc::clone(&self.values_schema), vec![asked])?;
-        let answers = self
-            .over_values
-            .evaluate(&batch)?
-            .into_array(entries.len())?;
+        let answers = self.over_values.of_entries(values, entries)?;
         match answers.as_boolean_opt() {
             Some(answers) => Ok(answers.clone()),
             None => internal_err!("a filter conjunct gave {}", answers.data_type()),
@@ -222,11 +143,7 @@ impl DictionaryPredicate {
 
     /// The conjunct over a column that did not come as a dictionary.
     fn evaluate_plain(&self, column: &ArrayRef) -> Result<ColumnarValue> {
-        let value_type = self.values_schema.field(0).data_type();
-        let values = cast(column, value_type)?;
-        let rows = values.len();
-        let batch = RecordBatch::try_new(Arc::clone(&self.values_schema), vec![values])?;
-        let answers = self.over_values.evaluate(&batch)?.into_array(rows)?;
+        let answers = self.over_values.of_rows(column)?;
         let Some(answers) = answers.as_boolean_opt() else {
             return internal_err!("a filter conjunct gave {}", answers.data_type());
         };
@@ -281,7 +198,11 @@ impl PhysicalExpr for DictionaryPredicate {
     }
 
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
-        let column = self.column.evaluate(batch)?.into_array(batch.num_rows())?;
+        let column = self
+            .over_values
+            .column
+            .evaluate(batch)?
+            .into_array(batch.num_rows())?;
         let Some(dictionary) = column.as_dictionary_opt::<Int32Type>() else {
             return self.evaluate_plain(&column);
         };
@@ -291,7 +212,7 @@ impl PhysicalExpr for DictionaryPredicate {
     }
 
     fn children(&self) -> Vec<&Arc<dyn PhysicalExpr>> {
-        vec![&self.column]
+        vec![&self.over_values.column]
     }
 
     /// The same conjunct over the column at another position (as [`crate::SelectiveAnd`]
@@ -311,10 +232,8 @@ impl PhysicalExpr for DictionaryPredicate {
             .data()?;
         Ok(Arc::new(DictionaryPredicate {
             original,
-            column: Arc::clone(column),
-            over_values: Arc::clone(&self.over_values),
-            values_schema: Arc::clone(&self.values_schema),
-            kept: Mutex::new(VecDeque::new()),
+            over_values: self.over_values.reading(column),
+            kept: PerDictionary::new(),
         }))
     }
 
@@ -403,15 +322,15 @@ mod tests {
         assert_eq!(selected(&equal, &batch), [true, false]);
         assert_eq!(selected(&equal, &same_dictionary), [false]);
         // Only the entries batches held were tested: not "a", nor null.
-        let kept = Arc::clone(&equal.kept.lock().unwrap()[0].1);
-        assert_eq!(kept.lock().unwrap().answers.unknown, 1);
-        assert_eq!(kept.lock().unwrap().answers.state[3], Answer::Unknown);
-        assert_eq!(equal.kept.lock().unwrap().len(), 1);
+        let kept = Arc::clone(&equal.kept.all()[0]);
+        assert_eq!(kept.lock().unwrap().unknown, 1);
+        assert_eq!(kept.lock().unwrap().state[3], Answer::Unknown);
+        assert_eq!(equal.kept.all().len(), 1);
         assert_eq!(selected(&equal, &rows(vec![Some(1)])), [true]);
-        assert_eq!(equal.kept.lock().unwrap().len(), 2);
+        assert_eq!(equal.kept.all().len(), 2);
         // A batch at least as long as its dictionary has all of it tested at once.
         assert_eq!(selected(&equal, &rows(vec![Some(1); 3])), [true; 3]);
-        let kept = Arc::clone(&equal.kept.lock().unwrap()[2].1);
-        assert_eq!(kept.lock().unwrap().answers.unknown, 0);
+        let kept = Arc::clone(&equal.kept.all()[2]);
+        assert_eq!(kept.lock().unwrap().unknown, 0);
     }
 }

@@ -17,6 +17,7 @@ use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileSourc
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::physical_expr::expressions::{CastExpr, Column};
+use datafusion::physical_expr::projection::ProjectionExprs;
 use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_expr::{conjunction, split_conjunction};
 use datafusion::physical_expr_common::physical_expr::is_volatile;
@@ -62,11 +63,63 @@ impl PhysicalOptimizerRule for ReadDictionaries {
     }
 }
 
-/// The scan below a filter, and what it reads.
-struct Scan<'a> {
+/// A Parquet scan, and what it reads.
+pub(crate) struct Scan<'a> {
     config: &'a FileScanConfig,
     parquet: &'a ParquetSource,
-    schema: SchemaRef,
+    pub(crate) schema: SchemaRef,
+}
+
+impl<'a> Scan<'a> {
+    /// `plan` as a Parquet scan whose columns can be read as dictionaries: not one that runs
+    /// filters pushed down into it (they would read the dictionary column itself).
+    pub(crate) fn of(plan: &'a Arc<dyn ExecutionPlan>) -> Option<Scan<'a>> {
+        let scan = plan.downcast_ref::<DataSourceExec>()?;
+        let (config, parquet) = scan.downcast_to_file_source::<ParquetSource>()?;
+        if parquet.table_parquet_options().global.pushdown_filters {
+            return None;
+        }
+        Some(Scan {
+            config,
+            parquet,
+            schema: scan.schema(),
+        })
+    }
+
+    /// The expressions the scan's columns are, over [`Scan::table_schema`].
+    pub(crate) fn projection(&self) -> Option<&ProjectionExprs> {
+        self.parquet.projection()
+    }
+
+    pub(crate) fn table_schema(&self) -> SchemaRef {
+        Arc::clone(self.parquet.table_schema().table_schema())
+    }
+
+    /// The scan with `projection` instead of its own.
+    pub(crate) fn with_projection(
+        &self,
+        projection: &ProjectionExprs,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let table = self.parquet.table_schema().clone();
+        let mut config = self.config.clone();
+        config.file_source = rebuilt_source(self, table, self.parquet.filter(), Some(projection))?;
+        Ok(DataSourceExec::from_data_source(config))
+    }
+
+    /// Whether column `i` is a string column of the files that every file stores as
+    /// dictionary pages only.
+    pub(crate) fn stored_as_dictionary(&self, layouts: &FileLayouts, i: usize) -> bool {
+        let field = self.schema.field(i);
+        if field.data_type() != &DataType::Utf8View || file_column(self, i).is_none() {
+            return false;
+        }
+        let files = self.config.file_groups.iter().flat_map(|g| g.iter());
+        files.into_iter().all(|file| {
+            layouts
+                .get(&file.object_meta.location, file.object_meta.size)
+                .is_some_and(|l| l.dictionary_columns.iter().any(|c| c == field.name()))
+        })
+    }
 }
 
 impl ReadDictionaries {
@@ -149,29 +202,19 @@ impl ReadDictionaries {
             }
             _ => (input, None),
         };
-        let Some(scan) = scan.downcast_ref::<DataSourceExec>() else {
+        let Some(scan) = Scan::of(scan) else {
             return Ok(None);
-        };
-        let Some((config, parquet)) = scan.downcast_to_file_source::<ParquetSource>() else {
-            return Ok(None);
-        };
-        // Pushed-down filters would run the conjuncts on the dictionary column itself.
-        if parquet.table_parquet_options().global.pushdown_filters {
-            return Ok(None);
-        }
-        let scan = Scan {
-            config,
-            parquet,
-            schema: scan.schema(),
         };
         let (conjuncts, selective) = conjuncts_of(predicate);
         let columns: Vec<usize> = (0..scan.schema.fields().len())
-            .filter(|&i| alone_in_conjuncts(i, &conjuncts) && self.stored_as_dictionary(&scan, i))
+            .filter(|&i| {
+                alone_in_conjuncts(i, &conjuncts) && scan.stored_as_dictionary(&self.layouts, i)
+            })
             .collect();
         if columns.is_empty() {
             return Ok(None);
         }
-        let mut dictionary_scan = self.read_as_dictionaries(&scan, &columns)?;
+        let mut dictionary_scan = read_as_dictionaries(&self.layouts, &scan, &columns)?;
         if let Some(deal) = dealt {
             dictionary_scan =
                 replace_children_if_necessary(Arc::clone(deal), vec![dictionary_scan])?;
@@ -183,80 +226,76 @@ impl ReadDictionaries {
             .build()?;
         Ok(Some(Arc::new(filtered)))
     }
+}
 
-    /// Whether scan column `i` is a string column of the files that every file stores as
-    /// dictionary pages only.
-    fn stored_as_dictionary(&self, scan: &Scan, i: usize) -> bool {
-        let field = scan.schema.field(i);
-        if field.data_type() != &DataType::Utf8View || file_column(scan, i).is_none() {
-            return false;
-        }
-        let files = scan.config.file_groups.iter().flat_map(|g| g.iter());
-        files.into_iter().all(|file| {
-            file.arrow_schema.is_none()
-                && self
-                    .layouts
-                    .get(&file.object_meta.location, file.object_meta.size)
-                    .is_some_and(|l| l.dictionary_columns.iter().any(|c| c == field.name()))
-        })
-    }
+/// The scan with the `columns` (of its output) read as dictionaries.
+pub(crate) fn read_as_dictionaries(
+    layouts: &FileLayouts,
+    scan: &Scan,
+    columns: &[usize],
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let names: Vec<&str> = columns
+        .iter()
+        .map(|&i| scan.schema.field(i).name().as_str())
+        .collect();
+    let table = scan.parquet.table_schema();
+    let file_schema = as_dictionaries(table.file_schema(), &names);
+    let table = TableSchema::builder(file_schema)
+        .with_table_partition_cols(table.table_partition_cols().to_vec())
+        .with_virtual_columns(table.virtual_columns().clone())
+        .build();
+    let predicate = (scan.parquet.filter())
+        .map(|p| strings_in(p, &names))
+        .transpose()?;
+    let mut config = scan.config.clone();
+    config.file_source = rebuilt_source(scan, table, predicate, scan.parquet.projection())?;
+    config.file_groups = (config.file_groups.iter())
+        .map(|group| with_file_schemas(layouts, group, &names))
+        .collect();
+    Ok(DataSourceExec::from_data_source(config))
+}
 
-    /// The scan with the `columns` (of its output) read as dictionaries.
-    fn read_as_dictionaries(
-        &self,
-        scan: &Scan,
-        columns: &[usize],
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let names: Vec<&str> = columns
-            .iter()
-            .map(|&i| scan.schema.field(i).name().as_str())
-            .collect();
-        let table = scan.parquet.table_schema();
-        let file_schema = as_dictionaries(table.file_schema(), &names);
-        let table = TableSchema::builder(file_schema)
-            .with_table_partition_cols(table.table_partition_cols().to_vec())
-            .with_virtual_columns(table.virtual_columns().clone())
-            .build();
-        let options = scan.parquet.table_parquet_options().clone();
-        let mut source = ParquetSource::new(table).with_table_parquet_options(options.clone());
-        if let Some(hint) = options.global.metadata_size_hint {
-            source = source.with_metadata_size_hint(hint);
-        }
-        if let Some(predicate) = scan.parquet.filter() {
-            source = source.with_predicate(strings_in(predicate, &names)?);
-        }
-        if let Some(factory) = scan.parquet.parquet_file_reader_factory() {
-            source = source.with_parquet_file_reader_factory(Arc::clone(factory));
-        }
-        let source: Arc<dyn FileSource> = match scan.parquet.projection() {
-            Some(projection) => source
-                .try_pushdown_projection(projection)?
-                .unwrap_or_else(|| Arc::new(source)),
-            None => Arc::new(source),
-        };
-        let mut config = scan.config.clone();
-        config.file_source = source;
-        config.file_groups = (config.file_groups.iter())
-            .map(|group| self.with_file_schemas(group, &names))
-            .collect();
-        Ok(DataSourceExec::from_data_source(config))
+/// The scan's Parquet source over `table`, with `predicate` and `projection`.
+fn rebuilt_source(
+    scan: &Scan,
+    table: TableSchema,
+    predicate: Option<Arc<dyn PhysicalExpr>>,
+    projection: Option<&ProjectionExprs>,
+) -> Result<Arc<dyn FileSource>> {
+    let options = scan.parquet.table_parquet_options().clone();
+    let mut source = ParquetSource::new(table).with_table_parquet_options(options.clone());
+    if let Some(hint) = options.global.metadata_size_hint {
+        source = source.with_metadata_size_hint(hint);
     }
+    if let Some(predicate) = predicate {
+        source = source.with_predicate(predicate);
+    }
+    if let Some(factory) = scan.parquet.parquet_file_reader_factory() {
+        source = source.with_parquet_file_reader_factory(Arc::clone(factory));
+    }
+    Ok(match projection {
+        Some(projection) => source
+            .try_pushdown_projection(projection)?
+            .unwrap_or_else(|| Arc::new(source)),
+        None => Arc::new(source),
+    })
+}
 
-    /// `group` with each file told to read `names` as dictionaries.
-    fn with_file_schemas(&self, group: &FileGroup, names: &[&str]) -> FileGroup {
-        let mut group = group.clone();
-        let mut files: Vec<PartitionedFile> = std::iter::from_fn(|| group.pop()).collect();
-        while let Some(mut file) = files.pop() {
-            let layout = self
-                .layouts
-                .get(&file.object_meta.location, file.object_meta.size);
-            if let Some(layout) = layout {
-                file.arrow_schema = Some(as_dictionaries(&layout.schema, names));
-            }
-            group.push(file);
-        }
-        group
+/// `group` with each file told to read `names` as dictionaries.
+fn with_file_schemas(layouts: &FileLayouts, group: &FileGroup, names: &[&str]) -> FileGroup {
+    let mut group = group.clone();
+    let mut files: Vec<PartitionedFile> = std::iter::from_fn(|| group.pop()).collect();
+    while let Some(mut file) = files.pop() {
+        let layout = layouts.get(&file.object_meta.location, file.object_meta.size);
+        // Columns an earlier rewrite reads as dictionaries stay so.
+        let schema = file
+            .arrow_schema
+            .take()
+            .or(layout.map(|l| Arc::clone(&l.schema)));
+        file.arrow_schema = schema.map(|schema| as_dictionaries(&schema, names));
+        group.push(file);
     }
+    group
 }
 
 /// The table column scan column `i` reads, if it is a plain column of the files (not a

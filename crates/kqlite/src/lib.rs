@@ -5,6 +5,7 @@
 
 pub mod completion;
 pub mod diagnostic;
+mod dictionary_group_by;
 mod dictionary_scan;
 mod error;
 mod external;
@@ -28,6 +29,7 @@ use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::{displayable, ExecutionPlan};
 use datafusion::prelude::SessionContext;
+use dictionary_group_by::GroupByDictionaries;
 use kqlite_planner::{Catalog, PlanOptions};
 
 pub use error::Error;
@@ -138,9 +140,10 @@ fn logical_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + 
 
 /// DataFusion's physical rules, with kqlite's filter selectivity guess before join selection
 /// (which picks the build side from it), then the conjunct order, the dictionary reads of
-/// filtered string columns and the output order last.
+/// filtered string columns and of group keys, and the output order last.
 fn physical_rules(
     layouts: Option<Arc<kqlite_tables::file_layouts::FileLayouts>>,
+    placement: &placement::PlacementSlot,
 ) -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let joins = rules
@@ -150,7 +153,12 @@ fn physical_rules(
     rules.insert(joins, Arc::new(kqlite_planner::GuessFilterSelectivity));
     rules.push(Arc::new(kqlite_planner::CheapConjunctsFirst));
     if let Some(layouts) = layouts {
-        rules.push(Arc::new(dictionary_scan::ReadDictionaries { layouts }));
+        let reads = dictionary_scan::ReadDictionaries {
+            layouts: Arc::clone(&layouts),
+        };
+        rules.push(Arc::new(reads));
+        let placement = Arc::clone(placement);
+        rules.push(Arc::new(GroupByDictionaries { layouts, placement }));
     }
     rules.push(Arc::new(kqlite_planner::KeepOutputOrder));
     rules
@@ -203,7 +211,7 @@ impl Engine {
             .with_runtime_env(runtime)
             .with_default_features()
             .with_optimizer_rules(logical_rules())
-            .with_physical_optimizer_rules(physical_rules(layouts))
+            .with_physical_optimizer_rules(physical_rules(layouts, &placement))
             .with_query_planner(Arc::new(planner))
             .build();
         let ctx = SessionContext::new_with_state(state);

@@ -34,6 +34,28 @@ const QUERIES: &[&str] = &[
     "DataSecurityEvents | where ActionType != 'FilePrinted' and Timestamp > ago(30d) | summarize count() by bin(Timestamp, 1d) | order by Timestamp asc",
 ];
 
+/// Aggregations keyed by string columns (nulls in DeviceName, ExternalUrlDomains mostly null,
+/// TeamsChannelName only null) or by string functions of them, behind filters (not coded),
+/// with columns also read by aggregates (those stay strings) and with keys that are not
+/// strings of one column.
+const GROUPINGS: &[&str] = &[
+    "DataSecurityEvents | summarize n = count() by a = tolower(ActionType) | order by a asc",
+    "DataSecurityEvents | summarize count() by ActionType | order by ActionType asc",
+    "DataSecurityEvents | summarize count(), dcount(AccountUpn) by DeviceName, ActionType | order by DeviceName asc, ActionType asc",
+    "DataSecurityEvents | where Timestamp > ago(30d) | summarize count() by ExternalUrlDomains | order by ExternalUrlDomains asc",
+    "DataSecurityEvents | where ActionType =~ 'fileprinted' | summarize count() by ActionType, DeviceName | order by DeviceName asc",
+    "DataSecurityEvents | summarize count() by TeamsChannelName",
+    "DataSecurityEvents | summarize dcount(ActionType) by DeviceName | order by DeviceName asc",
+    "DataSecurityEvents | summarize count() by ActionType, L = strlen(DeviceName) | order by ActionType asc, L asc",
+    "DataSecurityEvents | summarize count() by D = substring(DeviceName, 0, 3), bin(Timestamp, 1d) | order by D asc, Timestamp asc",
+    "DataSecurityEvents | summarize arg_max(Timestamp, *) by ActionType | project ActionType, Timestamp, ObjectName | order by ActionType asc",
+    "DataSecurityEvents | distinct DeviceName | order by DeviceName asc",
+    "DataSecurityEvents | summarize n = count() by ActionType | top 3 by n desc",
+    "DataSecurityEvents | where ActionType == 'FilePrinted' | summarize n = count() by AccountUpn | order by AccountUpn asc",
+    "DataSecurityEvents | summarize n = count(), m = max(ActionType) by ActionType | order by ActionType asc",
+    "DataSecurityEvents | summarize n = count() by k = strcat(ActionType, DeviceName) | order by k asc",
+];
+
 const DRAWN_PER_ROW: &[&str] = &[
     "DataSecurityEvents | where strlen(DeviceName) + rand() > 20 | count",
     "DataSecurityEvents | where ActionType == 'FilePrinted' or rand() < 0.5 | count",
@@ -115,5 +137,39 @@ fn dictionary_filters_keep_the_rows_plain_filters_keep() {
         assert!(!plan.contains("per_dictionary_entry"), "{query}: {plan}");
         csv(&runtime, &by_entry, query);
     }
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn aggregations_keyed_by_dictionary_codes_give_the_groups_of_strings() {
+    let root =
+        std::env::temp_dir().join(format!("kqlite-dictionary-groups-{}", std::process::id()));
+    let (dictionary, plain) = (root.join("dictionary"), root.join("plain"));
+    write_copy(&dictionary, true);
+    write_copy(&plain, false);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (by_code, by_string) = (engine(&runtime, &dictionary), engine(&runtime, &plain));
+    let mut coded = Vec::new();
+    for query in GROUPINGS {
+        let plan = runtime.block_on(by_code.explain(query)).unwrap();
+        if plan.contains("codes_per_dictionary_entry") {
+            coded.push(*query);
+        }
+        let (got, want) = (
+            csv(&runtime, &by_code, query),
+            csv(&runtime, &by_string, query),
+        );
+        assert_eq!(got, want, "{query}");
+        assert!(want.lines().count() > 1, "{query} returns rows");
+    }
+    // All but those behind a filter, a key whose column an aggregate also reads, and a key
+    // of two columns.
+    let filtered = GROUPINGS.iter().filter(|q| q.contains("where")).count();
+    assert_eq!(
+        coded.len(),
+        GROUPINGS.len() - filtered - 2,
+        "coded: {coded:#?}"
+    );
+    assert!(coded.iter().all(|q| !q.contains("where")));
     std::fs::remove_dir_all(&root).unwrap();
 }
