@@ -14,13 +14,11 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::compute::kernels::cmp::eq;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int32Type, Schema};
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::common::{internal_err, Result};
 use datafusion::logical_expr::ColumnarValue;
-use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_plan::PhysicalExpr;
 
-use crate::per_dictionary::{entries_needed, OverValues, PerDictionary};
+use crate::per_dictionary::{entries_needed, reading, OverValues, PerDictionary};
 
 #[derive(Debug)]
 pub struct DictionaryPredicate {
@@ -224,12 +222,7 @@ impl PhysicalExpr for DictionaryPredicate {
         let [column] = &children[..] else {
             return internal_err!("a dictionary conjunct reads one column");
         };
-        let original = Arc::clone(&self.original)
-            .transform(|e| match e.is::<Column>() {
-                true => Ok(Transformed::yes(Arc::clone(column))),
-                false => Ok(Transformed::no(e)),
-            })
-            .data()?;
+        let original = reading(&self.original, column)?;
         Ok(Arc::new(DictionaryPredicate {
             original,
             over_values: self.over_values.reading(column),
@@ -255,6 +248,8 @@ mod tests {
     use datafusion::arrow::array::{Int32Array, StringArray};
     use datafusion::logical_expr::Operator;
     use datafusion::physical_expr::expressions::{binary, is_null, lit};
+
+    use datafusion::physical_expr::expressions::Column;
 
     use super::*;
 

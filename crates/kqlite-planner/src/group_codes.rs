@@ -15,13 +15,11 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int32Type, Schema};
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::common::{internal_err, HashMap, Result};
 use datafusion::logical_expr::ColumnarValue;
-use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_plan::PhysicalExpr;
 
-use crate::per_dictionary::{entries_needed, OverValues, PerDictionary};
+use crate::per_dictionary::{entries_needed, reading, OverValues, PerDictionary};
 
 /// The values group keys took, each numbered once, in the order first met.
 #[derive(Debug, Default)]
@@ -196,12 +194,7 @@ impl PhysicalExpr for GroupCodes {
         let [column] = &children[..] else {
             return internal_err!("a group key's codes read one column");
         };
-        let original = Arc::clone(&self.original)
-            .transform(|e| match e.is::<Column>() {
-                true => Ok(Transformed::yes(Arc::clone(column))),
-                false => Ok(Transformed::no(e)),
-            })
-            .data()?;
+        let original = reading(&self.original, column)?;
         Ok(Arc::new(GroupCodes {
             original,
             over_values: self.over_values.reading(column),
@@ -312,6 +305,8 @@ impl std::hash::Hash for CodedValues {
 mod tests {
     use datafusion::arrow::array::StringArray;
     use datafusion::arrow::datatypes::Field;
+
+    use datafusion::physical_expr::expressions::Column;
 
     use super::*;
 

@@ -23,8 +23,10 @@ const KEPT_DICTIONARIES: usize = 8;
 pub(crate) struct PerDictionary<T> {
     /// Each dictionary's values (held, so that the buffers that identify them are not freed
     /// and reused while kept) and what is known of them.
-    kept: Mutex<VecDeque<(Identity, ArrayRef, Arc<Mutex<T>>)>>,
+    kept: Mutex<VecDeque<Kept<T>>>,
 }
+
+type Kept<T> = (Identity, ArrayRef, Arc<Mutex<T>>);
 
 /// An array's buffers, offset and length.
 type Identity = (Vec<usize>, usize, usize);
@@ -169,4 +171,17 @@ impl OverValues {
         let batch = RecordBatch::try_new(Arc::clone(&self.schema), vec![values])?;
         self.expr.evaluate(&batch)?.into_array(rows)
     }
+}
+
+/// `expr`, which reads one column, reading `column` instead (where a rule moved it).
+pub(crate) fn reading(
+    expr: &Arc<dyn PhysicalExpr>,
+    column: &Arc<dyn PhysicalExpr>,
+) -> Result<Arc<dyn PhysicalExpr>> {
+    Arc::clone(expr)
+        .transform(|e| match e.is::<Column>() {
+            true => Ok(Transformed::yes(Arc::clone(column))),
+            false => Ok(Transformed::no(e)),
+        })
+        .data()
 }

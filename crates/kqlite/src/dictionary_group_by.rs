@@ -112,7 +112,7 @@ impl GroupByDictionaries {
         let mut coded = Vec::new();
         for candidate in coded_keys(aggregate)? {
             if self
-                .with_codes(aggregate.input(), &[candidate.clone()])?
+                .with_codes(aggregate.input(), std::slice::from_ref(&candidate))?
                 .is_some()
             {
                 coded.push(candidate);
