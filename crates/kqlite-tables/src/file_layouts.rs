@@ -24,6 +24,17 @@ pub struct FileLayout {
     pub schema: SchemaRef,
     /// Top-level string columns stored as dictionary pages only, in every row group.
     pub dictionary_columns: Vec<String>,
+    /// The bytes their dictionary pages take in the file, summed over row groups (in the
+    /// order of `dictionary_columns`): a bound of how much their distinct values weigh.
+    pub dictionary_bytes: Vec<u64>,
+}
+
+impl FileLayout {
+    /// The bytes the dictionary pages of `column` take, if it is stored as dictionaries.
+    pub fn dictionary_bytes_of(&self, column: &str) -> Option<u64> {
+        let i = self.dictionary_columns.iter().position(|c| c == column)?;
+        self.dictionary_bytes.get(i).copied()
+    }
 }
 
 /// The layouts of the files attached in one session, by object-store path.
@@ -64,16 +75,30 @@ pub(crate) fn layout_of(
     schema: &SchemaRef,
     metadata: &ParquetMetaData,
 ) -> Option<(StorePath, FileLayout)> {
+    let columns = dictionary_columns(schema, metadata);
     let layout = FileLayout {
         size,
         schema: Arc::clone(schema),
-        dictionary_columns: dictionary_columns(schema, metadata),
+        dictionary_bytes: columns
+            .iter()
+            .map(|&i| dictionary_bytes(metadata, i))
+            .collect(),
+        dictionary_columns: (columns.iter())
+            .map(|&i| {
+                metadata
+                    .file_metadata()
+                    .schema_descr()
+                    .column(i)
+                    .name()
+                    .to_string()
+            })
+            .collect(),
     };
     Some((crate::footer_stats::store_path(path)?, layout))
 }
 
-/// The top-level string columns of `schema` stored as dictionary pages only.
-fn dictionary_columns(schema: &SchemaRef, metadata: &ParquetMetaData) -> Vec<String> {
+/// The top-level string columns of `schema` stored as dictionary pages only, by position.
+fn dictionary_columns(schema: &SchemaRef, metadata: &ParquetMetaData) -> Vec<usize> {
     let descr = metadata.file_metadata().schema_descr();
     let is_string = |name: &str| {
         schema.field_with_name(name).is_ok_and(|f| {
@@ -90,8 +115,20 @@ fn dictionary_columns(schema: &SchemaRef, metadata: &ParquetMetaData) -> Vec<Str
             let groups = metadata.row_groups();
             !groups.is_empty() && groups.iter().all(|g| only_dictionary_pages(g.column(i)))
         })
-        .map(|i| descr.column(i).name().to_string())
         .collect()
+}
+
+/// The bytes the dictionary pages of column `i` take, over all row groups.
+fn dictionary_bytes(metadata: &ParquetMetaData, i: usize) -> u64 {
+    let page = |chunk: &ColumnChunkMetaData| match chunk.dictionary_page_offset() {
+        Some(start) => chunk.data_page_offset().saturating_sub(start).max(0) as u64,
+        None => 0,
+    };
+    metadata
+        .row_groups()
+        .iter()
+        .map(|g| page(g.column(i)))
+        .sum()
 }
 
 /// Whether every data page of the chunk is dictionary-encoded, by its page encoding
@@ -112,4 +149,45 @@ fn only_dictionary_pages(chunk: &ColumnChunkMetaData) -> bool {
             .filter(|s| matches!(s.page_type, PageType::DATA_PAGE | PageType::DATA_PAGE_V2))
             .all(|s| dictionary(s.encoding))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+    use datafusion::parquet::arrow::ArrowWriter;
+    use datafusion::parquet::file::metadata::ParquetMetaDataReader;
+
+    use super::*;
+
+    /// A file with a few repeated names (in dictionary pages) and another column of them.
+    fn footer(names: Vec<String>) -> (SchemaRef, ParquetMetaData) {
+        let few: ArrayRef = Arc::new(StringArray::from(["a", "b"].repeat(names.len() / 2)));
+        let many: ArrayRef = Arc::new(StringArray::from(names));
+        let batch = RecordBatch::try_from_iter([("few", few), ("many", many)]).unwrap();
+        let mut file = Vec::new();
+        let mut writer = ArrowWriter::try_new(&mut file, batch.schema(), None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let metadata = ParquetMetaDataReader::new()
+            .parse_and_finish(&bytes::Bytes::from(file))
+            .unwrap();
+        (batch.schema(), metadata)
+    }
+
+    #[test]
+    fn dictionary_bytes_grow_with_the_distinct_values() {
+        let names: Vec<String> = (0..2000).map(|i| format!("user{i}@contoso.com")).collect();
+        let (schema, metadata) = footer(names);
+        let layout = layout_of(Path::new("/f.parquet"), 1, &schema, &metadata)
+            .unwrap()
+            .1;
+        assert_eq!(layout.dictionary_columns, ["few", "many"]);
+        let (few, many) = (
+            layout.dictionary_bytes_of("few").unwrap(),
+            layout.dictionary_bytes_of("many").unwrap(),
+        );
+        assert!(few > 0 && few < 100, "{few}");
+        assert!(many > 10 * few, "{many}");
+        assert_eq!(layout.dictionary_bytes_of("other"), None);
+    }
 }

@@ -35,6 +35,11 @@ use kqlite_tables::file_layouts::FileLayouts;
 use crate::dictionary_scan::{read_as_dictionaries, Scan};
 use crate::placement::{self, PlacementSlot};
 
+/// The most dictionary page bytes (summed over the scan's row groups) a coded column may have:
+/// its code book holds each distinct value once, outside the memory the aggregation accounts
+/// for, and a column with many distinct values gains little from codes.
+const CODE_BOOK_DICTIONARY_BYTES: u64 = 32 << 20;
+
 #[derive(Debug)]
 pub(crate) struct GroupByDictionaries {
     pub layouts: Arc<FileLayouts>,
@@ -189,7 +194,11 @@ impl GroupByDictionaries {
             return Ok(None);
         };
         let columns: Vec<usize> = coded.iter().map(|c| c.column).collect();
-        if !(columns.iter()).all(|&i| scan.stored_as_dictionary(&self.layouts, i)) {
+        let small = |i: usize| {
+            scan.dictionary_bytes(&self.layouts, i)
+                .is_some_and(|b| b <= CODE_BOOK_DICTIONARY_BYTES)
+        };
+        if !(columns.iter()).all(|&i| scan.stored_as_dictionary(&self.layouts, i) && small(i)) {
             return Ok(None);
         }
         let read = read_as_dictionaries(&self.layouts, &scan, &columns)?;

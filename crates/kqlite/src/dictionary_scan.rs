@@ -106,6 +106,19 @@ impl<'a> Scan<'a> {
         Ok(DataSourceExec::from_data_source(config))
     }
 
+    /// The bytes the dictionary pages of column `i` take over all files (None if some file
+    /// is not known).
+    pub(crate) fn dictionary_bytes(&self, layouts: &FileLayouts, i: usize) -> Option<u64> {
+        let name = self.schema.field(i).name();
+        let files = self.config.file_groups.iter().flat_map(|g| g.iter());
+        files
+            .map(|file| {
+                let layout = layouts.get(&file.object_meta.location, file.object_meta.size)?;
+                layout.dictionary_bytes_of(name)
+            })
+            .sum()
+    }
+
     /// Whether column `i` is a string column of the files that every file stores as
     /// dictionary pages only.
     pub(crate) fn stored_as_dictionary(&self, layouts: &FileLayouts, i: usize) -> bool {
