@@ -56,6 +56,12 @@ impl CodeBook {
             .collect())
     }
 
+    /// The codes of all of the string array `values`.
+    fn codes_of(&self, values: &dyn Array) -> Result<Vec<Option<u32>>> {
+        let all: Vec<usize> = (0..values.len()).collect();
+        self.codes_at(values, &all)
+    }
+
     /// The values the `codes` stand for, as `data_type`.
     fn values_of(&self, codes: &UInt32Array, data_type: &DataType) -> Result<ArrayRef> {
         let book = self.book.lock().unwrap_or_else(|e| e.into_inner());
@@ -127,11 +133,7 @@ impl GroupCodes {
             // A key that is the column itself numbers the dictionary's own values.
             let found = match self.over_values.is_column() {
                 true => self.book.codes_at(values, &asked)?,
-                false => {
-                    let keys = self.over_values.of_entries(values, &asked)?;
-                    let all: Vec<usize> = (0..keys.len()).collect();
-                    self.book.codes_at(&keys, &all)?
-                }
+                false => (self.book).codes_of(&self.over_values.of_entries(values, &asked)?)?,
             };
             for (entry, code) in asked.into_iter().zip(found) {
                 codes[entry] = code.unwrap_or(NULL);
@@ -174,11 +176,7 @@ impl PhysicalExpr for GroupCodes {
         let column = self.over_values.column.evaluate(batch)?.into_array(rows)?;
         let codes = match column.as_dictionary_opt::<Int32Type>() {
             Some(dictionary) => self.evaluate_keys(dictionary)?,
-            None => {
-                let keys = self.over_values.of_rows(&column)?;
-                let all: Vec<usize> = (0..keys.len()).collect();
-                UInt32Array::from(self.book.codes_at(&keys, &all)?)
-            }
+            None => UInt32Array::from(self.book.codes_of(&self.over_values.of_rows(&column)?)?),
         };
         Ok(ColumnarValue::Array(Arc::new(codes)))
     }
