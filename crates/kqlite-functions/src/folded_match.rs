@@ -5,7 +5,10 @@
 //! are ASCII, whose folding is bytewise and keeps its place in the folded value; anything else
 //! takes the Unicode comparison, char by char.
 
+use datafusion::arrow::array::{BooleanArray, StringViewArray};
 use memchr::memmem;
+
+use crate::stretch_search::StretchSearch;
 
 /// Whether `hay` starts with `needle` once both are lowercased.
 pub fn starts_with_folded(hay: &str, needle: &str) -> bool {
@@ -73,6 +76,24 @@ impl OneNeedle {
             let reach = folds_into_ascii(&bytes);
             OneNeedle::AsciiFolded(bytes, lowered, reach)
         })
+    }
+
+    /// [`Self::is_match`] over a batch, by one search through the bytes its values occupy
+    /// (see [`StretchSearch`]); None where that would not pay.
+    pub fn is_match_each(&self, array: &StringViewArray) -> Option<BooleanArray> {
+        let search = match self {
+            OneNeedle::Exact(finder) => StretchSearch {
+                finder,
+                fold: false,
+                ascii_only: false,
+            },
+            OneNeedle::AsciiFolded(_, lowered, reach) => StretchSearch {
+                finder: lowered,
+                fold: true,
+                ascii_only: *reach,
+            },
+        };
+        search.contains(array, |value| self.is_match(value))
     }
 
     /// Whether `hay` contains the needle. A folded search that finds no ASCII occurrence in a

@@ -10,7 +10,9 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::strings::{eq_any_ascii_ignore_case, eval_strings};
+use super::strings::{
+    eq_any_ascii_ignore_case, eval_strings, eval_strings_quick, folded_lengths, ruled_out_by_length,
+};
 
 /// `kql_in_ci(value, 'a', 'b', ...)`.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -56,7 +58,12 @@ impl ScalarUDFImpl for InCi {
         // A short ASCII list: compare in place.
         let few: Vec<&str> = set.iter().map(String::as_str).collect();
         if few.len() <= 16 && few.iter().all(|n| n.is_ascii()) {
-            let result = eval_strings(&haystack, &|value| eq_any_ascii_ignore_case(value, &few))?;
+            let lengths = folded_lengths(&few);
+            let result = eval_strings_quick(
+                &haystack,
+                &|view| ruled_out_by_length(lengths, view),
+                &|value| eq_any_ascii_ignore_case(value, &few),
+            )?;
             return Ok(ColumnarValue::Array(Arc::new(result)));
         }
         // One reused buffer: no allocation per row.

@@ -1,7 +1,7 @@
 //! `has`, `contains`, `startswith`, `endswith`, `=~` and their `_cs`, `has_any`, `has_all` forms.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use datafusion::arrow::array::{ArrayRef, BooleanArray};
+use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, StringViewArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
@@ -11,8 +11,10 @@ use datafusion::logical_expr::{
 use super::dictionary_answers::DictionaryAnswers;
 use super::folded_match::{affix_ascii_ci, ends_with_folded, starts_with_folded, OneNeedle};
 use super::strings::{
-    eq_any_ascii_ignore_case, eq_ignore_case, eval_strings, eval_strings_each, is_term_byte,
+    eq_any_ascii_ignore_case, eq_ignore_case, eval_strings, eval_strings_each, eval_strings_quick,
+    folded_lengths, is_term_byte, ruled_out_by_length,
 };
+use super::wide_needle::{Part, WideNeedle};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MatchOp {
@@ -183,6 +185,8 @@ struct Matcher {
     one: Option<OneNeedle>,
     /// `startswith`/`endswith` of ASCII needles ignoring case: the value's ends compared in place.
     ascii_affix: bool,
+    /// `startswith`, `endswith`, `==` or `=~` of one ASCII needle: one word compared a value.
+    wide: Option<WideNeedle>,
     /// Answers per dictionary entry of the column chunks being read.
     answers: DictionaryAnswers,
 }
@@ -215,11 +219,22 @@ impl Matcher {
         let ascii_affix = matches!(op, MatchOp::StartsWith | MatchOp::EndsWith)
             && !case_sensitive
             && needles.iter().all(|n| n.is_ascii());
+        let part = match op {
+            MatchOp::StartsWith => Some(Part::Start),
+            MatchOp::EndsWith => Some(Part::End),
+            MatchOp::Equals => Some(Part::Whole),
+            _ => None,
+        };
+        let wide = match (part, needles.as_slice()) {
+            (Some(part), [needle]) => WideNeedle::new(needle, part, !case_sensitive),
+            _ => None,
+        };
         Matcher {
             op,
             case_sensitive,
             all,
             needles,
+            wide,
             searcher,
             ascii_equals,
             one,
@@ -231,6 +246,12 @@ impl Matcher {
     /// [`Matcher::matches`] over a column, with the test chosen once per batch so that
     /// the common ones are inlined into the loop over the rows.
     fn eval(&self, haystack: &ArrayRef) -> Result<BooleanArray> {
+        let by_views = haystack
+            .as_string_view_opt()
+            .and_then(|v| self.eval_views(v));
+        if let Some(answers) = by_views {
+            return Ok(answers);
+        }
         let suffix = self.op == MatchOp::EndsWith;
         match (&self.one, self.needles.as_slice()) {
             (Some(one), _) => self.eval_with(haystack, &|hay| one.is_match(hay)),
@@ -239,11 +260,25 @@ impl Matcher {
             }
             _ => match &self.ascii_equals {
                 Some(ascii) => {
-                    self.eval_with(haystack, &|hay| eq_any_ascii_ignore_case(hay, ascii))
+                    let lengths = folded_lengths(ascii);
+                    eval_strings_quick(
+                        haystack,
+                        &|view| ruled_out_by_length(lengths, view),
+                        &|hay| eq_any_ascii_ignore_case(hay, ascii),
+                    )
                 }
                 None => self.eval_with(haystack, &|hay| self.matches(hay)),
             },
         }
+    }
+
+    /// The kernels that read a batch's views and buffers directly: one word a value, or one
+    /// search through the bytes the values occupy. None where neither applies.
+    fn eval_views(&self, views: &StringViewArray) -> Option<BooleanArray> {
+        if let Some(wide) = &self.wide {
+            return Some(wide.eval(views, |hay| self.matches(hay)));
+        }
+        self.one.as_ref()?.is_match_each(views)
     }
 
     /// `test` over the column: once per distinct view of the batch and, for the searches

@@ -14,11 +14,21 @@ use crate::view_memo::ViewMemo;
 /// answer from the value alone: dictionaries and repeated views are evaluated once per
 /// distinct value.
 pub fn eval_strings<F: Fn(&str) -> bool>(array: &ArrayRef, predicate: &F) -> Result<BooleanArray> {
+    eval_strings_quick(array, &|_| None, predicate)
+}
+
+/// [`eval_strings`], asking `quick` first for an answer from a view alone (its length and its
+/// first four bytes, which every view holds) before reading the value's bytes.
+pub fn eval_strings_quick<Q, F>(array: &ArrayRef, quick: &Q, predicate: &F) -> Result<BooleanArray>
+where
+    Q: Fn(u128) -> Option<bool>,
+    F: Fn(&str) -> bool,
+{
     match array.data_type() {
-        DataType::Utf8View => Ok(eval_views(array.as_string_view(), predicate)),
+        DataType::Utf8View => Ok(eval_views(array.as_string_view(), quick, predicate)),
         DataType::Dictionary(_, _) => {
             let dictionary = array.as_any_dictionary();
-            let values = eval_strings(dictionary.values(), predicate)?;
+            let values = eval_strings_quick(dictionary.values(), quick, predicate)?;
             let taken = take(&values, dictionary.keys(), None)?;
             let taken = taken.as_boolean();
             if taken.null_count() == 0 {
@@ -68,8 +78,13 @@ where
     BooleanArray::new(values, None)
 }
 
-/// [`eval_typed`] over views, remembering the answer per view (see [`ViewMemo`]).
-fn eval_views<F: Fn(&str) -> bool>(array: &StringViewArray, predicate: &F) -> BooleanArray {
+/// [`eval_typed`] over views, remembering the answer per view (see [`ViewMemo`]) where `quick`
+/// gives none.
+fn eval_views<Q, F>(array: &StringViewArray, quick: &Q, predicate: &F) -> BooleanArray
+where
+    Q: Fn(u128) -> Option<bool>,
+    F: Fn(&str) -> bool,
+{
     let Some(mut memo) = ViewMemo::for_rows(array.len()) else {
         return eval_typed(array, predicate);
     };
@@ -79,6 +94,8 @@ fn eval_views<F: Fn(&str) -> bool>(array: &StringViewArray, predicate: &F) -> Bo
     let values = BooleanBuffer::collect_bool(array.len(), |i| {
         if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
             empty
+        } else if let Some(answer) = quick(views[i]) {
+            answer
         } else if memo.full() {
             predicate(array.value(i))
         } else {
@@ -112,6 +129,30 @@ pub fn eq_any_ascii_ignore_case<S: AsRef<str>>(value: &str, needles: &[S]) -> bo
     needles.iter().any(kelvin_reach)
         && !value.is_ascii()
         && needles.iter().any(|n| eq_ignore_case(value, n.as_ref()))
+}
+
+/// The lengths at which a value can equal one of the ASCII `needles` ignoring case, bit `n` for
+/// `n` bytes (below 64; a longer value is always read): each needle's own, and two bytes more
+/// for each `k` a Kelvin sign may stand for.
+pub fn folded_lengths<S: AsRef<str>>(needles: &[S]) -> u64 {
+    let mut lengths = 0u64;
+    for needle in needles {
+        let needle = needle.as_ref();
+        let ks = needle
+            .bytes()
+            .filter(|b| b.eq_ignore_ascii_case(&b'k'))
+            .count();
+        for len in (0..=ks).map(|signs| needle.len() + 2 * signs) {
+            lengths |= 1u64.checked_shl(len as u32).unwrap_or(0);
+        }
+    }
+    lengths
+}
+
+/// False for a view whose length is not among `lengths` (see [`folded_lengths`]).
+pub fn ruled_out_by_length(lengths: u64, view: u128) -> Option<bool> {
+    let len = view as u32;
+    (len < 64 && lengths >> len & 1 == 0).then_some(false)
 }
 
 /// Case-insensitive equality without allocating: ASCII folds bytewise, the rest by Unicode.
