@@ -4,14 +4,19 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use datafusion::arrow::array::{Array, AsArray, BooleanArray, StringViewArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
+use memchr::memmem::Finder;
 use regex::Regex;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::dictionary_answers::DictionaryAnswers;
+use crate::row_bits::answers_array;
+use crate::stretch_search::StretchSearch;
 
 /// `kql_matches_regex(value, 'pattern')`; None when `pattern` does not compile (the caller
 /// keeps DataFusion's function and its error).
@@ -32,6 +37,9 @@ pub struct RegexMatch {
 struct Compiled {
     pattern: String,
     regex: Regex,
+    /// Bytes every match holds: values without them are ruled out by one search through the
+    /// batch's bytes ([`StretchSearch`]) before the automaton runs on the rest.
+    required: Option<Finder<'static>>,
     answers: DictionaryAnswers,
 }
 
@@ -81,6 +89,12 @@ impl ScalarUDFImpl for RegexMatch {
         };
         let compiled = self.compiled(pattern)?;
         let values = value.clone().into_array(args.number_rows)?;
+        if let Some(result) = values
+            .as_string_view_opt()
+            .and_then(|v| compiled.prefiltered(v))
+        {
+            return Ok(ColumnarValue::Array(Arc::new(result)));
+        }
         let test = |text: &str| compiled.regex.is_match(text);
         let result = compiled.answers.eval_column(&values, &test)?;
         Ok(ColumnarValue::Array(Arc::new(result)))
@@ -100,9 +114,61 @@ impl RegexMatch {
         let compiled = Arc::new(Compiled {
             pattern: pattern.to_string(),
             regex,
+            required: required_literal(pattern).map(|l| Finder::new(&l).into_owned()),
             answers: DictionaryAnswers::default(),
         });
         *last = Some(Arc::clone(&compiled));
         Ok(compiled)
+    }
+}
+
+impl Compiled {
+    /// The answers over a batch, the automaton run only on the values holding the required
+    /// bytes; None without such bytes or where the search would not pay.
+    fn prefiltered(&self, views: &StringViewArray) -> Option<BooleanArray> {
+        let finder = self.required.as_ref()?;
+        let search = StretchSearch {
+            finder,
+            fold: false,
+            ascii_only: false,
+        };
+        let holding = search.contains(views, |v| finder.find(v.as_bytes()).is_some())?;
+        let mut answers = vec![0u64; views.len().div_ceil(64)];
+        for i in holding.values().set_indices() {
+            answers[i / 64] |= u64::from(self.regex.is_match(views.value(i))) << (i % 64);
+        }
+        // A null is "", which holds no required bytes: no match.
+        Some(answers_array(views, answers, false))
+    }
+}
+
+/// The bytes every match of `pattern` starts with, when there are at least two: the longest
+/// prefix common to the literals regex-syntax finds a match must begin with.
+fn required_literal(pattern: &str) -> Option<Vec<u8>> {
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let starts = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let common = starts.longest_common_prefix()?;
+    (common.len() >= 2).then(|| common.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bytes_every_match_starts_with() {
+        let required = |p: &str| required_literal(p).map(|l| String::from_utf8(l).unwrap());
+        assert_eq!(
+            required(r"^Price List_\d+\.xlsx$").as_deref(),
+            Some("Price List_")
+        );
+        assert_eq!(
+            required(r"Removable(Media)?$").as_deref(),
+            Some("Removable")
+        );
+        assert_eq!(required(r"(?i)price"), None, "case folded: many spellings");
+        assert_eq!(required(r"^(ab|cd)x"), None);
+        assert_eq!(required(r"[0-9]"), None);
+        assert_eq!(required(r"^$"), None);
     }
 }
