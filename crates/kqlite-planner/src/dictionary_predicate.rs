@@ -254,7 +254,7 @@ mod tests {
     use super::*;
 
     fn rows(keys: Vec<Option<i32>>) -> RecordBatch {
-        let values = StringArray::from(vec!["a", "B", "c"]);
+        let values = StringArray::from(vec!["a", "B", "c", "d", "e", "f", "g", "h", "i", "j"]);
         let column = DictionaryArray::new(Int32Array::from(keys), Arc::new(values));
         let field = Field::new("c", column.data_type().clone(), true);
         RecordBatch::try_new(Arc::new(Schema::new(vec![field])), vec![Arc::new(column)]).unwrap()
@@ -316,14 +316,15 @@ mod tests {
         let same_dictionary = batch.slice(1, 1);
         assert_eq!(selected(&equal, &batch), [true, false]);
         assert_eq!(selected(&equal, &same_dictionary), [false]);
-        // Only the entries batches held were tested: not "a", nor null.
+        // Only the entries batches held were tested (the dictionary is more than four times
+        // as long as the batch): not "a", nor the others, nor null.
         let kept = Arc::clone(&equal.kept.all()[0]);
-        assert_eq!(kept.lock().unwrap().unknown, 1);
-        assert_eq!(kept.lock().unwrap().state[3], Answer::Unknown);
+        assert_eq!(kept.lock().unwrap().unknown, 8);
+        assert_eq!(kept.lock().unwrap().state[10], Answer::Unknown);
         assert_eq!(equal.kept.all().len(), 1);
         assert_eq!(selected(&equal, &rows(vec![Some(1)])), [true]);
         assert_eq!(equal.kept.all().len(), 2);
-        // A batch at least as long as its dictionary has all of it tested at once.
+        // A batch at least a quarter as long as its dictionary has all of it tested at once.
         assert_eq!(selected(&equal, &rows(vec![Some(1); 3])), [true; 3]);
         let kept = Arc::clone(&equal.kept.all()[2]);
         assert_eq!(kept.lock().unwrap().unknown, 0);

@@ -8,7 +8,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{Array, ArrayRef, Int32Array, RecordBatch, UInt32Array};
-use datafusion::arrow::compute::{cast, take};
+use datafusion::arrow::compute::{cast, concat, take};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::common::Result;
@@ -76,10 +76,14 @@ impl<T> fmt::Debug for PerDictionary<T> {
 
 /// The entries of a dictionary of `entries` values that a batch with `keys` needs and
 /// `unknown` (which marks each entry it answers true for as asked) does not know yet, each
-/// once; the entry past the last stands for null keys. Every entry when the dictionary is no
-/// longer than the batch: working all of it out costs at most once a row, and spares later
-/// batches looking for entries not known yet. A null key's slot may hold any key: that entry
-/// is asked too, which costs some work and changes no answer.
+/// once; the entry past the last (asked last) stands for null keys. Every entry when the
+/// dictionary is at most four times as long as the batch: a column chunk's dictionary holds
+/// only values its rows use, so its later batches would ask for the rest anyway, and the
+/// whole dictionary goes to the kernels as it is (one search through its bytes, no gather).
+/// A null key's slot may hold any key: that entry is asked too, which costs some work and
+/// changes no answer.
+const WHOLE_DICTIONARY_BATCHES: usize = 4;
+
 pub(crate) fn entries_needed(
     keys: &Int32Array,
     entries: usize,
@@ -91,15 +95,15 @@ pub(crate) fn entries_needed(
             asked.push(entry);
         }
     };
-    if keys.null_count() > 0 {
-        ask(entries);
-    }
-    if entries <= keys.len() {
+    if entries <= WHOLE_DICTIONARY_BATCHES * keys.len() {
         (0..entries).for_each(&mut ask);
     } else {
         for &key in keys.values() {
             ask((key as usize).min(entries));
         }
+    }
+    if keys.null_count() > 0 {
+        ask(entries);
     }
     asked
 }
@@ -158,6 +162,15 @@ impl OverValues {
 
     /// The expression over the `entries` of `values` (the entry past the last is null).
     pub(crate) fn of_entries(&self, values: &ArrayRef, entries: &[usize]) -> Result<ArrayRef> {
+        let every = values.len();
+        let in_order = entries.len() >= every && (0..every).eq(entries[..every].iter().copied());
+        if in_order && every > 0 {
+            let whole = self.of_rows(values)?;
+            return match &entries[every..] {
+                [] => Ok(whole),
+                rest => concat(&[&whole, &self.of_entries(values, rest)?]).map_err(Into::into),
+            };
+        }
         let indices: UInt32Array = (entries.iter())
             .map(|&e| (e < values.len()).then_some(e as u32))
             .collect();
