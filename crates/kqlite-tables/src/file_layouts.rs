@@ -9,11 +9,15 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
+use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::object_store::path::Path as StorePath;
 use datafusion::parquet::basic::Encoding;
 use datafusion::parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData};
 use datafusion::prelude::SessionConfig;
+
+use crate::dictionary_pages::DictionaryPages;
+use crate::footer_stats::Footer;
 
 /// One file's layout.
 #[derive(Debug)]
@@ -27,6 +31,8 @@ pub struct FileLayout {
     /// The bytes their dictionary pages take in the file, summed over row groups (in the
     /// order of `dictionary_columns`): a bound of how much their distinct values weigh.
     pub dictionary_bytes: Vec<u64>,
+    /// Where their dictionary pages lie, row group by row group (local files only).
+    pub dictionary_pages: Option<DictionaryPages>,
 }
 
 impl FileLayout {
@@ -34,6 +40,13 @@ impl FileLayout {
     pub fn dictionary_bytes_of(&self, column: &str) -> Option<u64> {
         let i = self.dictionary_columns.iter().position(|c| c == column)?;
         self.dictionary_bytes.get(i).copied()
+    }
+
+    /// The dictionary of `column` in each row group, then a null, if it is stored as
+    /// dictionaries and the file is local; a row group whose page could not be read is None.
+    pub fn dictionaries_of(&self, column: &str) -> Option<Vec<Option<ArrayRef>>> {
+        let i = self.dictionary_columns.iter().position(|c| c == column)?;
+        Some(self.dictionary_pages.as_ref()?.values(i))
     }
 }
 
@@ -71,18 +84,19 @@ pub(crate) fn remember(config: &SessionConfig, layouts: Vec<(StorePath, FileLayo
 /// The layout of the file at `path`, from its footer and the Arrow schema derived from it.
 pub(crate) fn layout_of(
     path: &Path,
-    size: u64,
+    footer: &Footer,
     schema: &SchemaRef,
-    metadata: &ParquetMetaData,
 ) -> Option<(StorePath, FileLayout)> {
+    let metadata = &footer.metadata;
     let columns = dictionary_columns(schema, metadata);
     let layout = FileLayout {
-        size,
+        size: footer.size,
         schema: Arc::clone(schema),
         dictionary_bytes: columns
             .iter()
             .map(|&i| dictionary_bytes(metadata, i))
             .collect(),
+        dictionary_pages: DictionaryPages::of(path, footer, &columns),
         dictionary_columns: (columns.iter())
             .map(|&i| {
                 metadata
@@ -178,7 +192,12 @@ mod tests {
     fn dictionary_bytes_grow_with_the_distinct_values() {
         let names: Vec<String> = (0..2000).map(|i| format!("user{i}@contoso.com")).collect();
         let (schema, metadata) = footer(names);
-        let layout = layout_of(Path::new("/f.parquet"), 1, &schema, &metadata)
+        let footer = Footer {
+            metadata: Arc::new(metadata),
+            size: 1,
+            modified: std::time::SystemTime::UNIX_EPOCH,
+        };
+        let layout = layout_of(Path::new("/f.parquet"), &footer, &schema)
             .unwrap()
             .1;
         assert_eq!(layout.dictionary_columns, ["few", "many"]);

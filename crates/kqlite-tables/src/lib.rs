@@ -24,6 +24,7 @@
 //! dictionary or large strings) are cast. Registration reads only footers.
 
 pub mod config;
+pub mod dictionary_pages;
 mod discover;
 mod embedded_schema;
 pub mod error;

@@ -88,7 +88,7 @@ pub(crate) fn inspect(
         .collect();
     let layouts = facts
         .iter()
-        .filter_map(|f| layout_of(&f.path, f.footer.size, &f.schema, &f.footer.metadata))
+        .filter_map(|f| layout_of(&f.path, &f.footer, &f.schema))
         .collect();
     Ok(Inspected {
         layouts,

@@ -201,7 +201,7 @@ impl GroupByDictionaries {
         if !(columns.iter()).all(|&i| scan.stored_as_dictionary(&self.layouts, i) && small(i)) {
             return Ok(None);
         }
-        let read = read_as_dictionaries(&self.layouts, &scan, &columns)?;
+        let read = read_as_dictionaries(&self.layouts, &scan, &columns, &[])?;
         let schema = read.schema();
         let mut exprs: Vec<(Arc<dyn PhysicalExpr>, String)> = (schema.fields().iter())
             .enumerate()

@@ -29,6 +29,8 @@ use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::Partitioning;
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 use kqlite_planner::{DictionaryPredicate, SelectiveAnd};
+
+use crate::dictionary_pruning::{column_tests, skip_rejected_row_groups, ColumnTest};
 use kqlite_tables::file_layouts::FileLayouts;
 
 #[derive(Debug)]
@@ -227,7 +229,8 @@ impl ReadDictionaries {
         if columns.is_empty() {
             return Ok(None);
         }
-        let mut dictionary_scan = read_as_dictionaries(&self.layouts, &scan, &columns)?;
+        let tests = column_tests(&conjuncts, &columns, &scan.schema);
+        let mut dictionary_scan = read_as_dictionaries(&self.layouts, &scan, &columns, &tests)?;
         if let Some(deal) = dealt {
             dictionary_scan =
                 replace_children_if_necessary(Arc::clone(deal), vec![dictionary_scan])?;
@@ -241,11 +244,13 @@ impl ReadDictionaries {
     }
 }
 
-/// The scan with the `columns` (of its output) read as dictionaries.
+/// The scan with the `columns` (of its output) read as dictionaries, and the row groups
+/// whose dictionaries fail one of `tests` skipped.
 pub(crate) fn read_as_dictionaries(
     layouts: &FileLayouts,
     scan: &Scan,
     columns: &[usize],
+    tests: &[ColumnTest],
 ) -> Result<Arc<dyn ExecutionPlan>> {
     let names: Vec<&str> = columns
         .iter()
@@ -265,6 +270,7 @@ pub(crate) fn read_as_dictionaries(
     config.file_groups = (config.file_groups.iter())
         .map(|group| with_file_schemas(layouts, group, &names))
         .collect();
+    config.file_groups = skip_rejected_row_groups(layouts, &config.file_groups, tests);
     Ok(DataSourceExec::from_data_source(config))
 }
 

@@ -6,6 +6,7 @@
 pub mod completion;
 pub mod diagnostic;
 mod dictionary_group_by;
+mod dictionary_pruning;
 mod dictionary_scan;
 mod error;
 mod external;

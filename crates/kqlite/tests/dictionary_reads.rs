@@ -173,3 +173,80 @@ fn aggregations_keyed_by_dictionary_codes_give_the_groups_of_strings() {
     assert!(coded.iter().all(|q| !q.contains("where")));
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// Filters that only some row groups' dictionaries pass (by a function statistics cannot
+/// answer), alone or with another column's test.
+const SKIPPING: &[&str] = &[
+    "DataSecurityEvents | where ObjectName =~ 'ONBOARDING GUIDE V3.DOCX' | project Timestamp, ObjectName | order by Timestamp asc",
+    "DataSecurityEvents | where ObjectName endswith 'Roadmap v5.xlsx' | count",
+    "DataSecurityEvents | where ObjectName in~ ('design spec v5.xlsx', 'q3 forecast_74.docx') | count",
+    "DataSecurityEvents | where DeviceName =~ 'NWILKE-LT14.contoso.com' and ObjectName contains 'v5' | count",
+];
+
+/// Filters every row group's dictionary passes (each holds an empty device name).
+const PASSED_BY_ALL: &[&str] = &[
+    "DataSecurityEvents | where ObjectName !has 'Onboarding' | count",
+    "DataSecurityEvents | where isempty(DeviceName) or DeviceName =~ 'nwilke-lt14.contoso.com' | count",
+    "DataSecurityEvents | where DeviceName !in~ ('nwilke-lt14.contoso.com') | count",
+];
+
+/// The rows the query's scans read.
+fn rows_scanned(runtime: &tokio::runtime::Runtime, engine: &Engine, query: &str) -> usize {
+    runtime.block_on(async {
+        let plan = engine.plan(query).unwrap().remove(0);
+        let (physical, stream) = engine.stream_physical(plan).await.unwrap();
+        datafusion::physical_plan::common::collect(stream)
+            .await
+            .unwrap();
+        scan_rows(physical.as_ref())
+    })
+}
+
+fn scan_rows(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> usize {
+    let own = match plan.name() {
+        "DataSourceExec" => plan.metrics().and_then(|m| m.output_rows()).unwrap_or(0),
+        _ => 0,
+    };
+    own + plan
+        .children()
+        .iter()
+        .map(|c| scan_rows(c.as_ref()))
+        .sum::<usize>()
+}
+
+#[test]
+fn row_groups_no_dictionary_entry_passes_are_not_read() {
+    let root = std::env::temp_dir().join(format!("kqlite-dictionary-skips-{}", std::process::id()));
+    let (dictionary, plain) = (root.join("dictionary"), root.join("plain"));
+    write_copy(&dictionary, true);
+    write_copy(&plain, false);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (skipping, reading) = (engine(&runtime, &dictionary), engine(&runtime, &plain));
+    for query in SKIPPING {
+        let (got, want) = (
+            csv(&runtime, &skipping, query),
+            csv(&runtime, &reading, query),
+        );
+        assert_eq!(got, want, "{query}");
+        let (read, all) = (
+            rows_scanned(&runtime, &skipping, query),
+            rows_scanned(&runtime, &reading, query),
+        );
+        assert!(
+            all > 2000 && read < all,
+            "{query}: {read} of {all} rows read"
+        );
+    }
+    for query in PASSED_BY_ALL {
+        assert_eq!(
+            csv(&runtime, &skipping, query),
+            csv(&runtime, &reading, query)
+        );
+        assert_eq!(
+            rows_scanned(&runtime, &skipping, query),
+            rows_scanned(&runtime, &reading, query),
+            "{query}"
+        );
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
