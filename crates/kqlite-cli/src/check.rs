@@ -156,13 +156,15 @@ mod tests {
     use super::*;
 
     fn check(text: &str) -> (Tally, Vec<String>) {
-        let dir = std::env::temp_dir().join(format!("kqlite-check-{}", std::process::id()));
+        // A folder per text: the tests run at once.
+        let folder = format!("kqlite-check-{}-{}", std::process::id(), text.len());
+        let dir = std::env::temp_dir().join(folder);
         std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join(format!("q{}.kql", text.len()));
+        let file = dir.join("q.kql");
         std::fs::write(&file, text).unwrap();
         let mut out = Vec::new();
         let tally = check_paths(std::slice::from_ref(&file), &mut out);
-        std::fs::remove_file(&file).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
         let out = String::from_utf8(out).unwrap();
         let name = file.display().to_string();
         let lines = out.lines().map(|l| l.replace(&name, "F")).collect();

@@ -15,8 +15,9 @@ fn kqlite(args: &[&str]) -> Output {
         .expect("kqlite runs")
 }
 
+/// A fresh folder in the target's scratch space (emptied again by the next run).
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kqlite-cli-{name}-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("import-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

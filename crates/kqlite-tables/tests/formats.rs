@@ -19,7 +19,7 @@ const TABLES: [&str; 4] = [
     "AlertEvidence",
 ];
 
-fn sample(name: &str) -> std::path::PathBuf {
+fn sample(name: &str) -> common::Scratch {
     let dir = scratch(name);
     write_sample(&dir.join("parquet"), 42, 1).unwrap();
     write_sample_formats(&dir.join("formats"), 42, 1).unwrap();

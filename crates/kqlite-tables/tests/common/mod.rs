@@ -16,14 +16,36 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::prelude::{DataFrame, Expr, SessionContext};
 use kqlite_tables::session_config;
 
-/// A fresh, empty directory under the system temp dir.
-pub fn scratch(name: &str) -> PathBuf {
+/// A fresh, empty directory under the system temp dir, removed with what it holds when the
+/// test drops it (also when the test fails).
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn scratch(name: &str) -> Scratch {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!("kqlite-tables-{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 /// A batch from (column name, array) pairs; every field nullable.
