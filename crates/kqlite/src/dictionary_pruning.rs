@@ -1,5 +1,6 @@
 //! Row groups a filter cannot keep, known from their dictionaries alone. Where a conjunct
-//! tests one string column that a local file stores as dictionary pages only, the conjunct is
+//! tests one string column that a local file stores as dictionary pages only (whether or not
+//! the other files do, and whether or not the scan reads it as dictionaries), the conjunct is
 //! first run over each row group's dictionary (and a null); a row group where it accepts
 //! nothing is left out of the scan, so none of its pages is read or decoded. A hunt for one
 //! device, account or file among many then reads only the row groups that hold it.
@@ -63,12 +64,13 @@ pub(crate) fn column_tests(
         .collect()
 }
 
-/// `groups` with each file told to skip the row groups whose dictionaries fail a test.
+/// `groups` with each file told to skip the row groups whose dictionaries fail a test; None
+/// if no row group is skipped.
 pub(crate) fn skip_rejected_row_groups(
     layouts: &FileLayouts,
     groups: &[FileGroup],
     tests: &[ColumnTest],
-) -> Vec<FileGroup> {
+) -> Option<Vec<FileGroup>> {
     let files: Vec<&PartitionedFile> = groups.iter().flat_map(|g| g.iter()).collect();
     let layout = |f: &PartitionedFile| layouts.get(&f.object_meta.location, f.object_meta.size);
     let bytes: u64 = (files.iter().filter_map(|f| layout(f)))
@@ -79,7 +81,7 @@ pub(crate) fn skip_rejected_row_groups(
         })
         .sum();
     if tests.is_empty() || bytes > DICTIONARY_BYTES_READ {
-        return groups.to_vec();
+        return None;
     }
     let kept_of = |files: &[&PartitionedFile]| -> HashMap<StorePath, Vec<bool>> {
         (files.par_iter())
@@ -94,10 +96,10 @@ pub(crate) fn skip_rejected_row_groups(
     let (sample, rest) = files.split_at(files.len().div_ceil(SAMPLE_SHARE).max(2).min(files.len()));
     let mut kept = kept_of(sample);
     if kept.is_empty() {
-        return groups.to_vec();
+        return None;
     }
     kept.extend(kept_of(rest));
-    groups.iter().map(|g| with_access_plans(g, &kept)).collect()
+    Some(groups.iter().map(|g| with_access_plans(g, &kept)).collect())
 }
 
 /// One file in this many (at least two) is read first, as a sample.

@@ -121,11 +121,28 @@ impl<'a> Scan<'a> {
             .sum()
     }
 
+    /// The scan's files, in its partitions.
+    fn file_groups(&self) -> &[FileGroup] {
+        &self.config.file_groups
+    }
+
+    /// The scan reading `groups` instead of its own files.
+    fn with_file_groups(&self, groups: Vec<FileGroup>) -> Arc<dyn ExecutionPlan> {
+        let mut config = self.config.clone();
+        config.file_groups = groups;
+        DataSourceExec::from_data_source(config)
+    }
+
+    /// Whether column `i` is a string column of the files (read as string views).
+    fn string_file_column(&self, i: usize) -> bool {
+        self.schema.field(i).data_type() == &DataType::Utf8View && file_column(self, i).is_some()
+    }
+
     /// Whether column `i` is a string column of the files that every file stores as
     /// dictionary pages only.
     pub(crate) fn stored_as_dictionary(&self, layouts: &FileLayouts, i: usize) -> bool {
         let field = self.schema.field(i);
-        if field.data_type() != &DataType::Utf8View || file_column(self, i).is_none() {
+        if !self.string_file_column(i) {
             return false;
         }
         let files = self.config.file_groups.iter().flat_map(|g| g.iter());
@@ -203,7 +220,8 @@ impl ReadDictionaries {
     }
 
     /// `filter` with `predicate` over `input`, with the columns it alone tests read as
-    /// dictionaries where the files allow; None if it tests no such column.
+    /// dictionaries where the files allow and the row groups their dictionaries rule out
+    /// skipped; None if neither applies.
     fn over_dictionaries(
         &self,
         filter: FilterExecBuilder,
@@ -221,23 +239,28 @@ impl ReadDictionaries {
             return Ok(None);
         };
         let (conjuncts, selective) = conjuncts_of(predicate);
-        let columns: Vec<usize> = (0..scan.schema.fields().len())
-            .filter(|&i| {
-                alone_in_conjuncts(i, &conjuncts) && scan.stored_as_dictionary(&self.layouts, i)
-            })
+        let alone: Vec<usize> = (0..scan.schema.fields().len())
+            .filter(|&i| alone_in_conjuncts(i, &conjuncts) && scan.string_file_column(i))
             .collect();
-        if columns.is_empty() {
-            return Ok(None);
-        }
-        let tests = column_tests(&conjuncts, &columns, &scan.schema);
-        let mut dictionary_scan = read_as_dictionaries(&self.layouts, &scan, &columns, &tests)?;
+        // Some files may store a column as dictionaries where others do not: their row groups
+        // are tested all the same, though the column is read as strings.
+        let tests = column_tests(&conjuncts, &alone, &scan.schema);
+        let columns: Vec<usize> = (alone.into_iter())
+            .filter(|&i| scan.stored_as_dictionary(&self.layouts, i))
+            .collect();
+        let mut new_scan = match columns.is_empty() {
+            true => match skip_rejected_row_groups(&self.layouts, scan.file_groups(), &tests) {
+                Some(groups) => scan.with_file_groups(groups),
+                None => return Ok(None),
+            },
+            false => read_as_dictionaries(&self.layouts, &scan, &columns, &tests)?,
+        };
         if let Some(deal) = dealt {
-            dictionary_scan =
-                replace_children_if_necessary(Arc::clone(deal), vec![dictionary_scan])?;
+            new_scan = replace_children_if_necessary(Arc::clone(deal), vec![new_scan])?;
         }
-        let predicate = per_entry(conjuncts, &columns, selective, &dictionary_scan.schema())?;
+        let predicate = per_entry(conjuncts, &columns, selective, &new_scan.schema())?;
         let filtered = filter
-            .with_input(dictionary_scan)
+            .with_input(new_scan)
             .with_predicate(predicate)
             .build()?;
         Ok(Some(Arc::new(filtered)))
@@ -270,7 +293,9 @@ pub(crate) fn read_as_dictionaries(
     config.file_groups = (config.file_groups.iter())
         .map(|group| with_file_schemas(layouts, group, &names))
         .collect();
-    config.file_groups = skip_rejected_row_groups(layouts, &config.file_groups, tests);
+    if let Some(groups) = skip_rejected_row_groups(layouts, &config.file_groups, tests) {
+        config.file_groups = groups;
+    }
     Ok(DataSourceExec::from_data_source(config))
 }
 

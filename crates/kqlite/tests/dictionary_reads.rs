@@ -69,6 +69,10 @@ fn sample_table() -> PathBuf {
 
 /// The sample table rewritten into `dir/DataSecurityEvents`, with dictionaries or not.
 fn write_copy(dir: &Path, dictionaries: bool) {
+    write_part(dir, dictionaries, "part-0000.parquet");
+}
+
+fn write_part(dir: &Path, dictionaries: bool, name: &str) {
     let input = std::fs::File::open(sample_table()).unwrap();
     let reader = ParquetRecordBatchReaderBuilder::try_new(input)
         .unwrap()
@@ -76,7 +80,7 @@ fn write_copy(dir: &Path, dictionaries: bool) {
         .unwrap();
     let table = dir.join("DataSecurityEvents");
     std::fs::create_dir_all(&table).unwrap();
-    let output = std::fs::File::create(table.join("part-0000.parquet")).unwrap();
+    let output = std::fs::File::create(table.join(name)).unwrap();
     let properties = WriterProperties::builder()
         .set_dictionary_enabled(dictionaries)
         .set_max_row_group_row_count(Some(300))
@@ -247,6 +251,31 @@ fn row_groups_no_dictionary_entry_passes_are_not_read() {
             rows_scanned(&runtime, &reading, query),
             "{query}"
         );
+    }
+    // A table of two files, one with dictionaries and one without: the first one's row
+    // groups are still skipped, though the column is read as strings.
+    let (mixed, both_plain) = (root.join("mixed"), root.join("both-plain"));
+    write_part(&mixed, true, "part-0000.parquet");
+    write_part(&mixed, false, "part-0001.parquet");
+    write_part(&both_plain, false, "part-0000.parquet");
+    write_part(&both_plain, false, "part-0001.parquet");
+    let (skipping, reading) = (engine(&runtime, &mixed), engine(&runtime, &both_plain));
+    for query in SKIPPING {
+        let (got, want) = (
+            csv(&runtime, &skipping, query),
+            csv(&runtime, &reading, query),
+        );
+        assert_eq!(got, want, "{query}");
+        let (read, all) = (
+            rows_scanned(&runtime, &skipping, query),
+            rows_scanned(&runtime, &reading, query),
+        );
+        assert!(
+            read < all && read > all / 2,
+            "{query}: {read} of {all} rows read"
+        );
+        let plan = runtime.block_on(skipping.explain(query)).unwrap();
+        assert!(!plan.contains("per_dictionary_entry"), "{query}: {plan}");
     }
     std::fs::remove_dir_all(&root).unwrap();
 }
