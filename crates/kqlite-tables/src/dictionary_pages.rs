@@ -18,14 +18,15 @@ use datafusion::parquet::schema::types::ColumnDescPtr;
 
 use crate::footer_stats::Footer;
 
-/// The dictionary pages of some columns of one local file.
+/// The dictionary pages of the string columns of one local file.
 #[derive(Debug)]
 pub struct DictionaryPages {
     path: PathBuf,
     /// When the file was last changed, as attach saw it: a file changed since is not read.
     modified: SystemTime,
-    /// Per column: its descriptor and, per row group, its dictionary page.
-    columns: Vec<(ColumnDescPtr, Vec<PageSpan>)>,
+    /// Per column: its descriptor and, per row group, its dictionary page where every data
+    /// page of the row group's chunk is dictionary-encoded.
+    columns: Vec<(ColumnDescPtr, Vec<Option<PageSpan>>)>,
 }
 
 /// Bytes `start..end` of the file hold a dictionary page (its header included).
@@ -37,46 +38,64 @@ struct PageSpan {
 }
 
 impl DictionaryPages {
-    /// The dictionary pages of the columns at `indices` (leaf columns of the file, each with
-    /// a dictionary page in every row group); None for a file that is not local.
-    pub(crate) fn of(path: &Path, footer: &Footer, indices: &[usize]) -> Option<Self> {
+    /// The dictionary pages of the columns at `indices` (leaf columns of the file), in the
+    /// row groups where `dictionary_only` says a chunk is all dictionary-encoded; None for a
+    /// file that is not local or has no such chunk.
+    pub(crate) fn of(
+        path: &Path,
+        footer: &Footer,
+        indices: &[usize],
+        dictionary_only: fn(&ColumnChunkMetaData) -> bool,
+    ) -> Option<Self> {
         if crate::remote::is_remote(path) {
             return None;
         }
         let metadata = &footer.metadata;
         let descr = metadata.file_metadata().schema_descr();
-        let columns = (indices.iter())
-            .map(|&i| {
-                let spans = (metadata.row_groups().iter())
-                    .map(|group| span_of(group.column(i)))
-                    .collect::<Option<Vec<_>>>()?;
-                Some((descr.column(i), spans))
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(DictionaryPages {
+        let spans = |i: usize| -> Vec<Option<PageSpan>> {
+            (metadata.row_groups().iter())
+                .map(|group| Some(group.column(i)).filter(|c| dictionary_only(c)))
+                .map(|chunk| span_of(chunk?))
+                .collect()
+        };
+        let columns: Vec<_> = (indices.iter())
+            .map(|&i| (descr.column(i), spans(i)))
+            .filter(|(_, spans)| spans.iter().any(Option::is_some))
+            .collect();
+        (!columns.is_empty()).then(|| DictionaryPages {
             path: path.to_path_buf(),
             modified: footer.modified,
             columns,
         })
     }
 
-    /// The values of the dictionary of column `column` (its position in `indices` above) and
-    /// a null after them (the rows may hold nulls besides), one array per row group; None for
-    /// a row group whose page could not be read as strings.
-    pub fn values(&self, column: usize) -> Vec<Option<ArrayRef>> {
-        let Some((descr, spans)) = self.columns.get(column) else {
-            return Vec::new();
-        };
+    /// The bytes of `column`'s dictionary pages, over the row groups that have one.
+    pub fn bytes_of(&self, column: &str) -> Option<u64> {
+        let (_, spans) = self.column(column)?;
+        Some(spans.iter().flatten().map(|s| s.end - s.start).sum())
+    }
+
+    /// The values of the dictionary of `column` and a null after them (the rows may hold
+    /// nulls besides), one array per row group; None for a row group without a dictionary
+    /// page or whose page could not be read as strings.
+    pub fn values(&self, column: &str) -> Option<Vec<Option<ArrayRef>>> {
+        let (descr, spans) = self.column(column)?;
         let unchanged = |file: &File| {
             let modified = file.metadata().and_then(|m| m.modified());
             modified.is_ok_and(|m| m == self.modified)
         };
         let Some(mut file) = File::open(&self.path).ok().filter(unchanged) else {
-            return vec![None; spans.len()];
+            return Some(vec![None; spans.len()]);
         };
-        (spans.iter())
-            .map(|span| read_page(&mut file, descr, *span))
-            .collect()
+        Some(
+            (spans.iter())
+                .map(|span| read_page(&mut file, descr, (*span)?))
+                .collect(),
+        )
+    }
+
+    fn column(&self, name: &str) -> Option<&(ColumnDescPtr, Vec<Option<PageSpan>>)> {
+        self.columns.iter().find(|(descr, _)| descr.name() == name)
     }
 }
 
@@ -186,8 +205,8 @@ mod tests {
             size: file.metadata().unwrap().len(),
             modified: file.metadata().unwrap().modified().unwrap(),
         };
-        let pages = DictionaryPages::of(&path, &footer, &[0]).unwrap();
-        let values: Vec<Vec<String>> = (pages.values(0).into_iter())
+        let pages = DictionaryPages::of(&path, &footer, &[0], |_| true).unwrap();
+        let values: Vec<Vec<String>> = (pages.values("name").unwrap().into_iter())
             .map(|array| {
                 let array = array.unwrap();
                 let strings = array.as_any().downcast_ref::<StringViewArray>().unwrap();
@@ -201,7 +220,11 @@ mod tests {
             modified: SystemTime::UNIX_EPOCH,
             ..pages
         };
-        assert!(changed.values(0).iter().all(Option::is_none));
+        assert!(changed.values("name").unwrap().iter().all(Option::is_none));
+        assert!(changed.values("other").is_none());
+        // Row groups whose chunk is not all dictionary-encoded have no page to read.
+        let none = DictionaryPages::of(&path, &footer, &[0], |_| false);
+        assert!(none.is_none());
         let page = |bytes: &'static [u8]| bytes::Bytes::from_static(bytes);
         assert!(
             plain_strings(page(&[1, 0, 0, 0, b'x', 9]), 1).is_none(),

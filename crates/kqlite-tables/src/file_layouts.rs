@@ -31,7 +31,8 @@ pub struct FileLayout {
     /// The bytes their dictionary pages take in the file, summed over row groups (in the
     /// order of `dictionary_columns`): a bound of how much their distinct values weigh.
     pub dictionary_bytes: Vec<u64>,
-    /// Where their dictionary pages lie, row group by row group (local files only).
+    /// Where the dictionary pages of the string columns lie, in the row groups whose chunks
+    /// are all dictionary-encoded (local files only).
     pub dictionary_pages: Option<DictionaryPages>,
 }
 
@@ -42,11 +43,15 @@ impl FileLayout {
         self.dictionary_bytes.get(i).copied()
     }
 
-    /// The dictionary of `column` in each row group, then a null, if it is stored as
-    /// dictionaries and the file is local; a row group whose page could not be read is None.
+    /// The dictionary of string column `column` in each row group, then a null, if the file is
+    /// local; None for a row group whose chunk has plain pages or whose page could not be read.
     pub fn dictionaries_of(&self, column: &str) -> Option<Vec<Option<ArrayRef>>> {
-        let i = self.dictionary_columns.iter().position(|c| c == column)?;
-        Some(self.dictionary_pages.as_ref()?.values(i))
+        self.dictionary_pages.as_ref()?.values(column)
+    }
+
+    /// The bytes of the dictionary pages [`FileLayout::dictionaries_of`] reads.
+    pub fn dictionary_page_bytes_of(&self, column: &str) -> Option<u64> {
+        self.dictionary_pages.as_ref()?.bytes_of(column)
     }
 }
 
@@ -96,7 +101,12 @@ pub(crate) fn layout_of(
             .iter()
             .map(|&i| dictionary_bytes(metadata, i))
             .collect(),
-        dictionary_pages: DictionaryPages::of(path, footer, &columns),
+        dictionary_pages: DictionaryPages::of(
+            path,
+            footer,
+            &string_columns(schema, metadata),
+            only_dictionary_pages,
+        ),
         dictionary_columns: (columns.iter())
             .map(|&i| {
                 metadata
@@ -113,6 +123,16 @@ pub(crate) fn layout_of(
 
 /// The top-level string columns of `schema` stored as dictionary pages only, by position.
 fn dictionary_columns(schema: &SchemaRef, metadata: &ParquetMetaData) -> Vec<usize> {
+    let groups = metadata.row_groups();
+    (string_columns(schema, metadata).into_iter())
+        .filter(|&i| {
+            !groups.is_empty() && groups.iter().all(|g| only_dictionary_pages(g.column(i)))
+        })
+        .collect()
+}
+
+/// The top-level string columns of `schema`, by position among the file's leaf columns.
+fn string_columns(schema: &SchemaRef, metadata: &ParquetMetaData) -> Vec<usize> {
     let descr = metadata.file_metadata().schema_descr();
     let is_string = |name: &str| {
         schema.field_with_name(name).is_ok_and(|f| {
@@ -125,10 +145,6 @@ fn dictionary_columns(schema: &SchemaRef, metadata: &ParquetMetaData) -> Vec<usi
     (0..descr.num_columns())
         .filter(|&i| descr.column(i).path().parts().len() == 1)
         .filter(|&i| is_string(descr.column(i).name()))
-        .filter(|&i| {
-            let groups = metadata.row_groups();
-            !groups.is_empty() && groups.iter().all(|g| only_dictionary_pages(g.column(i)))
-        })
         .collect()
 }
 
@@ -208,5 +224,48 @@ mod tests {
         assert!(few > 0 && few < 100, "{few}");
         assert!(many > 10 * few, "{many}");
         assert_eq!(layout.dictionary_bytes_of("other"), None);
+    }
+
+    #[test]
+    fn a_row_group_fallen_back_to_plain_pages_has_no_dictionary_to_read() {
+        use datafusion::arrow::array::Array;
+        use datafusion::parquet::file::properties::WriterProperties;
+        let dir = std::env::temp_dir().join(format!("kqlite-layouts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.parquet");
+        // A row group of two names, then one of a thousand: past the dictionary's size limit
+        // the writer turns to plain pages.
+        let few = (0..1000).map(|i| format!("name{}", i % 2));
+        let many = (0..1000).map(|i| format!("a rather long name, number {i}"));
+        let names: ArrayRef = Arc::new(StringArray::from_iter_values(few.chain(many)));
+        let batch = RecordBatch::try_from_iter([("name", names)]).unwrap();
+        let properties = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(1000))
+            .set_dictionary_page_size_limit(1024)
+            .build();
+        let file = std::fs::File::create(&path).unwrap();
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let footer = Footer {
+            metadata: Arc::new(
+                ParquetMetaDataReader::new()
+                    .parse_and_finish(&file)
+                    .unwrap(),
+            ),
+            size: file.metadata().unwrap().len(),
+            modified: file.metadata().unwrap().modified().unwrap(),
+        };
+        let layout = layout_of(&path, &footer, &batch.schema()).unwrap().1;
+        assert!(layout.dictionary_columns.is_empty());
+        let dictionaries = layout.dictionaries_of("name").unwrap();
+        let lengths: Vec<Option<usize>> = dictionaries
+            .iter()
+            .map(|d| Some(d.as_ref()?.len()))
+            .collect();
+        // Two names and a null; nothing for the second row group.
+        assert_eq!(lengths, [Some(3), None]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

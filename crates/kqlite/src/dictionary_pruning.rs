@@ -1,8 +1,8 @@
 //! Row groups a filter cannot keep, known from their dictionaries alone. Where a conjunct
-//! tests one string column that a local file stores as dictionary pages only (whether or not
-//! the other files do, and whether or not the scan reads it as dictionaries), the conjunct is
-//! first run over each row group's dictionary (and a null); a row group where it accepts
-//! nothing is left out of the scan, so none of its pages is read or decoded. A hunt for one
+//! tests one string column, it is first run over the dictionary (and a null) of each row group
+//! of a local file whose chunk of that column is all dictionary-encoded (whatever the other
+//! row groups and files do, and whether or not the scan reads it as dictionaries); one where
+//! it accepts nothing is left out of the scan, so none of its pages is read or decoded. A hunt for one
 //! device, account or file among many then reads only the row groups that hold it.
 
 use std::collections::HashMap;
@@ -77,7 +77,7 @@ pub(crate) fn skip_rejected_row_groups(
         .flat_map(|l| {
             tests
                 .iter()
-                .filter_map(move |t| l.dictionary_bytes_of(&t.column))
+                .filter_map(move |t| l.dictionary_page_bytes_of(&t.column))
         })
         .sum();
     if tests.is_empty() || bytes > DICTIONARY_BYTES_READ {
