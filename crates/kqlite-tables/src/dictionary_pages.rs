@@ -166,8 +166,6 @@ fn plain_strings(page: bytes::Bytes, count: usize) -> Option<ArrayRef> {
 #[cfg(test)]
 mod tests {
     use datafusion::arrow::array::{Array, RecordBatch, StringArray, StringViewArray};
-    use datafusion::parquet::arrow::ArrowWriter;
-    use datafusion::parquet::file::metadata::ParquetMetaDataReader;
     use datafusion::parquet::file::properties::WriterProperties;
 
     use super::*;
@@ -191,20 +189,7 @@ mod tests {
             .set_max_row_group_row_count(Some(3))
             .set_compression(Compression::SNAPPY)
             .build();
-        let file = File::create(&path).unwrap();
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
-        writer.write(&batch).unwrap();
-        writer.close().unwrap();
-        let file = File::open(&path).unwrap();
-        let footer = Footer {
-            metadata: Arc::new(
-                ParquetMetaDataReader::new()
-                    .parse_and_finish(&file)
-                    .unwrap(),
-            ),
-            size: file.metadata().unwrap().len(),
-            modified: file.metadata().unwrap().modified().unwrap(),
-        };
+        let footer = crate::footer_stats::written_footer(&path, &batch, properties);
         let pages = DictionaryPages::of(&path, &footer, &[0], |_| true).unwrap();
         let values: Vec<Vec<String>> = (pages.values("name").unwrap().into_iter())
             .map(|array| {

@@ -243,20 +243,7 @@ mod tests {
             .set_max_row_group_row_count(Some(1000))
             .set_dictionary_page_size_limit(1024)
             .build();
-        let file = std::fs::File::create(&path).unwrap();
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
-        writer.write(&batch).unwrap();
-        writer.close().unwrap();
-        let file = std::fs::File::open(&path).unwrap();
-        let footer = Footer {
-            metadata: Arc::new(
-                ParquetMetaDataReader::new()
-                    .parse_and_finish(&file)
-                    .unwrap(),
-            ),
-            size: file.metadata().unwrap().len(),
-            modified: file.metadata().unwrap().modified().unwrap(),
-        };
+        let footer = crate::footer_stats::written_footer(&path, &batch, properties);
         let layout = layout_of(&path, &footer, &batch.schema()).unwrap().1;
         assert!(layout.dictionary_columns.is_empty());
         let dictionaries = layout.dictionaries_of("name").unwrap();

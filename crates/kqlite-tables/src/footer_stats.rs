@@ -191,3 +191,29 @@ impl Cache<TableScopedPath, CachedFileMetadata> for FooterStatistics {
         self.computed.list_entries()
     }
 }
+
+/// Writes `batch` to `path` with `properties`, and reads the file's footer back.
+#[cfg(test)]
+pub(crate) fn written_footer(
+    path: &Path,
+    batch: &datafusion::arrow::array::RecordBatch,
+    properties: datafusion::parquet::file::properties::WriterProperties,
+) -> Footer {
+    use datafusion::parquet::arrow::ArrowWriter;
+    use datafusion::parquet::file::metadata::ParquetMetaDataReader;
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+    let file = std::fs::File::open(path).unwrap();
+    let stat = file.metadata().unwrap();
+    Footer {
+        metadata: Arc::new(
+            ParquetMetaDataReader::new()
+                .parse_and_finish(&file)
+                .unwrap(),
+        ),
+        size: stat.len(),
+        modified: stat.modified().unwrap(),
+    }
+}

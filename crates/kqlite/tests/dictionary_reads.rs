@@ -93,6 +93,19 @@ fn write_part(dir: &Path, dictionaries: bool, name: &str) {
     writer.close().unwrap();
 }
 
+/// The sample written twice under a fresh folder (with dictionaries, and in plain pages), an
+/// engine over each copy, and the runtime they run on.
+fn two_copies(name: &str) -> (PathBuf, tokio::runtime::Runtime, Engine, Engine) {
+    let root =
+        std::env::temp_dir().join(format!("kqlite-dictionary-{name}-{}", std::process::id()));
+    let (dictionary, plain) = (root.join("dictionary"), root.join("plain"));
+    write_copy(&dictionary, true);
+    write_copy(&plain, false);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (by_entry, by_row) = (engine(&runtime, &dictionary), engine(&runtime, &plain));
+    (root, runtime, by_entry, by_row)
+}
+
 fn engine(runtime: &tokio::runtime::Runtime, dir: &Path) -> Engine {
     let mut engine = Engine::new();
     runtime.block_on(engine.attach(dir)).unwrap();
@@ -111,12 +124,7 @@ fn csv(runtime: &tokio::runtime::Runtime, engine: &Engine, query: &str) -> Strin
 
 #[test]
 fn dictionary_filters_keep_the_rows_plain_filters_keep() {
-    let root = std::env::temp_dir().join(format!("kqlite-dictionary-reads-{}", std::process::id()));
-    let (dictionary, plain) = (root.join("dictionary"), root.join("plain"));
-    write_copy(&dictionary, true);
-    write_copy(&plain, false);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (by_entry, by_row) = (engine(&runtime, &dictionary), engine(&runtime, &plain));
+    let (root, runtime, by_entry, by_row) = two_copies("reads");
     let mut read_as_dictionary = 0;
     for query in QUERIES {
         let plan = runtime.block_on(by_entry.explain(query)).unwrap();
@@ -146,13 +154,7 @@ fn dictionary_filters_keep_the_rows_plain_filters_keep() {
 
 #[test]
 fn aggregations_keyed_by_dictionary_codes_give_the_groups_of_strings() {
-    let root =
-        std::env::temp_dir().join(format!("kqlite-dictionary-groups-{}", std::process::id()));
-    let (dictionary, plain) = (root.join("dictionary"), root.join("plain"));
-    write_copy(&dictionary, true);
-    write_copy(&plain, false);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (by_code, by_string) = (engine(&runtime, &dictionary), engine(&runtime, &plain));
+    let (root, runtime, by_code, by_string) = two_copies("groups");
     let mut coded = Vec::new();
     for query in GROUPINGS {
         let plan = runtime.block_on(by_code.explain(query)).unwrap();
@@ -194,6 +196,20 @@ const PASSED_BY_ALL: &[&str] = &[
     "DataSecurityEvents | where DeviceName !in~ ('nwilke-lt14.contoso.com') | count",
 ];
 
+/// Asserts that both engines give the query's rows, and returns how many rows each scanned.
+fn same_rows_scanning(
+    runtime: &tokio::runtime::Runtime,
+    (skipping, reading): (&Engine, &Engine),
+    query: &str,
+) -> (usize, usize) {
+    let (got, want) = (csv(runtime, skipping, query), csv(runtime, reading, query));
+    assert_eq!(got, want, "{query}");
+    (
+        rows_scanned(runtime, skipping, query),
+        rows_scanned(runtime, reading, query),
+    )
+}
+
 /// The rows the query's scans read.
 fn rows_scanned(runtime: &tokio::runtime::Runtime, engine: &Engine, query: &str) -> usize {
     runtime.block_on(async {
@@ -220,22 +236,9 @@ fn scan_rows(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> usize {
 
 #[test]
 fn row_groups_no_dictionary_entry_passes_are_not_read() {
-    let root = std::env::temp_dir().join(format!("kqlite-dictionary-skips-{}", std::process::id()));
-    let (dictionary, plain) = (root.join("dictionary"), root.join("plain"));
-    write_copy(&dictionary, true);
-    write_copy(&plain, false);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (skipping, reading) = (engine(&runtime, &dictionary), engine(&runtime, &plain));
+    let (root, runtime, skipping, reading) = two_copies("skips");
     for query in SKIPPING {
-        let (got, want) = (
-            csv(&runtime, &skipping, query),
-            csv(&runtime, &reading, query),
-        );
-        assert_eq!(got, want, "{query}");
-        let (read, all) = (
-            rows_scanned(&runtime, &skipping, query),
-            rows_scanned(&runtime, &reading, query),
-        );
+        let (read, all) = same_rows_scanning(&runtime, (&skipping, &reading), query);
         assert!(
             all > 2000 && read < all,
             "{query}: {read} of {all} rows read"
@@ -261,15 +264,7 @@ fn row_groups_no_dictionary_entry_passes_are_not_read() {
     write_part(&both_plain, false, "part-0001.parquet");
     let (skipping, reading) = (engine(&runtime, &mixed), engine(&runtime, &both_plain));
     for query in SKIPPING {
-        let (got, want) = (
-            csv(&runtime, &skipping, query),
-            csv(&runtime, &reading, query),
-        );
-        assert_eq!(got, want, "{query}");
-        let (read, all) = (
-            rows_scanned(&runtime, &skipping, query),
-            rows_scanned(&runtime, &reading, query),
-        );
+        let (read, all) = same_rows_scanning(&runtime, (&skipping, &reading), query);
         assert!(
             read < all && read > all / 2,
             "{query}: {read} of {all} rows read"
