@@ -29,9 +29,9 @@ use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::Partitioning;
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 use kqlite_planner::{DictionaryPredicate, SelectiveAnd};
+use kqlite_tables::file_layouts::FileLayouts;
 
 use crate::dictionary_pruning::{column_tests, skip_rejected_row_groups, ColumnTest};
-use kqlite_tables::file_layouts::FileLayouts;
 
 #[derive(Debug)]
 pub(crate) struct ReadDictionaries {
