@@ -13,11 +13,12 @@ use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::parquet::ParquetAccessPlan;
-use datafusion::datasource::physical_plan::FileGroup;
+use datafusion::datasource::physical_plan::{FileGroup, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::object_store::path::Path as StorePath;
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::utils::collect_columns;
-use datafusion::physical_plan::PhysicalExpr;
+use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 use kqlite_tables::file_layouts::{FileLayout, FileLayouts};
 use rayon::prelude::*;
 
@@ -153,4 +154,20 @@ fn with_access_plans(group: &FileGroup, kept: &HashMap<StorePath, Vec<bool>>) ->
         group.push(file);
     }
     group
+}
+
+/// The row groups the scans of `plan` were told to skip (for `--analyze`).
+pub(crate) fn row_groups_skipped(plan: &dyn ExecutionPlan) -> usize {
+    let own = (plan.downcast_ref::<DataSourceExec>())
+        .and_then(|scan| scan.downcast_to_file_source::<ParquetSource>())
+        .map_or(0, |(config, _)| {
+            let files = config.file_groups.iter().flat_map(|g| g.iter());
+            let plans = files.filter_map(|f| f.extensions.get::<ParquetAccessPlan>());
+            plans
+                .map(|p| (0..p.len()).filter(|&i| !p.should_scan(i)).count())
+                .sum()
+        });
+    own + (plan.children().iter())
+        .map(|c| row_groups_skipped(c.as_ref()))
+        .sum::<usize>()
 }

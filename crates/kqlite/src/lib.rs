@@ -633,8 +633,12 @@ impl Engine {
             )
             .indent(true);
             let noun = if rows == 1 { "row" } else { "rows" };
+            let skipped = match dictionary_pruning::row_groups_skipped(physical.as_ref()) {
+                0 => String::new(),
+                n => format!("; {n} row groups skipped by their dictionaries"),
+            };
             out.push_str(&format!(
-                "{rows} {noun} in {:.1} ms\n{shown}\n",
+                "{rows} {noun} in {:.1} ms{skipped}\n{shown}\n",
                 started.elapsed().as_secs_f64() * 1e3
             ));
         }

@@ -243,6 +243,12 @@ fn row_groups_no_dictionary_entry_passes_are_not_read() {
             all > 2000 && read < all,
             "{query}: {read} of {all} rows read"
         );
+        let analyzed = runtime.block_on(skipping.analyze(query)).unwrap();
+        let first = analyzed.lines().next().unwrap();
+        assert!(
+            first.contains("row groups skipped by their dictionaries"),
+            "{first}"
+        );
     }
     for query in PASSED_BY_ALL {
         assert_eq!(
