@@ -139,6 +139,10 @@ fn read_page(file: &mut File, descr: &ColumnDescPtr, span: PageSpan) -> Option<A
 /// `count` strings in Parquet's PLAIN encoding (a 4-byte little-endian length before each),
 /// then a null, as views into `page`; None unless the page is exactly that, in UTF-8.
 fn plain_strings(page: bytes::Bytes, count: usize) -> Option<ArrayRef> {
+    // Each value takes at least its 4-byte length: a damaged header's count cannot be true.
+    if count > page.len() / 4 {
+        return None;
+    }
     let mut views = Vec::with_capacity(count + 1);
     let mut at = 0;
     for _ in 0..count {
@@ -222,6 +226,10 @@ mod tests {
         assert!(
             plain_strings(page(&[9, 0, 0, 0, b'x']), 1).is_none(),
             "cut short"
+        );
+        assert!(
+            plain_strings(page(&[0, 0, 0, 0]), u32::MAX as usize).is_none(),
+            "a count no page of this size can hold"
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
