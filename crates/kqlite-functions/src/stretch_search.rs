@@ -166,7 +166,7 @@ mod tests {
             ascii_only: true,
         };
         let short = |v: &str| match fold {
-            true => v.to_ascii_lowercase().contains(&lowered),
+            true => v.to_lowercase().contains(&lowered),
             false => v.contains(needle),
         };
         let found = search.contains(&array, short)?;
@@ -188,6 +188,28 @@ mod tests {
         assert_eq!(got, [false, false, false, false, true, true, true]);
         let got = contains(&values, "Print", false).unwrap();
         assert_eq!(got, [false, false, false, false, false, true, true]);
+    }
+
+    #[test]
+    fn values_held_in_views_count_as_whole_values() {
+        let values = [
+            Some("xxprint"),
+            Some("prin"),
+            Some("tPRINTxxxxxx"),
+            None,
+            Some("rin"),
+            Some("t"),
+            Some("a value stored in a buffer"),
+        ];
+        let got = contains(&values, "print", true).unwrap();
+        assert_eq!(got, [true, false, true, false, false, false, false]);
+        let values = [
+            Some("ma\u{212A}e"),
+            Some("make"),
+            Some("a long value, no such"),
+        ];
+        assert_eq!(contains(&values, "K", true).unwrap(), [true, true, false]);
+        assert_eq!(contains(&values, "k", false).unwrap(), [false, true, false]);
     }
 
     #[test]

@@ -9,9 +9,9 @@
 //! that differs and holds only ASCII rules the value out; one with other bytes is left to the
 //! Unicode comparison (the Kelvin sign folds to `k`), as is nothing else.
 
-use datafusion::arrow::array::{BooleanArray, StringViewArray};
+use datafusion::arrow::array::{Array, BooleanArray, StringViewArray};
 
-use crate::row_bits::{answers_array, for_each_set, kept_rows};
+use crate::row_bits::{answers_array, for_each_set, kept_rows, visit_set};
 
 /// Which part of the value the needle is compared with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub enum Part {
 
 /// An ASCII needle as a word: its bytes (lowercased when case is ignored), the bits that fold
 /// case at its letters, and a mask of its length.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Compare {
     word: u128,
     letters: u128,
@@ -31,13 +31,13 @@ struct Compare {
 }
 
 impl Compare {
-    /// The needle `bytes` further into the word.
+    /// The needle `bytes` further into the word (an empty needle's is empty anywhere).
     fn shifted(self, bytes: usize) -> Self {
-        let by = 8 * bytes as u32;
+        let shift = |w: u128| w.checked_shl(8 * bytes as u32).unwrap_or(0);
         Compare {
-            word: self.word << by,
-            letters: self.letters << by,
-            mask: self.mask << by,
+            word: shift(self.word),
+            letters: shift(self.letters),
+            mask: shift(self.mask),
         }
     }
 
@@ -54,8 +54,6 @@ impl Compare {
 #[derive(Debug)]
 pub struct WideNeedle {
     compare: Compare,
-    /// For a suffix, the comparison with a value its view holds, by the value's length.
-    in_view_end: [Compare; 13],
     len: usize,
     /// How many of the needle's bytes the word holds: all, up to 16.
     span: usize,
@@ -63,6 +61,9 @@ pub struct WideNeedle {
     /// Lengths below 64 at which a value with Kelvin signs may still equal the needle.
     kelvin_lengths: u64,
 }
+
+/// The rows of a batch whose first pass decides how a prefix is compared.
+const SAMPLE_ROWS: usize = 512;
 
 const HIGH_BITS: u128 = u128::from_le_bytes([0x80; 16]);
 
@@ -103,18 +104,8 @@ impl WideNeedle {
             letters: u128::from_le_bytes(letters),
             mask: u128::MAX.checked_shr(8 * (16 - span as u32)).unwrap_or(0),
         };
-        // Shorter values never match (the first pass leaves them out).
-        let never = Compare {
-            word: 1,
-            ..Compare::default()
-        };
-        let mut in_view_end = [never; 13];
-        for (len, at) in in_view_end.iter_mut().enumerate().skip(needle.len()) {
-            *at = compare.shifted(len - span);
-        }
         Some(WideNeedle {
             compare,
-            in_view_end,
             len: needle.len(),
             span,
             part,
@@ -123,24 +114,28 @@ impl WideNeedle {
     }
 
     /// Each row's answer; `slow` answers a value the word does not settle and a null (as "").
-    /// A first pass without branches keeps the rows whose length (and, for a prefix, first
-    /// four bytes, which every view holds) leave them in the running; only those are
-    /// compared, values held in views apart from values in buffers so that each loop's
-    /// branches go one way.
+    /// A suffix, and a prefix most values start like, are compared in one pass over every
+    /// row ([`Self::eval_affix`]). Otherwise a first pass without branches keeps the rows
+    /// whose length (and, for a prefix, first four bytes, which every view holds) leave them
+    /// in the running; only those are compared, values held in views apart from values in
+    /// buffers so that each loop's branches go one way.
     pub fn eval(&self, array: &StringViewArray, slow: impl Fn(&str) -> bool) -> BooleanArray {
+        let whole_word = self.span == self.len;
+        if self.part == Part::End && whole_word {
+            return self.eval_affix(array, slow, suffix_word);
+        }
+        if self.part == Part::Start && whole_word && self.mostly_kept(array) {
+            return self.eval_affix(array, slow, prefix_word);
+        }
         let views = array.views();
         let (held, stored) = self.in_running(array);
         let mut answers = vec![0u64; views.len().div_ceil(64)];
         let mut unsure = Vec::new();
         let end = self.part == Part::End;
+        // A suffix here is longer than 16 bytes: no value a view holds is in the running.
         for_each_set(&held, &mut answers, |i| {
             let len = views[i] as u32 as usize;
-            let compare = if end {
-                &self.in_view_end[len]
-            } else {
-                &self.compare
-            };
-            self.settle(i, len, compare.test(views[i] >> 32), &mut unsure)
+            self.settle(i, len, self.compare.test(views[i] >> 32), &mut unsure)
         });
         let buffers = array.data_buffers();
         for_each_set(&stored, &mut answers, |i| {
@@ -157,6 +152,56 @@ impl WideNeedle {
             answers[i / 64] |= u64::from(slow(array.value(i))) << (i % 64);
         }
         answers_array(array, answers, slow(""))
+    }
+
+    /// A prefix or suffix of up to 16 bytes in one pass without branches: each value's word
+    /// is taken from its view or its buffer, whichever holds it, and compared. Where most
+    /// values pass the length test (as `ActionType`'s do), a first pass picking the rows to
+    /// compare would only add a second loop over them.
+    fn eval_affix<W>(
+        &self,
+        array: &StringViewArray,
+        slow: impl Fn(&str) -> bool,
+        word: W,
+    ) -> BooleanArray
+    where
+        W: Fn(u128, usize, &[&[u8]]) -> (u128, bool),
+    {
+        let compare = match self.part == Part::End {
+            true => self.compare.shifted(16 - self.span),
+            false => self.compare,
+        };
+        let buffers = array.data_buffers().iter().map(|b| b.as_slice());
+        let sources: Vec<&[u8]> = buffers.chain([array.views().inner().as_slice()]).collect();
+        let nulls = array.logical_nulls();
+        let chunks = nulls.as_ref().map(|n| n.inner().bit_chunks());
+        let mut valid = chunks.as_ref().map(|c| c.iter_padded());
+        let (mut answers, mut unsure) = (Vec::with_capacity(array.len().div_ceil(64)), vec![]);
+        for (w, chunk) in array.views().chunks(64).enumerate() {
+            let (mut hits, mut doubts) = (0u64, 0u64);
+            for (bit, &view) in chunk.iter().enumerate() {
+                let (word, loaded) = word(view, w * 64 + bit, &sources);
+                let (equal, not_settled) = compare.test(word);
+                let sized = view as u32 as usize >= self.len;
+                hits |= u64::from(equal & sized & loaded) << bit;
+                doubts |= u64::from(sized & (not_settled | !loaded)) << bit;
+            }
+            let valid = valid.as_mut().and_then(Iterator::next).unwrap_or(u64::MAX);
+            answers.push(hits & valid);
+            visit_set(&[doubts & valid], |bit| unsure.push(w * 64 + bit));
+        }
+        for i in unsure {
+            answers[i / 64] |= u64::from(slow(array.value(i))) << (i % 64);
+        }
+        answers_array(array, answers, slow(""))
+    }
+
+    /// Whether most of the first rows stay in the running after the first pass: comparing
+    /// every row in one pass then costs less than visiting them one by one.
+    fn mostly_kept(&self, array: &StringViewArray) -> bool {
+        let (held, stored) = self.in_running(&array.slice(0, array.len().min(SAMPLE_ROWS)));
+        let kept: u32 = held.iter().chain(&stored).map(|w| w.count_ones()).sum();
+        kept as usize * 4 > array.len().min(SAMPLE_ROWS)
     }
 
     /// The rows that may match, from their views alone and without branches: by length and,
@@ -190,6 +235,52 @@ impl WideNeedle {
         }
         equal & sized & !partly
     }
+}
+
+/// The 16 bytes the value of row `i` ends with, and false where they could not be read in
+/// place (within 16 bytes of the start of its buffer). `sources` are the data buffers and,
+/// last, the views: a value held in a view is read from there, ending at byte `4 + len` of
+/// the view, so that held and stored values take the same steps and no branch.
+fn suffix_word(view: u128, i: usize, sources: &[&[u8]]) -> (u128, bool) {
+    let len = view as u32 as usize;
+    let held = len <= 12;
+    let source = if held {
+        sources.len() - 1
+    } else {
+        ((view >> 64) as u32) as usize
+    };
+    let offset = if held {
+        16 * i + 4
+    } else {
+        (view >> 96) as usize
+    };
+    load_word(sources, source, (offset + len).wrapping_sub(16))
+}
+
+/// The 16 bytes the value of row `i` starts with (see [`suffix_word`]): a held value's are
+/// its view's from byte 4, and the bytes loaded for it (from the first source at 0) unused.
+fn prefix_word(view: u128, _: usize, sources: &[&[u8]]) -> (u128, bool) {
+    let held = view as u32 <= 12;
+    let source = if held {
+        0
+    } else {
+        ((view >> 64) as u32) as usize
+    };
+    let offset = if held { 0 } else { (view >> 96) as usize };
+    let (word, loaded) = load_word(sources, source, offset);
+    match held {
+        true => (view >> 32, true),
+        false => (word, loaded),
+    }
+}
+
+/// The 16 bytes of `sources[source]` from `from`, and whether they are all there.
+fn load_word(sources: &[&[u8]], source: usize, from: usize) -> (u128, bool) {
+    let bytes = sources
+        .get(source)
+        .and_then(|b| b.get(from..from.wrapping_add(16)));
+    let word = bytes.map_or(0, |b| u128::from_le_bytes(b.try_into().expect("16 bytes")));
+    (word, bytes.is_some())
 }
 
 /// Sixteen bytes from `start` (zeros past the end of `bytes`).
@@ -269,6 +360,21 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn values_at_the_edges_of_their_buffer() {
+        let value = "xFileCopiedToRemovableMediaX";
+        for len in 13..=value.len() {
+            for (part, needle) in [(Part::Start, "xfilecopiedto"), (Part::End, "mediax")] {
+                let alone = StringViewArray::from(vec![Some(&value[..len]), None, Some("x")]);
+                let wide = WideNeedle::new(needle, part, true).unwrap();
+                let got = wide.eval(&alone, |h| reference(part, true, h, needle));
+                let want = reference(part, true, &value[..len], needle);
+                assert_eq!(got.value(0), want, "{part:?} {needle} of {}", &value[..len]);
+                assert!(!got.value(1) && !got.value(2), "{part:?} of null and x");
             }
         }
     }
