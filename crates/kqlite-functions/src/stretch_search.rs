@@ -93,7 +93,11 @@ impl StretchSearch<'_> {
         }
         let lowered;
         let haystack = if self.fold {
-            lowered = bytes.to_ascii_lowercase();
+            // One pass: `to_ascii_lowercase` copies first, then lowers the copy.
+            lowered = bytes
+                .iter()
+                .map(u8::to_ascii_lowercase)
+                .collect::<Vec<u8>>();
             &lowered[..]
         } else {
             bytes
