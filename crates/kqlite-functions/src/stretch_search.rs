@@ -217,6 +217,34 @@ mod tests {
     }
 
     #[test]
+    fn values_in_several_buffers() {
+        let mut builder =
+            datafusion::arrow::array::StringViewBuilder::new().with_fixed_block_size(40);
+        let values = [
+            "the first long value, no such word",
+            "a second long value to PRINT",
+            "short",
+            "a third long value, the print of it",
+            "a fourth long value without it",
+        ];
+        for value in values {
+            builder.append_value(value);
+        }
+        builder.append_null();
+        let array = builder.finish();
+        assert!(array.data_buffers().len() > 1);
+        let finder = Finder::new("print");
+        let search = StretchSearch {
+            finder: &finder,
+            fold: true,
+            ascii_only: true,
+        };
+        let found = search.contains(&array, |v| v.to_lowercase().contains("print"));
+        let found: Vec<_> = found.unwrap().iter().map(Option::unwrap).collect();
+        assert_eq!(found, [false, true, false, true, false, false]);
+    }
+
+    #[test]
     fn an_occurrence_across_two_values_does_not_hide_one_inside_the_second() {
         let mut builder = datafusion::arrow::array::StringViewBuilder::new();
         // One buffer, each value right after the one before.
