@@ -137,7 +137,7 @@ impl WideNeedle {
             let len = views[i] as u32 as usize;
             self.settle(i, len, self.compare.test(views[i] >> 32), &mut unsure)
         });
-        let buffers = array.data_buffers();
+        let buffers: Vec<&[u8]> = array.data_buffers().iter().map(|b| b.as_slice()).collect();
         for_each_set(&stored, &mut answers, |i| {
             let len = views[i] as u32 as usize;
             let (buffer, offset) = (
@@ -145,8 +145,10 @@ impl WideNeedle {
                 (views[i] >> 96) as usize,
             );
             let skip = (len - self.span) * usize::from(end);
-            let value = load(&buffers[buffer], offset + skip);
-            self.settle(i, len, self.compare.test(value), &mut unsure)
+            let (value, loaded) = load_word(&buffers, buffer, offset + skip);
+            // Within 16 bytes of its buffer's end: left to the comparison of the text.
+            let test = self.compare.test(value);
+            self.settle(i, len, (test.0 && loaded, test.1 || !loaded), &mut unsure)
         });
         for i in unsure {
             answers[i / 64] |= u64::from(slow(array.value(i))) << (i % 64);
@@ -281,19 +283,6 @@ fn load_word(sources: &[&[u8]], source: usize, from: usize) -> (u128, bool) {
         .and_then(|b| b.get(from..from.wrapping_add(16)));
     let word = bytes.map_or(0, |b| u128::from_le_bytes(b.try_into().expect("16 bytes")));
     (word, bytes.is_some())
-}
-
-/// Sixteen bytes from `start` (zeros past the end of `bytes`).
-fn load(bytes: &[u8], start: usize) -> u128 {
-    match bytes.get(start..start + 16) {
-        Some(word) => u128::from_le_bytes(word.try_into().expect("16 bytes")),
-        None => {
-            let tail = &bytes[start.min(bytes.len())..];
-            let mut word = [0u8; 16];
-            word[..tail.len().min(16)].copy_from_slice(&tail[..tail.len().min(16)]);
-            u128::from_le_bytes(word)
-        }
-    }
 }
 
 #[cfg(test)]
