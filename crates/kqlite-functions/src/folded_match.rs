@@ -59,7 +59,7 @@ pub enum OneNeedle {
 
 /// Of all non-ASCII characters, only these lowercase to text with ASCII in it: the Kelvin
 /// sign to `k` and the dotted capital I to `i` and a combining dot.
-fn folds_into_ascii(needle: &[u8]) -> bool {
+pub fn folds_into_ascii(needle: &[u8]) -> bool {
     needle
         .iter()
         .any(|b| matches!(b.to_ascii_lowercase(), b'k' | b'i'))

@@ -9,7 +9,9 @@ use datafusion::logical_expr::{
 };
 
 use super::dictionary_answers::DictionaryAnswers;
-use super::folded_match::{affix_ascii_ci, ends_with_folded, starts_with_folded, OneNeedle};
+use super::folded_match::{
+    affix_ascii_ci, ends_with_folded, folds_into_ascii, starts_with_folded, OneNeedle,
+};
 use super::strings::{
     eq_any_ascii_ignore_case, eq_ignore_case, eval_strings, eval_strings_each, eval_strings_quick,
     folded_lengths, is_term_byte, ruled_out_by_length,
@@ -179,6 +181,9 @@ struct Matcher {
     needles: Vec<String>,
     /// Multi-pattern searcher for substring and term operators (ASCII case folding).
     searcher: Option<AhoCorasick>,
+    /// Whether a value with characters other than ASCII can hold a needle once folded (by
+    /// the Kelvin sign or the dotted capital I), which the ASCII searcher would miss.
+    folds_into_ascii: bool,
     /// `=~` against ASCII needles: compared in place, length first.
     ascii_equals: Option<Vec<String>>,
     /// `contains` of one needle: `memchr`-driven, no automaton.
@@ -229,6 +234,8 @@ impl Matcher {
             (Some(part), [needle]) => WideNeedle::new(needle, part, !case_sensitive),
             _ => None,
         };
+        let folds_into_ascii =
+            !case_sensitive && needles.iter().any(|n| folds_into_ascii(n.as_bytes()));
         Matcher {
             op,
             case_sensitive,
@@ -236,6 +243,7 @@ impl Matcher {
             needles,
             wide,
             searcher,
+            folds_into_ascii,
             ascii_equals,
             one,
             ascii_affix,
@@ -326,7 +334,16 @@ impl Matcher {
         }
     }
 
+    /// The ASCII search, then, for a value it cannot read (one folding into ASCII), the
+    /// Unicode comparison.
     fn search(&self, searcher: &AhoCorasick, hay: &str) -> bool {
+        self.search_ascii(searcher, hay)
+            || (self.folds_into_ascii
+                && !hay.is_ascii()
+                && self.each(|n| matches_one(self.op, false, hay, n)))
+    }
+
+    fn search_ascii(&self, searcher: &AhoCorasick, hay: &str) -> bool {
         if self.op == MatchOp::Contains {
             return searcher.is_match(hay);
         }
@@ -417,6 +434,9 @@ mod tests {
         assert!(!has("mail.googlemail.com", "google"));
         assert!(has("user_name", "name"), "underscore separates terms");
         assert!(has("Kusto: ad67d136-c1db", "c1db"));
+        assert!(has("\u{212A}-sign", "k"), "the Kelvin sign folds to k");
+        assert!(has("x \u{130}stanbul", "i\u{307}stanbul"));
+        assert!(!has("\u{212A}file", "file"));
     }
 
     #[test]
