@@ -244,6 +244,23 @@ fn answer(runtime: &tokio::runtime::Runtime, engine: &Engine, query: &str) -> St
     text.lines().nth(1).unwrap_or_default().to_string()
 }
 
+/// Patterns for `matches regex`, whose kernel rules values out by the bytes every match holds
+/// before it runs the automaton; the reference runs the automaton on every value.
+const PATTERNS: &[&str] = &[
+    "^File",
+    "(?i)^file",
+    "(?i)k",
+    r"\.(zip|ZIP)$",
+    "Copied.*Media",
+    "(?i)file.?copied",
+    "[0-9]{4}",
+    "ß|é",
+    "^$",
+    "^a",
+    "A$",
+    "",
+];
+
 /// The kept rows' count and the sum of their ids.
 const SUMMARY: &str = "summarize n = count(), s = sum(Id) | extend s = coalesce(s, 0)";
 
@@ -276,6 +293,12 @@ fn every_predicate_keeps_the_rows_the_reference_keeps() {
             {
                 check(format!("{op} \"{needle}\""), &|v| reference(op, v, needle));
             }
+        }
+        for pattern in PATTERNS {
+            let regex = regex::Regex::new(pattern).unwrap();
+            check(format!("matches regex @\"{pattern}\""), &|v| {
+                regex.is_match(v)
+            });
         }
         for list in needles.windows(3) {
             let quoted = list.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>();
