@@ -168,6 +168,14 @@ pub(crate) fn number<'a>(i: In<'a>, negative: bool) -> PResult<'a, Literal> {
             sp,
             format!("the number {} is too large for a long", parts.int),
         ),
+        None if parts.timespan_too_long() => failure(
+            sp,
+            format!(
+                "not supported yet: the timespan {}: kqlite holds timespans as 64-bit \
+                 nanoseconds, up to 106751 days",
+                &s[..parts.len]
+            ),
+        ),
         None => failure(sp, format!("invalid number literal '{}'", &s[..parts.len])),
     }
 }
@@ -251,6 +259,14 @@ impl<'s> NumberParts<'s> {
         // `signed_literal`).
         let v = self.int.parse::<i64>().ok()?;
         Some(Literal::Long(if negative { -v } else { v }))
+    }
+
+    /// A timespan whose whole units are more nanoseconds than 64 bits hold (Kusto's own
+    /// limit, in 100 ns ticks, is a hundred times longer).
+    fn timespan_too_long(&self) -> bool {
+        let whole = self.int.parse::<i128>().unwrap_or(i128::MAX);
+        time::timespan_unit(self.unit)
+            .is_some_and(|unit| whole.saturating_mul(i128::from(unit)) > i128::from(i64::MAX))
     }
 
     fn real(&self) -> Option<f64> {
