@@ -263,13 +263,13 @@ fn rows(runtime: &tokio::runtime::Runtime, engine: &Engine, query: &str) -> Vec<
     }
 }
 
-fn root() -> PathBuf {
-    std::env::temp_dir().join(format!("kqlite-dynamic-paths-{}", std::process::id()))
+fn root(test: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("kqlite-{test}-{}", std::process::id()))
 }
 
 #[test]
 fn paths_read_what_a_json_parser_reads() {
-    let (documents, root) = (documents(), root());
+    let (documents, root) = (documents(), root("paths"));
     write_table(&root, &documents);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut engine = Engine::new();
@@ -314,4 +314,56 @@ fn paths_read_what_a_json_parser_reads() {
     );
     assert!(found > PATHS.len() * ROWS / 6, "{found} values found");
     eprintln!("{found} values found, {skipped} skipped");
+}
+
+/// What `mv-expand` makes of a value: a row per item of an array (none for an empty one), one
+/// row for anything else; None for a property bag, whose rows are its properties.
+fn expanded(value: Option<&Value>) -> Option<Vec<Option<&Value>>> {
+    match value {
+        Some(Value::Array(items)) => Some(items.iter().map(Some).collect()),
+        Some(Value::Object(_)) => None,
+        other => Some(vec![other]),
+    }
+}
+
+#[test]
+fn mv_expand_makes_the_items_a_json_parser_reads() {
+    let (documents, root) = (documents(), root("mv-expand"));
+    write_table(&root, &documents);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut engine = Engine::new();
+    runtime.block_on(engine.attach(&root)).unwrap();
+    let query = "Docs | mv-expand with_itemindex = i x = parse_json(S).arr \
+                 | project Id, i, v = tostring(x) | order by Id asc, i asc";
+    let mut got: Vec<Vec<Value>> = vec![Vec::new(); ROWS];
+    for row in rows(&runtime, &engine, query) {
+        got[row["Id"].as_u64().unwrap() as usize].push(row["v"].clone());
+    }
+    let (mut failures, mut compared) = (String::new(), 0);
+    let path = [Step::Key("arr")];
+    for (id, document) in documents.iter().enumerate() {
+        let parsed = document
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok());
+        if parsed.as_ref().is_some_and(|d| meets_json_text(d, &path)) {
+            continue;
+        }
+        let Some(want) = expanded(parsed.as_ref().and_then(|d| walk(d, &path))) else {
+            continue;
+        };
+        let texts = got[id].iter().map(|v| v.as_str().unwrap_or_default());
+        let same = got[id].len() == want.len() && texts.zip(&want).all(|(g, w)| agrees(g, *w));
+        if !same {
+            writeln!(
+                failures,
+                "row {id} {document:?}: got {:?}, want {want:?}",
+                got[id]
+            )
+            .unwrap();
+        }
+        compared += want.len();
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+    assert!(failures.is_empty(), "{failures}");
+    assert!(compared > ROWS / 2, "{compared} items compared");
 }
