@@ -9,6 +9,7 @@ mod distribute;
 mod expressions;
 mod placement;
 mod processes;
+mod task_errors;
 
 use datafusion::common::DataFusionError;
 
@@ -63,11 +64,9 @@ impl Cluster {
 
     /// An error met on the cluster, naming it.
     fn error(&self, e: DataFusionError) -> DataFusionError {
-        DataFusionError::Execution(format!(
-            "on the cluster at {}: {}",
-            self.url,
-            status_message(&e.strip_backtrace())
-        ))
+        let message = status_message(&e.strip_backtrace());
+        let message = task_errors::task_error(&message).unwrap_or(message);
+        DataFusionError::Execution(format!("on the cluster at {}: {message}", self.url))
     }
 }
 

@@ -32,11 +32,11 @@ fn array(ctx: &Ctx, row: &Row, i: usize) -> Option<Vec<Value>> {
     }
 }
 
-/// Writes `v` as a carried dynamic value: a string as its own text, anything else as JSON.
+/// Writes `v` as a carried dynamic value (see `json.rs`).
 fn emit(v: &Value, out: &mut String) -> bool {
     match v {
         Value::Null => return false,
-        Value::String(s) => out.push_str(s),
+        Value::String(s) => super::json::push_held(s, out),
         other => out.push_str(&other.to_string()),
     }
     true

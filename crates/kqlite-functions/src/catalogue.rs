@@ -102,6 +102,7 @@ pub fn scalar_udfs() -> &'static [Arc<ScalarUDF>] {
         calls.push(ScalarUDF::new_from_impl(PathValue::default()).call(vec![]));
         calls.push(ScalarUDF::new_from_impl(SeriesFill::default()).call(vec![]));
         calls.push(ScalarUDF::new_from_impl(RegexMatch::default()).call(vec![]));
+        calls.push(crate::dynamic_text::call(lit("")));
         calls.into_iter().filter_map(scalar_of).collect()
     })
 }

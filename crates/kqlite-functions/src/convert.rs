@@ -125,14 +125,13 @@ fn each_value(array: &ArrayRef, mut f: impl FnMut(Option<Value>)) -> Result<()> 
             } else {
                 cast(array, &DataType::Utf8View)?
             };
-            let mut visit = |s: Option<&str>| {
-                f(s.map(|s| {
-                    if dynamic {
-                        Value::Dynamic(s)
-                    } else {
-                        Value::Text(s)
-                    }
-                }))
+            // A string carried as a JSON string (`"12"`) converts as the string it holds.
+            let mut visit = |s: Option<&str>| match s {
+                Some(s) if dynamic && s.starts_with('"') => {
+                    f(Some(Value::Text(&crate::json::carried_text(s))))
+                }
+                Some(s) if dynamic => f(Some(Value::Dynamic(s))),
+                other => f(other.map(Value::Text)),
             };
             if dynamic {
                 text.as_string::<i64>().iter().for_each(&mut visit);

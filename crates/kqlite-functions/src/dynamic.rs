@@ -99,7 +99,7 @@ pub fn array_index_of(ctx: &mut Ctx, row: &Row) -> Option<i64> {
         buffer.clear();
         let is_string = item.trim_start().starts_with('"');
         kind.flatten().is_none_or(|want| want == is_string)
-            && json::push_value(item, &mut buffer)
+            && json::push_text(item, &mut buffer)
             && buffer == wanted
     });
     Some(found.map_or(-1, |i| i as i64))
@@ -161,7 +161,7 @@ pub fn strcat_array(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
         if k > 0 {
             out.push_str(delimiter);
         }
-        json::push_value(item, out);
+        json::push_text(item, out);
     }
     true
 }
@@ -213,7 +213,7 @@ pub fn extract_json(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
             None => return false,
         }
     }
-    json::push_value(value, out)
+    json::push_text(value, out)
 }
 
 enum PathStep {

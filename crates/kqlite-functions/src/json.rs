@@ -2,8 +2,11 @@
 //! (skipping strings and nested brackets), so `x.a.b[0]` touches only the bytes on its path and
 //! allocates nothing.
 //!
-//! A dynamic value is carried as text: null as null, a string as its own (unquoted) text, any
-//! other value (number, bool, array, property bag) as its compact JSON text.
+//! A dynamic value is carried as text: null as null, any value other than a string (number,
+//! bool, array, property bag) as its compact JSON text, and a string as its own text, unquoted,
+//! unless that text would read as another JSON value (`12`, `true`, `[1,2]`, `"x"`): such a
+//! string is carried as a JSON string, so that it stays a string. Text that is not JSON is a
+//! string; text that is, is the value it spells.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -369,12 +372,53 @@ impl<'a> Walk<'a, '_> {
 /// Appends the carried text of a JSON value slice; false for JSON null.
 pub fn push_value(raw: &str, out: &mut String) -> bool {
     match raw.as_bytes().first() {
+        Some(b'"') => push_held(&unquote(raw), out),
+        _ => return push_text(raw, out),
+    }
+    true
+}
+
+/// Appends a JSON value slice as text (`tostring`): a string's content, any other value as
+/// compact JSON; false for JSON null.
+pub fn push_text(raw: &str, out: &mut String) -> bool {
+    match raw.as_bytes().first() {
         Some(b'"') => out.push_str(&unquote(raw)),
         Some(b'n') if raw == "null" => return false,
         Some(b'{' | b'[') => push_compact(raw, out),
         _ => out.push_str(raw),
     }
     true
+}
+
+/// Appends a string as a dynamic value carries it: its own text, or a JSON string where its
+/// text would read as another JSON value.
+pub fn push_held(s: &str, out: &mut String) {
+    match reads_as_json(s) {
+        true => push_string(s, out),
+        false => out.push_str(s),
+    }
+}
+
+/// Whether `text`, carried as a dynamic value, would read as JSON (a number, `true`, `null`,
+/// an array or bag, a JSON string) rather than as itself.
+pub fn reads_as_json(text: &str) -> bool {
+    let first = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .as_bytes()
+        .first();
+    matches!(
+        first,
+        Some(b'{' | b'[' | b'"' | b'-' | b't' | b'f' | b'n' | b'0'..=b'9')
+    ) && is_valid(text)
+}
+
+/// The text a carried dynamic value stands for (`tostring`): a JSON string's content, any
+/// other carried text as it is.
+pub fn carried_text(carried: &str) -> Cow<'_, str> {
+    match carried.len() >= 2 && carried.starts_with('"') && carried.ends_with('"') {
+        true if is_valid(carried) => unquote(carried),
+        _ => Cow::Borrowed(carried),
+    }
 }
 
 /// Appends JSON text without the whitespace between tokens.
@@ -426,7 +470,7 @@ pub fn is_valid(text: &str) -> bool {
 /// as itself, other text (a string value) as a JSON string.
 pub fn push_as_json(text: &str, out: &mut String) {
     let trimmed = text.trim();
-    let json_like = trimmed.starts_with(['{', '[', '-', 't', 'f', 'n'])
+    let json_like = trimmed.starts_with(['{', '[', '"', '-', 't', 'f', 'n'])
         || trimmed.starts_with(|c: char| c.is_ascii_digit());
     if json_like && is_valid(trimmed) && trimmed != "null" {
         push_compact(trimmed, out);

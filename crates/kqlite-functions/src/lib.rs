@@ -10,6 +10,7 @@ mod datetime_range;
 pub mod dcount;
 mod dictionary_answers;
 pub mod dynamic;
+pub mod dynamic_text;
 pub mod empty_if_null;
 mod folded_match;
 mod in_ci;

@@ -16,7 +16,7 @@ use datafusion::logical_expr::{
 };
 use serde_json::Value;
 
-use crate::json_scan;
+use crate::{json, json_scan};
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct MvItems {
@@ -146,9 +146,9 @@ impl Items<'_> {
         if json_scan::array_items_into(text, items) && items.iter().all(|i| i.canonical) {
             for item in items.iter() {
                 match json_scan::plain_string(item) {
-                    Some(plain) => self.part(plain),
+                    Some(plain) if !json::reads_as_json(plain) => self.part(plain),
                     None if item.text == "null" => self.out.append_null(),
-                    None => self.part(item.text),
+                    _ => self.part(item.text),
                 }
             }
             return;
@@ -197,7 +197,7 @@ fn append_parsed_items(text: &str, bag_as_array: bool, out: &mut StringViewBuild
 fn append_value(value: &Value, out: &mut StringViewBuilder) {
     match value {
         Value::Null => out.append_null(),
-        Value::String(s) => out.append_value(s),
+        Value::String(s) if !json::reads_as_json(s) => out.append_value(s),
         other => out.append_value(other.to_string()),
     }
 }

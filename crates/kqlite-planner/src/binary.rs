@@ -17,6 +17,8 @@ use kqlite_parser::{ast, BinaryOp, ExprKind, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::expr::{string_match, string_predicate};
+use crate::functions::is_text;
+use crate::literals::is_dynamic;
 use crate::planner::Planner;
 
 impl Planner<'_> {
@@ -160,11 +162,17 @@ fn operands(
 ) -> (Expr, Expr, DataType, DataType) {
     let long = |e: Expr| cast(e, DataType::Int64);
     let text = |e: Expr| cast(e, DataType::Utf8);
-    let number = |e: Expr| try_cast(e, DataType::Float64);
+    let as_text = crate::kernels::dynamic_text::call;
+    let number = |e: Expr, t: &DataType| match is_dynamic(t) {
+        true => try_cast(as_text(e), DataType::Float64),
+        false => try_cast(e, DataType::Float64),
+    };
     let comparison = is_comparison(op);
     match (&lt, &rt) {
-        (t, n) if t.is_string() && n.is_numeric() => (number(l), r, DataType::Float64, rt),
-        (n, t) if t.is_string() && n.is_numeric() => (l, number(r), lt, DataType::Float64),
+        (d, t) if comparison && is_dynamic(d) && is_text(t) => (as_text(l), r, DataType::Utf8, rt),
+        (t, d) if comparison && is_dynamic(d) && is_text(t) => (l, as_text(r), lt, DataType::Utf8),
+        (t, n) if t.is_string() && n.is_numeric() => (number(l, t), r, DataType::Float64, rt),
+        (n, t) if t.is_string() && n.is_numeric() => (l, number(r, t), lt, DataType::Float64),
         _ if !comparison => (l, r, lt, rt),
         (DataType::Boolean, t) if t.is_integer() => (long(l), r, DataType::Int64, rt),
         (t, DataType::Boolean) if t.is_integer() => (l, long(r), lt, DataType::Int64),

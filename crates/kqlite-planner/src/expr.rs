@@ -250,6 +250,16 @@ impl Planner<'_> {
         schema: &DFSchema,
         span: Span,
     ) -> PlanResult<Expr> {
+        // A dynamic value among strings is compared as the text it stands for.
+        let strings = list.first().is_some_and(|item| {
+            self.type_of(item, schema, span)
+                .is_ok_and(|t| crate::functions::is_text(&t))
+        });
+        let dynamic = crate::literals::is_dynamic(&self.type_of(&value, schema, span)?);
+        let value = match dynamic && strings {
+            true => self.as_string(value, schema, span)?,
+            false => value,
+        };
         Ok(match op {
             // As `==` and `!=`: a null is in no list.
             ListOp::In => null_as(value.in_list(list, false), false),
@@ -338,7 +348,8 @@ impl Planner<'_> {
     /// Non-string operands of string operators are compared as their text.
     pub(crate) fn as_string(&self, expr: Expr, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
         match self.type_of(&expr, schema, span)? {
-            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => Ok(expr),
+            DataType::Utf8 | DataType::Utf8View => Ok(expr),
+            DataType::LargeUtf8 => Ok(crate::kernels::dynamic_text::call(expr)),
             DataType::Dictionary(_, value) if value.is_string() => Ok(expr),
             _ => Ok(crate::functions::to_string(expr, schema, span)?),
         }

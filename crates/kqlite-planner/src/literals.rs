@@ -64,13 +64,17 @@ fn typed_null(ty: ScalarType) -> ScalarValue {
     }
 }
 
-/// A dynamic value as carried (see `kqlite-functions/src/json.rs`): null as null, a string as its text,
-/// anything else as JSON text.
+/// A dynamic value as carried (see `kqlite-functions/src/json.rs`): null as null, a string as
+/// its text (quoted where that text would read as another value), anything else as JSON text.
 fn dynamic_text(value: &Dynamic) -> ScalarValue {
     let text = match value {
         Dynamic::Null => None,
         Dynamic::Value(literal) => match literal.as_ref() {
-            Literal::String(s) | Literal::Guid(s) => Some(s.clone()),
+            Literal::String(s) | Literal::Guid(s) => {
+                let mut held = String::with_capacity(s.len());
+                crate::kernels::json::push_held(s, &mut held);
+                Some(held)
+            }
             _ => Some(dynamic_json(value)),
         },
         other => Some(dynamic_json(other)),

@@ -6,6 +6,7 @@
 //! never `not`) are rewritten. There, Kusto's null-safe equality (`coalesce(x == y, false)`,
 //! see `binary.rs`) is a plain `x == y` again, which Parquet pruning understands.
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::expr::{InList, ScalarFunction};
@@ -13,6 +14,7 @@ use datafusion::logical_expr::{BinaryExpr, Case, Expr, Filter, LogicalPlan, Oper
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
+use crate::kernels::dynamic_text::DynamicText;
 use crate::kernels::empty_if_null::EmptyIfNull;
 use crate::kernels::{InCi, StringMatch};
 
@@ -87,8 +89,10 @@ fn positive(expr: Expr) -> (Expr, bool) {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
             let (left, right) = (*left, *right);
             let strip = match (&left, op, &right) {
-                (_, Operator::Eq, r) if non_empty(r) => coalesced(&left),
-                (_, Operator::NotEq, r) if is_empty_string(r) => coalesced(&left),
+                (_, Operator::Eq, r) if non_empty(r) => direct(&left, std::slice::from_ref(r)),
+                (_, Operator::NotEq, r) if is_empty_string(r) => {
+                    direct(&left, std::slice::from_ref(r))
+                }
                 _ => None,
             };
             match strip {
@@ -106,7 +110,7 @@ fn positive(expr: Expr) -> (Expr, bool) {
             expr,
             list,
             negated: false,
-        }) if list.iter().all(non_empty) => match coalesced(&expr) {
+        }) if list.iter().all(non_empty) => match direct(&expr, &list) {
             Some(column) => (column.in_list(list, false), true),
             None => (Expr::InList(InList::new(expr, list, false)), false),
         },
@@ -136,6 +140,24 @@ fn is_matcher(call: &ScalarFunction) -> bool {
     (kernel.is::<StringMatch>() || kernel.is::<InCi>())
         && call.args.len() > 1
         && call.args[1..].iter().all(non_empty)
+}
+
+/// The value a comparison with `literals` can read as it is: past what [`coalesced`] strips,
+/// and past `kql_dynamic_text` where no literal reads as JSON, since a dynamic value's text
+/// equals such a literal only where the value is that string, carried as that very text.
+fn direct(expr: &Expr, literals: &[Expr]) -> Option<Expr> {
+    let inner = coalesced(expr);
+    let texts_alike = literals
+        .iter()
+        .all(|l| string_literal(l).is_some_and(|s| !crate::kernels::json::reads_as_json(s)));
+    match inner.as_ref().unwrap_or(expr) {
+        // As a cast, which DataFusion then moves to the literals.
+        Expr::ScalarFunction(call) if call.func.inner().is::<DynamicText>() && texts_alike => {
+            let carried = call.args.first().cloned()?;
+            Some(datafusion::logical_expr::cast(carried, DataType::Utf8))
+        }
+        _ => inner,
+    }
 }
 
 /// `x` when `expr` is `kql_empty_if_null(x)`, `coalesce(x, "")` or the

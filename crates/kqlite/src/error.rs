@@ -122,7 +122,7 @@ fn execution_message(e: &DataFusionError) -> String {
         }
     }
     match text.as_str() {
-        "Divide by zero error" => "division by zero".to_string(),
+        t if t.ends_with("Divide by zero error") => "division by zero".to_string(),
         t if t.contains("overflow") => "arithmetic overflow: a result does not fit a long, or \
             a datetime is outside the range kqlite holds (1677-09-21 to 2262-04-11)"
             .to_string(),

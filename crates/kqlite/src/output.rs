@@ -113,7 +113,8 @@ pub fn text_rows(result: &QueryResult, limit: usize) -> Result<Vec<Vec<String>>,
         if wanted == 0 {
             break;
         }
-        let batch = decimal_text_columns(&kusto_text_columns(&batch.slice(0, wanted))?)?;
+        let batch = kusto_text_columns(&batch.slice(0, wanted))?;
+        let batch = decimal_text_columns(&dynamic_text_columns(&batch)?)?;
         let formatters = batch
             .columns()
             .iter()
@@ -165,7 +166,7 @@ fn print_to(
         if matches!(format, Format::Json | Format::Ndjson) {
             Ok(b)
         } else {
-            decimal_text_columns(&b)
+            decimal_text_columns(&dynamic_text_columns(&b)?)
         }
     };
     let batches = result
@@ -258,6 +259,32 @@ fn kusto_text_columns(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::
                 columns.push(text);
             }
             None => {
+                fields.push(field.clone());
+                columns.push(column.clone());
+            }
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+/// Dynamic values shown as text: a string as itself, though kqlite carries one whose text
+/// would read as another value (`"12"`) as a JSON string. (JSON output keeps what is carried,
+/// so that a reader tells the string `"12"` from the number `12`.)
+fn dynamic_text_columns(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let dynamic = |f: &Field| kqlite_functions::types::is_dynamic(f.data_type());
+    if !batch.schema().fields().iter().any(|f| dynamic(f)) {
+        return Ok(batch.clone());
+    }
+    let (mut fields, mut columns) = (Vec::new(), Vec::new());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        match dynamic(field) {
+            true => {
+                let text = kqlite_functions::dynamic_text::texts(column)
+                    .map_err(|e| ArrowError::ComputeError(e.to_string()))?;
+                fields.push(Arc::new(Field::new(field.name(), DataType::Utf8, true)));
+                columns.push(text);
+            }
+            false => {
                 fields.push(field.clone());
                 columns.push(column.clone());
             }

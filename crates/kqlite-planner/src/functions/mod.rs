@@ -219,6 +219,7 @@ pub(crate) fn to_string_typed(e: Expr, t: &DataType) -> Expr {
             let f = datafusion::functions::expr_fn::rtrim;
             f(vec![f(vec![cast(e, DataType::Utf8), lit("0")]), lit(".")])
         }
+        t if crate::literals::is_dynamic(t) => crate::kernels::dynamic_text::call(e),
         // .NET's names: `True`, `False`.
         DataType::Boolean => datafusion::logical_expr::when(e.clone(), lit("True"))
             .when(!e, lit("False"))

@@ -25,7 +25,8 @@ pub(crate) enum Cell<'a> {
 }
 
 pub(crate) enum ColumnBuilder {
-    Str(StringViewBuilder),
+    /// Strings, guids and (when true) dynamic values.
+    Str(StringViewBuilder, bool),
     Time(TimestampNanosecondBuilder),
     I32(Int32Builder),
     I64(Int64Builder),
@@ -37,7 +38,7 @@ impl ColumnBuilder {
     pub fn new(kusto: KustoType) -> ColumnBuilder {
         match kusto {
             KustoType::String | KustoType::Guid | KustoType::Dynamic => {
-                ColumnBuilder::Str(StringViewBuilder::new())
+                ColumnBuilder::Str(StringViewBuilder::new(), kusto == KustoType::Dynamic)
             }
             KustoType::Datetime => ColumnBuilder::Time(TimestampNanosecondBuilder::new()),
             KustoType::Int => ColumnBuilder::I32(Int32Builder::new()),
@@ -49,7 +50,7 @@ impl ColumnBuilder {
 
     pub fn len(&self) -> usize {
         match self {
-            ColumnBuilder::Str(b) => b.len(),
+            ColumnBuilder::Str(b, _) => b.len(),
             ColumnBuilder::Time(b) => b.len(),
             ColumnBuilder::I32(b) => b.len(),
             ColumnBuilder::I64(b) => b.len(),
@@ -60,7 +61,7 @@ impl ColumnBuilder {
 
     pub fn push_null(&mut self) {
         match self {
-            ColumnBuilder::Str(b) => b.append_null(),
+            ColumnBuilder::Str(b, _) => b.append_null(),
             ColumnBuilder::Time(b) => b.append_null(),
             ColumnBuilder::I32(b) => b.append_null(),
             ColumnBuilder::I64(b) => b.append_null(),
@@ -85,7 +86,7 @@ impl ColumnBuilder {
             return Ok(());
         }
         match self {
-            ColumnBuilder::Str(b) => b.append_value(text_of(cell).as_ref()),
+            ColumnBuilder::Str(b, dynamic) => b.append_value(text_of(cell, *dynamic).as_ref()),
             ColumnBuilder::Time(b) => b.append_value(datetime_of(cell)?),
             ColumnBuilder::I32(b) => {
                 let long = long_of(cell)?;
@@ -101,7 +102,7 @@ impl ColumnBuilder {
 
     pub fn finish(&mut self) -> ArrayRef {
         match self {
-            ColumnBuilder::Str(b) => Arc::new(b.finish()),
+            ColumnBuilder::Str(b, _) => Arc::new(b.finish()),
             ColumnBuilder::Time(b) => Arc::new(b.finish().with_timezone("UTC")),
             ColumnBuilder::I32(b) => Arc::new(b.finish()),
             ColumnBuilder::I64(b) => Arc::new(b.finish()),
@@ -120,14 +121,30 @@ fn is_null(cell: Cell<'_>) -> bool {
 }
 
 /// Text as stored in a string column: JSON strings unquoted, other JSON values
-/// (objects and arrays of `dynamic` columns, numbers) as compact JSON text.
-fn text_of<'a>(cell: Cell<'a>) -> std::borrow::Cow<'a, str> {
+/// (objects and arrays of `dynamic` columns, numbers) as compact JSON text. In a `dynamic`
+/// column a string whose text would read as another JSON value (`"12"`) stays quoted, as
+/// kqlite carries dynamic values (see `kqlite-functions/src/json.rs`).
+fn text_of<'a>(cell: Cell<'a>, dynamic: bool) -> std::borrow::Cow<'a, str> {
     match cell {
         Cell::Text(s) => s.into(),
         Cell::Time(ns) => iso_datetime(ns).into(),
+        Cell::Json(Value::String(s)) if dynamic && reads_as_json(s) => cell_json(s).into(),
         Cell::Json(Value::String(s)) => s.as_str().into(),
         Cell::Json(v) => v.to_string().into(),
     }
+}
+
+/// Whether text would read as a JSON value (a number, `true`, an array...) rather than itself.
+fn reads_as_json(text: &str) -> bool {
+    let first = text.trim_start().as_bytes().first();
+    matches!(
+        first,
+        Some(b'{' | b'[' | b'"' | b'-' | b't' | b'f' | b'n' | b'0'..=b'9')
+    ) && serde_json::from_str::<Value>(text).is_ok()
+}
+
+fn cell_json(s: &str) -> String {
+    Value::String(s.to_string()).to_string()
 }
 
 fn describe(cell: Cell<'_>) -> String {
