@@ -14,6 +14,10 @@ use datafusion::parquet::arrow::ArrowWriter;
 use kqlite::Engine;
 use serde_json::Value;
 
+#[path = "support/draws.rs"]
+mod draws;
+use draws::Draw;
+
 const ROWS: usize = 3000;
 
 const KEYS: &[&str] = &["a", "b", "arr", "k e y", "é"];
@@ -37,18 +41,7 @@ const TEXTS: &[&str] = &[
     "12",
 ];
 
-/// A small deterministic generator (the documents must be the same in every run).
-struct Draw(u64);
-
 impl Draw {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as usize % n
-    }
-
     fn value(&mut self, depth: usize) -> Value {
         let kinds = if depth < 3 { 8 } else { 5 };
         match self.below(kinds) {
@@ -127,7 +120,7 @@ impl Draw {
 
 /// The documents: mostly objects, some other JSON values, some text that is not JSON.
 fn documents() -> Vec<Option<String>> {
-    let mut draw = Draw(3);
+    let mut draw = Draw::new(3);
     (0..ROWS)
         .map(|_| match draw.below(20) {
             0 => None,

@@ -17,6 +17,10 @@ use datafusion::parquet::file::properties::WriterProperties;
 use kqlite::Engine;
 use serde_json::{json, Value};
 
+#[path = "support/draws.rs"]
+mod draws;
+use draws::Draw;
+
 const ROWS: usize = 4000;
 
 const NAMES: &[&str] = &[
@@ -37,18 +41,6 @@ const NAMES: &[&str] = &[
     "A VALUE LONGER THAN TWELVE BYTES",
 ];
 
-struct Draw(u64);
-
-impl Draw {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as usize % n
-    }
-}
-
 struct Row {
     id: i64,
     key: Option<String>,
@@ -59,7 +51,7 @@ struct Row {
 /// Keys from the names and, in the second half, from numbered names too (so that the row
 /// groups' dictionaries differ).
 fn rows() -> Vec<Row> {
-    let mut draw = Draw(13);
+    let mut draw = Draw::new(13);
     (0..ROWS)
         .map(|i| {
             let key = match draw.below(12) {

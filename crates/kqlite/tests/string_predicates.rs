@@ -15,6 +15,10 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::file::properties::WriterProperties;
 use kqlite::Engine;
 
+#[path = "support/draws.rs"]
+mod draws;
+use draws::Draw;
+
 const ROWS: usize = 3000;
 
 /// Pieces values and needles are made of.
@@ -23,22 +27,7 @@ const PIECES: &[&str] = &[
     "\u{212A}", "k", "K", "\u{130}", "i", "ß", "é", "É", " ", "-", "2024", "ab", "AB",
 ];
 
-/// A small deterministic generator (the values must be the same in every run).
-struct Draw(u64);
-
 impl Draw {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        self.next() as usize % n
-    }
-
     fn text(&mut self, pieces: usize) -> String {
         (0..pieces)
             .map(|_| PIECES[self.below(PIECES.len())])
@@ -59,7 +48,7 @@ impl Draw {
 }
 
 fn values() -> Vec<Option<String>> {
-    let mut draw = Draw(7);
+    let mut draw = Draw::new(7);
     // Few distinct values, so that dictionaries are kept, then a tail of many.
     let common: Vec<_> = (0..40).map(|_| draw.value()).collect();
     (0..ROWS)
@@ -72,7 +61,7 @@ fn values() -> Vec<Option<String>> {
 
 /// Needles: pieces alone, pairs, parts of values with their case changed, long ones.
 fn needles(values: &[Option<String>]) -> Vec<String> {
-    let mut draw = Draw(11);
+    let mut draw = Draw::new(11);
     let mut out: Vec<String> = [
         "file", "FILE", "k", "kk", ".zip", "ß", "i", "e", "", "media",
     ]

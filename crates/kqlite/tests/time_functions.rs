@@ -15,19 +15,13 @@ use datafusion::parquet::arrow::ArrowWriter;
 use kqlite::Engine;
 use serde_json::Value;
 
+#[path = "support/draws.rs"]
+mod draws;
+use draws::Draw;
+
 const ROWS: usize = 2000;
 
-struct Draw(u64);
-
 impl Draw {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-
     /// Half drawn over 1700-2200 to the tick, half on a calendar edge.
     fn datetime(&mut self) -> NaiveDateTime {
         let year = 1700 + self.below(500) as i32;
@@ -245,7 +239,7 @@ fn root() -> PathBuf {
 
 #[test]
 fn calendar_functions_agree_with_the_calendar() {
-    let mut draw = Draw(5);
+    let mut draw = Draw::new(5);
     let times: Vec<NaiveDateTime> = (0..ROWS).map(|_| draw.datetime()).collect();
     let root = root();
     write_table(&root, &times);
