@@ -26,7 +26,7 @@ impl Draw {
     fn datetime(&mut self) -> NaiveDateTime {
         let year = 1700 + self.below(500) as i32;
         let month = 1 + self.below(12) as u32;
-        let day = [1, 28, 29, 30, 31, 1 + self.below(31) as u32][self.below(6) as usize];
+        let day = [1, 28, 29, 30, 31, 1 + self.below(31) as u32][self.below(6)];
         let date = (0..4)
             .find_map(|back| NaiveDate::from_ymd_opt(year, month, day - back))
             .unwrap();
