@@ -239,6 +239,15 @@ fn rows(runtime: &tokio::runtime::Runtime, engine: &Engine, query: &str) -> Vec<
     }
 }
 
+/// The documents written under `root` as the table `Docs`, and an engine over it.
+fn attached(root: &Path, documents: &[Option<String>]) -> (tokio::runtime::Runtime, Engine) {
+    write_table(root, documents);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut engine = Engine::new();
+    runtime.block_on(engine.attach(root)).unwrap();
+    (runtime, engine)
+}
+
 fn root(test: &str) -> PathBuf {
     std::env::temp_dir().join(format!("kqlite-{test}-{}", std::process::id()))
 }
@@ -246,10 +255,7 @@ fn root(test: &str) -> PathBuf {
 #[test]
 fn paths_read_what_a_json_parser_reads() {
     let (documents, root) = (documents(), root("paths"));
-    write_table(&root, &documents);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mut engine = Engine::new();
-    runtime.block_on(engine.attach(&root)).unwrap();
+    let (runtime, engine) = attached(&root, &documents);
     let parsed: Vec<Option<Value>> = documents
         .iter()
         .map(|d| d.as_deref().and_then(|d| serde_json::from_str(d).ok()))
@@ -296,10 +302,7 @@ fn expanded(value: Option<&Value>) -> Option<Vec<Option<&Value>>> {
 #[test]
 fn mv_expand_makes_the_items_a_json_parser_reads() {
     let (documents, root) = (documents(), root("mv-expand"));
-    write_table(&root, &documents);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mut engine = Engine::new();
-    runtime.block_on(engine.attach(&root)).unwrap();
+    let (runtime, engine) = attached(&root, &documents);
     let query = "Docs | mv-expand with_itemindex = i x = parse_json(S).arr \
                  | project Id, i, v = tostring(x) | order by Id asc, i asc";
     let mut got: Vec<Vec<Value>> = vec![Vec::new(); ROWS];
