@@ -33,7 +33,8 @@ def filter_cost(plan):
             continue
         compute = re.search(r"elapsed_compute=([\d.]+(?:ns|µs|ms|s))", line)
         below = re.search(r"output_rows=([\d.]+ ?[KMB]?)[,\]]", lines[i + 1]) if i + 1 < len(lines) else None
-        if compute and below:
+        # No input row (every row group pruned): no per-row cost.
+        if compute and below and rows(below.group(1)) > 0:
             return seconds(compute.group(1)) / rows(below.group(1)) * 1e9
     return None
 
