@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, TimestampNanosecondBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::compute::kernels::cast_utils::string_to_datetime;
@@ -81,7 +81,8 @@ fn parse(text: Option<&str>) -> Result<Option<i64>> {
     };
     let iso = string_to_datetime(&Utc, text).map(|t| t.naive_utc());
     match iso.ok().or_else(|| other_forms(text)) {
-        Some(t) => narrow(wide(t)),
+        // Kusto keeps whole 100 ns ticks.
+        Some(t) => narrow(wide(t) - wide(t).rem_euclid(100)),
         None => Ok(None),
     }
 }
@@ -92,6 +93,15 @@ fn other_forms(text: &str) -> Option<NaiveDateTime> {
     const FORMS: &[&str] = &[
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M",
+        // Unpadded months and days, slashes, and .NET's month-first dates (`12/02/2022`).
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y/%m/%d %H:%M:%S%.f",
+        "%Y/%m/%d %H:%M",
+        "%m/%d/%Y %H:%M:%S%.f",
+        "%m/%d/%Y %H:%M",
+        "%m-%d-%Y %H:%M:%S%.f",
+        "%m-%d-%Y %H:%M",
         // Two-digit years first: `%Y` would read `14` as the year 14.
         "%d %b %y %H:%M:%S",
         "%d %b %y %H:%M",
@@ -111,7 +121,16 @@ fn other_forms(text: &str) -> Option<NaiveDateTime> {
         Some((day, rest)) if day.chars().all(|c| c.is_ascii_alphabetic()) => rest,
         _ => zoneless,
     };
+    const DATES: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y"];
     FORMS
         .iter()
         .find_map(|form| NaiveDateTime::parse_from_str(body, form).ok())
+        .or_else(|| {
+            DATES.iter().find_map(|form| {
+                let date = chrono::NaiveDate::parse_from_str(body, form).ok()?;
+                date.and_hms_opt(0, 0, 0)
+            })
+        })
+        // `%Y` reads any number of digits: `1/2/3` is not the year 3.
+        .filter(|t| t.year() >= 1000)
 }

@@ -248,21 +248,24 @@ fn list_rows(kind: PackKind, lists: &ArrayRef, limit: usize) -> Result<LargeStri
         if kind == PackKind::MergeBags {
             merge_bags(&values, present, &mut buffer);
         } else {
-            write_elements(&column, present, limit, &mut buffer);
+            write_elements(&column, present, limit, kind == PackKind::Set, &mut buffer);
         }
         out.append_value(&buffer);
     }
     Ok(out.finish())
 }
 
-/// `[v, ...]` of at most `limit` values; a dynamic array contributes its elements.
+/// `[v, ...]` of at most `limit` values; a dynamic array contributes its elements, each once
+/// when `distinct` (a set of arrays is the set of their elements).
 fn write_elements(
     column: &JsonColumn,
     rows: impl Iterator<Item = usize>,
     limit: usize,
+    distinct: bool,
     out: &mut String,
 ) {
     let mut element = String::new();
+    let mut seen = HashSet::new();
     let mut count = 0;
     out.push('[');
     for i in rows {
@@ -275,6 +278,9 @@ fn write_elements(
         for item in items.unwrap_or_else(|| vec![element.as_str()]) {
             if count == limit {
                 break;
+            }
+            if distinct && !seen.insert(item.trim().to_string()) {
+                continue;
             }
             if count > 0 {
                 out.push(',');

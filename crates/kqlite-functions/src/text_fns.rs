@@ -19,13 +19,17 @@ pub fn extract(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
     true
 }
 
-/// `extract_all(regex, text)`: every match's group (or groups, as arrays); null when none.
+/// `extract_all(regex, [groups,] text)`: every match's group (or groups, as arrays); null when
+/// none. `groups` (a dynamic array of numbers or names) picks the groups, one as a flat array.
 pub fn extract_all(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
     let source = text(row, row.len() - 1);
     let Some(re) = ctx.regex(text(row, 0)) else {
         return false;
     };
-    let groups = re.captures_len() - 1;
+    let groups = match row.len() {
+        3 => picked_groups(&re, text(row, 1)),
+        _ => (1..re.captures_len()).collect(),
+    };
     let mut found = false;
     out.push('[');
     for captures in re.captures_iter(source) {
@@ -33,16 +37,17 @@ pub fn extract_all(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
             out.push(',');
         }
         found = true;
-        match groups {
-            0 => json::push_string(captures.get(0).map_or("", |m| m.as_str()), out),
-            1 => json::push_string(captures.get(1).map_or("", |m| m.as_str()), out),
-            n => {
+        let group = |g: usize| captures.get(g).map_or("", |m| m.as_str());
+        match groups.as_slice() {
+            [] => json::push_string(group(0), out),
+            [g] => json::push_string(group(*g), out),
+            many => {
                 out.push('[');
-                for g in 1..=n {
-                    if g > 1 {
+                for (i, g) in many.iter().enumerate() {
+                    if i > 0 {
                         out.push(',');
                     }
-                    json::push_string(captures.get(g).map_or("", |m| m.as_str()), out);
+                    json::push_string(group(*g), out);
                 }
                 out.push(']');
             }
@@ -50,6 +55,25 @@ pub fn extract_all(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
     }
     out.push(']');
     found
+}
+
+/// The groups a `dynamic([1, 3])` or `dynamic(["name"])` names, those the regex has.
+fn picked_groups(re: &regex::Regex, picked: &str) -> Vec<usize> {
+    let names: Vec<Option<&str>> = re.capture_names().collect();
+    json::elements(picked)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|item| {
+            let item = item.trim();
+            match item.parse::<usize>() {
+                Ok(n) => Some(n),
+                Err(_) => names
+                    .iter()
+                    .position(|n| *n == Some(item.trim_matches('"'))),
+            }
+        })
+        .filter(|g| (1..re.captures_len()).contains(g))
+        .collect()
 }
 
 /// `replace_regex(text, regex, rewrite)`: every match replaced; `\1` names a group.
@@ -98,41 +122,37 @@ pub fn substring(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     true
 }
 
-/// `indexof(text, lookup [, start [, length [, occurrence]]])`: a character position or -1.
+/// `indexof(text, lookup [, start [, length [, occurrence]]])`: a character position or -1;
+/// null for a length below -1 or a negative occurrence. Each further occurrence is looked for
+/// from one character after the last, in a window of the same length (the doc's
+/// `indexof("abcdefgabcdefg", "cde", 1, 10, 2)` is 9).
 pub fn indexof(_: &mut Ctx, row: &Row) -> Option<i64> {
     let (source, lookup) = (text(row, 0), text(row, 1));
-    if lookup.is_empty() {
+    let length = long(row, 3).unwrap_or(-1);
+    let occurrence = long(row, 4).unwrap_or(1);
+    if lookup.is_empty() || length < -1 || occurrence < 0 {
         return None;
     }
     let chars = source.chars().count() as i64;
     let start = long(row, 2).unwrap_or(0);
-    let start = if start < 0 {
-        (chars + start).max(0)
-    } else {
-        start
-    };
-    if start > chars {
+    let mut from = if start < 0 { (chars + start).max(0) } else { start };
+    if from > chars {
         return Some(-1);
     }
-    let length = long(row, 3).unwrap_or(-1);
-    let occurrence = long(row, 4).unwrap_or(1).max(1) as usize;
-    let begin = byte_at(source, start as usize);
-    let end = if length < 0 {
-        source.len()
-    } else {
-        byte_at(source, (start + length) as usize)
-    };
-    let window = &source[begin..end];
-    let mut from = 0;
-    for n in 1..=occurrence {
-        let at = from + window[from..].find(lookup)?;
-        if n == occurrence {
-            return Some(start + window[..at].chars().count() as i64);
-        }
-        from = at + lookup.len().max(1);
-        if from > window.len() {
+    for n in 1..=occurrence.max(1) {
+        let begin = byte_at(source, from as usize);
+        let end = match length {
+            -1 => source.len(),
+            _ => byte_at(source, (from + length) as usize),
+        };
+        let Some(at) = source[begin..end].find(lookup) else {
             return Some(-1);
+        };
+        let found = from + source[begin..begin + at].chars().count() as i64;
+        if n == occurrence.max(1) {
+            return Some(found);
         }
+        from = found + 1;
     }
     Some(-1)
 }
@@ -140,13 +160,6 @@ pub fn indexof(_: &mut Ctx, row: &Row) -> Option<i64> {
 /// The byte offset of character `n` (the end when past it).
 fn byte_at(s: &str, n: usize) -> usize {
     s.char_indices().nth(n).map_or(s.len(), |(i, _)| i)
-}
-
-pub fn index_or_minus_one(ctx: &mut Ctx, row: &Row) -> Option<i64> {
-    if text(row, 1).is_empty() {
-        return None;
-    }
-    Some(indexof(ctx, row).unwrap_or(-1))
 }
 
 /// `trim(regex, text)` and its one-sided forms: repeated matches removed from the ends.
@@ -244,8 +257,32 @@ pub fn base64_decode(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
 }
 
 /// `url_encode`: as .NET's `HttpUtility.UrlEncode` (lowercase hex, space as `+`).
+/// `translate(from, to, text)`: each character of `from` in `text` becomes the one of `to` at
+/// its place (the last of `to` past its end), or goes when `to` is empty.
+pub fn translate(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let from: Vec<char> = text(row, 0).chars().collect();
+    let to: Vec<char> = text(row, 1).chars().collect();
+    for c in text(row, 2).chars() {
+        match from.iter().position(|f| *f == c) {
+            None => out.push(c),
+            Some(i) => out.extend(to.get(i).or(to.last())),
+        }
+    }
+    true
+}
+
+/// `url_encode`: a space as `+`.
 pub fn url_encode(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
-    for b in text(row, 0).bytes() {
+    encode_url(text(row, 0), "+", out)
+}
+
+/// `url_encode_component`: a space as `%20`.
+pub fn url_encode_component(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    encode_url(text(row, 0), "%20", out)
+}
+
+fn encode_url(text: &str, space: &str, out: &mut String) -> bool {
+    for b in text.bytes() {
         match b {
             b'A'..=b'Z'
             | b'a'..=b'z'
@@ -257,7 +294,7 @@ pub fn url_encode(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
             | b'*'
             | b'('
             | b')' => out.push(b as char),
-            b' ' => out.push('+'),
+            b' ' => out.push_str(space),
             b => out.push_str(&format!("%{b:02x}")),
         }
     }

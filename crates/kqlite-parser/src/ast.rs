@@ -558,7 +558,7 @@ pub enum OperatorKind {
 }
 
 /// `make-series [options] [Name =] Agg [default = v], ... on Axis [from a] [to b] step s [by keys]`.
-/// The deprecated `on Axis in range(a, b, s)` parses as `from a to b step s`.
+/// The deprecated `on Axis in range(a, b, s)` parses as `from a to b step s` with `in_range`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MakeSeries {
     /// `kind=nonempty` and hints, as `Assign` expressions.
@@ -568,6 +568,8 @@ pub struct MakeSeries {
     pub from: Option<Expr>,
     pub to: Option<Expr>,
     pub step: Expr,
+    /// Written `in range(a, b, s)`: bins by `bin()` rather than from `a`, through `b` included.
+    pub in_range: bool,
     pub by: Vec<Expr>,
 }
 

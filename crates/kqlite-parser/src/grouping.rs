@@ -25,6 +25,7 @@ fn make_series<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
     let (i, aggregates) = comma_list(i, series_aggregate)?;
     let (i, _) = cut(kw(i, "on"))?;
     let (i, on) = cut(crate::expr::add_expr(i))?;
+    let in_range = try_kw(i, "in").is_some();
     let (i, (from, to, step)) = cut(series_range(i))?;
     let (i, by) = match try_kw(i, "by") {
         Some((rest, _)) => cut(item_list(rest))?,
@@ -37,6 +38,7 @@ fn make_series<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
         from,
         to,
         step,
+        in_range,
         by,
     };
     Ok((i, OperatorKind::MakeSeries(series)))

@@ -245,6 +245,8 @@ impl<'s> NumberParts<'s> {
                 Some(_) => (self.real()? * unit as f64) as i64,
                 None => time::scale_decimal(self.int, self.frac.unwrap_or(""), unit)?,
             };
+            // Kusto's timespans are whole 100 ns ticks: what is finer is dropped.
+            let nanos = nanos / time::NANOS_PER_TICK * time::NANOS_PER_TICK;
             return Some(Literal::Timespan(if negative { -nanos } else { nanos }));
         }
         if self.frac.is_some() || self.exponent.is_some() {

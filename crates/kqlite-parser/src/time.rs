@@ -58,13 +58,15 @@ fn field(s: &str, range: std::ops::Range<usize>) -> Option<u32> {
     f.parse().ok()
 }
 
-/// Fraction digits (`1234567`) as nanoseconds; digits beyond nine are dropped.
+/// Fraction digits (`1234567`) as nanoseconds, in whole 100 ns ticks: digits beyond seven are
+/// dropped, as Kusto drops them.
 fn fraction_nanos(digits: &str) -> Option<i64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let nine: String = digits
         .chars()
+        .take(7)
         .chain(std::iter::repeat('0'))
         .take(9)
         .collect();
@@ -84,22 +86,49 @@ pub(crate) fn datetime_out_of_range(s: &str) -> bool {
 
 fn datetime_nanos(s: &str) -> Option<i128> {
     let s = s.trim();
-    let (year, month, day) = (field(s, 0..4)?, field(s, 5..7)?, field(s, 8..10)?);
-    if &s[4..5] != "-" || &s[7..8] != "-" || !(1..=12).contains(&month) {
-        return None;
-    }
-    if day == 0 || day > days_in_month(i64::from(year), month) {
+    let (year, month, day, rest) = calendar_date(s)?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(i64::from(year), month) {
         return None;
     }
     let date_nanos =
         i128::from(days_from_civil(i64::from(year), month, day)) * i128::from(NANOS_PER_DAY);
-    let rest = &s[10..];
     let time = match rest.chars().next() {
         None => 0,
         Some(' ' | 'T') => parse_time_of_day(&rest[1..])?,
         Some(_) => return None,
     };
     Some(date_nanos + i128::from(time))
+}
+
+/// The date a datetime's text starts with, and the rest: `2014-11-08`, with `-` or `/`, month
+/// and day of one or two digits, the year first or (as .NET reads `12-02-2022`) last.
+fn calendar_date(s: &str) -> Option<(u32, u32, u32, &str)> {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '/'))
+        .unwrap_or(s.len());
+    let (date, rest) = s.split_at(end);
+    let separator = if date.contains('/') { '/' } else { '-' };
+    let parts: Vec<&str> = date.split(separator).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let number = |p: &str, width: std::ops::RangeInclusive<usize>| {
+        field(p, 0..p.len()).filter(|_| width.contains(&p.len()))
+    };
+    if a.len() == 4 {
+        return Some((
+            number(a, 4..=4)?,
+            number(b, 1..=2)?,
+            number(c, 1..=2)?,
+            rest,
+        ));
+    }
+    Some((
+        number(c, 4..=4)?,
+        number(a, 1..=2)?,
+        number(b, 1..=2)?,
+        rest,
+    ))
 }
 
 /// `hh:mm[:ss[.f]]` with an optional zone suffix, as nanoseconds (UTC).
@@ -170,8 +199,9 @@ pub(crate) fn timespan_unit(unit: &str) -> Option<i64> {
         "h" | "hr" | "hrs" | "hour" | "hours" => NANOS_PER_HOUR,
         "m" | "min" | "minute" | "minutes" => NANOS_PER_MIN,
         "s" | "sec" | "second" | "seconds" => NANOS_PER_SEC,
-        "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => NANOS_PER_MILLI,
-        "microsecond" | "microseconds" => NANOS_PER_MICRO,
+        "ms" | "milli" | "millis" | "millisec" | "millisecond" | "milliseconds" => NANOS_PER_MILLI,
+        "micro" | "micros" | "microsec" | "microsecond" | "microseconds" => NANOS_PER_MICRO,
+        "nano" | "nanos" | "nanosec" | "nanosecond" | "nanoseconds" => 1,
         "tick" | "ticks" => NANOS_PER_TICK,
         _ => return None,
     })

@@ -14,7 +14,7 @@ use datafusion::functions_aggregate::array_agg::array_agg_udaf;
 use datafusion::functions_aggregate::expr_fn::{
     count, first_value, max, min, stddev, stddev_pop, sum, var_pop, var_sample,
 };
-use datafusion::logical_expr::{cast, lit, Expr, ExprFunctionExt};
+use datafusion::logical_expr::{cast, lit, try_cast, Expr, ExprFunctionExt};
 use kqlite_parser::{ast, ExprKind, Literal, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
@@ -265,6 +265,18 @@ enum Finish {
     /// A sum over a count, as a real: NaN over no values, as in Kusto (which also lets a
     /// `long` sum wrap before dividing).
     Mean,
+    /// The finished nanoseconds as a timespan or datetime (null for a mean of no values).
+    As(Box<Finish>, DataType),
+}
+
+impl Finish {
+    fn is_mean(&self) -> bool {
+        match self {
+            Finish::Mean => true,
+            Finish::As(inner, _) => inner.is_mean(),
+            _ => false,
+        }
+    }
 }
 
 impl Planner<'_> {
@@ -327,14 +339,19 @@ impl Planner<'_> {
         let numeric = [
             "sum", "sumif", "avg", "avgif", "stdev", "stdevif", "stdevp", "variance",
         ];
+        let mut as_type = None;
         if numeric.contains(&name) || name.starts_with("variance") || name.starts_with("percentile")
         {
             if let Some(first) = a.first_mut() {
-                if crate::literals::is_dynamic(&self.type_of(first, schema, span)?) {
+                let t = self.type_of(first, schema, span)?;
+                if crate::literals::is_dynamic(&t) {
                     *first = crate::kernels::convert::call(
                         crate::kernels::convert::Target::Real,
                         first.clone(),
                     );
+                } else if in_own_type(name, &t) {
+                    *first = cast(first.clone(), DataType::Int64);
+                    as_type = Some(t);
                 }
             }
         }
@@ -346,7 +363,7 @@ impl Planner<'_> {
         let list = || array_agg_udaf().call(vec![first()]);
         let sequence = || ordered(list(), &order);
         let limit = |i: usize| a.get(i).map(|e| cast(e.clone(), DataType::Int64));
-        Ok(match name {
+        let (aggregate, finish) = match name {
             "count" => {
                 arity(0, 1)?;
                 (count(lit(1i64)), Finish::None)
@@ -467,7 +484,21 @@ impl Planner<'_> {
                     format!("aggregate '{other}'"),
                 ))
             }
+        };
+        Ok(match as_type {
+            Some(t) => (aggregate, Finish::As(Box::new(finish), t)),
+            None => (aggregate, finish),
         })
+    }
+}
+
+/// Sums of timespans and means of timespans and datetimes are of the argument's type,
+/// computed over its nanoseconds.
+fn in_own_type(name: &str, t: &DataType) -> bool {
+    match name {
+        "sum" | "sumif" => matches!(t, DataType::Duration(_)),
+        "avg" | "avgif" => matches!(t, DataType::Duration(_) | DataType::Timestamp(..)),
+        _ => false,
     }
 }
 
@@ -489,7 +520,7 @@ fn one(arity: PlanResult<()>, aggregate: Expr, finish: Finish) -> PlanResult<(Ex
 /// The DataFusion aggregates behind one KQL aggregate: a mean is a sum and a count of the
 /// same values (with the same filter).
 fn mean_parts(aggregate: Expr, finish: &Finish) -> Vec<Expr> {
-    if !matches!(finish, Finish::Mean) {
+    if !finish.is_mean() {
         return vec![aggregate];
     }
     let mut counted = aggregate.clone();
@@ -515,5 +546,10 @@ fn finish_aggregate(mut references: Vec<Expr>, finish: Finish) -> Expr {
             pack(kind, args)
         }
         Finish::Percentile(p) => crate::kernels::percentile::call(reference, p),
+        Finish::As(inner, t) => {
+            references.insert(0, reference);
+            let nanos = finish_aggregate(references, *inner);
+            cast(try_cast(nanos, DataType::Int64), t)
+        }
     }
 }

@@ -15,7 +15,7 @@ use datafusion::logical_expr::{
 };
 use kqlite_parser::{ast, BinaryOp, ExprKind, Span};
 
-use crate::error::{PlanError, PlanResult, WithSpan};
+use crate::error::{PlanError, PlanResult};
 use crate::expr::{string_match, string_predicate};
 use crate::functions::is_text;
 use crate::literals::is_dynamic;
@@ -68,8 +68,8 @@ impl Planner<'_> {
             arithmetic(l, sql_op, r, &lt, &rt)
         };
         // Inside summarize, operands may name aggregate outputs that the input lacks.
-        if self.aggregate_sink.is_none() {
-            expr.get_type(schema).at(span)?;
+        if self.aggregate_sink.is_none() && expr.get_type(schema).is_err() {
+            return Err(mismatched_operands(op, &lt, &rt, span));
         }
         Ok(expr)
     }
@@ -111,6 +111,22 @@ pub(crate) fn any_column(schema: &DFSchema, test: impl Fn(Expr) -> Expr) -> Expr
         })
         .reduce(Expr::or)
         .unwrap_or_else(|| lit(false))
+}
+
+/// Operands the operator does not combine (`"a" + "b"`, `dynamic * dynamic`), in Kusto's
+/// types rather than Arrow's.
+fn mismatched_operands(op: BinaryOp, lt: &DataType, rt: &DataType, span: Span) -> PlanError {
+    let name = crate::operators::kusto_type_name;
+    PlanError::user(
+        span,
+        format!(
+            "the operator '{}' cannot combine {} and {}",
+            op.spelling(),
+            name(lt),
+            name(rt)
+        ),
+    )
+    .with_help("convert the operands first, as with tolong(), todouble() or strcat()")
 }
 
 pub(crate) fn is_comparison(op: Operator) -> bool {
@@ -185,7 +201,7 @@ fn operands(
 fn compare(l: Expr, op: Operator, r: Expr, lt: &DataType, rt: &DataType) -> Expr {
     let mut expr = binary_expr(l.clone(), op, r.clone());
     // Arrow orders reals totally (NaN above everything); Kusto compares them as IEEE does.
-    for (operand, t) in [(l, lt), (r, rt)] {
+    for (operand, t) in [(l.clone(), lt), (r.clone(), rt)] {
         if t.is_floating() {
             let nan = isnan(operand);
             expr = if op == Operator::NotEq {
@@ -196,10 +212,25 @@ fn compare(l: Expr, op: Operator, r: Expr, lt: &DataType, rt: &DataType) -> Expr
         }
     }
     match op {
-        Operator::Eq => null_as(expr, false),
-        Operator::NotEq => null_as(expr, true),
+        Operator::Eq | Operator::NotEq => null_equality(expr, op, l, r),
         _ => expr,
     }
+}
+
+/// Kusto's `==` and `!=` with a null: `false` and `true` against a value, null between two
+/// nulls. Against a literal only the first can happen.
+fn null_equality(test: Expr, op: Operator, l: Expr, r: Expr) -> Expr {
+    let equal = op == Operator::Eq;
+    let literal = |e: &Expr| matches!(e, Expr::Literal(v, _) if !v.is_null());
+    if literal(&l) || literal(&r) {
+        return null_as(test, !equal);
+    }
+    // nullif(x, v): null where x is v, so the fallback is null only when both are null.
+    let fallback = match equal {
+        true => nullif(l.is_null().and(r.is_null()), lit(true)),
+        false => nullif(l.is_not_null().or(r.is_not_null()), lit(false)),
+    };
+    coalesce(vec![test, fallback])
 }
 
 /// `coalesce(test, value)`: Kusto's answer where SQL's would be null. (Not `IS TRUE`, whose
@@ -257,8 +288,9 @@ fn non_negative<Z: datafusion::logical_expr::Literal>(l: Expr, r: Expr, zero: Z)
         .expect("a one-branch CASE builds")
 }
 
-/// Timespans scale by numbers (`2 * 1h`, `1d / 4`) and divide into ratios (`1d / 1h`),
-/// which Arrow's duration arithmetic lacks: compute on nanoseconds.
+/// Timespans scale by numbers (`2 * 1h`, `1d / 4`), divide into ratios (`1d / 1h`) and
+/// leave remainders (`1h % 25m`), which Arrow's duration arithmetic lacks: computed on
+/// nanoseconds.
 fn timespan_arithmetic(
     op: Operator,
     l: &Expr,
@@ -266,7 +298,7 @@ fn timespan_arithmetic(
     lt: &DataType,
     rt: &DataType,
 ) -> Option<Expr> {
-    if !matches!(op, Operator::Multiply | Operator::Divide) {
+    if !matches!(op, Operator::Multiply | Operator::Divide | Operator::Modulo) {
         return None;
     }
     let is_span = |t: &DataType| matches!(t, DataType::Duration(_));
@@ -277,6 +309,13 @@ fn timespan_arithmetic(
         cast(whole, DataType::Duration(TimeUnit::Nanosecond))
     };
     match (is_span(lt), is_span(rt)) {
+        // A remainder of timespans is a timespan, by the rule of longs' remainders.
+        (true, true) if op == Operator::Modulo => Some(span_of(non_negative(
+            nanos(l),
+            nullif(nanos(r), lit(0i64)),
+            0i64,
+        ))),
+        (true, _) | (_, true) if op == Operator::Modulo => None,
         (true, true) if op == Operator::Divide => {
             Some(binary_expr(real(nanos(l)), op, real(nanos(r))))
         }

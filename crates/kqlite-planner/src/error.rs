@@ -47,6 +47,13 @@ impl PlanError {
         }
     }
 
+    /// An error of the engine's, in Kusto's terms where it is one about types.
+    pub(crate) fn engine(span: Span, error: impl fmt::Display) -> Self {
+        let text = error.to_string();
+        let message = crate::engine_messages::in_kusto_terms(&text).unwrap_or(text);
+        PlanError::user(span, message)
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -73,6 +80,10 @@ pub(crate) trait WithSpan<T> {
 impl<T> WithSpan<T> for Result<T, DataFusionError> {
     fn at(self, span: Span) -> PlanResult<T> {
         self.map_err(|e| {
+            let text = e.strip_backtrace();
+            if let Some(message) = crate::engine_messages::in_kusto_terms(&text) {
+                return PlanError::user(span, message);
+            }
             let kind = match &e {
                 DataFusionError::NotImplemented(_) => ErrorKind::NotSupported,
                 DataFusionError::Internal(_) => ErrorKind::Internal,

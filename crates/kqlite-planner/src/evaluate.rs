@@ -211,7 +211,7 @@ impl Planner<'_> {
         for batch in &batches {
             for row in 0..batch.num_rows() {
                 let value = ScalarValue::try_from_array(batch.column(0), row)
-                    .map_err(|e| PlanError::user(span, e.to_string()))?;
+                    .map_err(|e| PlanError::engine(span, e))?;
                 values.push(value);
             }
         }
@@ -239,7 +239,7 @@ impl Planner<'_> {
         let mut out = Vec::new();
         for batch in &batches {
             let column = datafusion::common::cast::as_string_array(batch.column(0))
-                .map_err(|e| PlanError::user(span, e.to_string()))?;
+                .map_err(|e| PlanError::engine(span, e))?;
             out.extend(column.iter().flatten().map(str::to_string));
         }
         Ok(out)

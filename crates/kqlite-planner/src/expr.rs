@@ -6,7 +6,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::logical_expr::{
     binary_expr, col, in_subquery, lit, not_in_subquery, scalar_subquery, Expr, ExprSchemable,
-    LogicalPlanBuilder, Operator, ScalarUDF,
+    LogicalPlan, LogicalPlanBuilder, Operator, ScalarUDF,
 };
 use kqlite_parser::{ast, BinaryOp, ExprKind, ListOp, Span, UnaryOp};
 
@@ -80,7 +80,7 @@ impl Planner<'_> {
         }
         match name.node.as_str() {
             "toscalar" if args.len() == 1 && self.is_tabular(&args[0]) => {
-                let plan = self.tabular(&args[0])?;
+                let plan = first_value_of(self.tabular(&args[0])?, span)?;
                 Ok(scalar_subquery(std::sync::Arc::new(plan)))
             }
             "toscalar" if args.len() == 1 => self.scalar(&args[0], schema),
@@ -413,4 +413,16 @@ fn lowered_column(
         .and_then(|b| b.build())
         .at(span)?;
     Ok(std::sync::Arc::new(lowered))
+}
+
+/// `toscalar(T)`: the first column of `T`'s first row.
+fn first_value_of(plan: LogicalPlan, span: Span) -> PlanResult<LogicalPlan> {
+    let Some(first) = plan.schema().columns().into_iter().next() else {
+        return Err(PlanError::user(
+            span,
+            "toscalar() needs a table with a column",
+        ));
+    };
+    let builder = LogicalPlanBuilder::from(plan).project(vec![Expr::Column(first)]);
+    crate::error::build(builder.and_then(|b| b.limit(0, Some(1))), span)
 }

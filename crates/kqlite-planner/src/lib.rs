@@ -5,6 +5,7 @@ mod aggregates;
 mod binary;
 mod conjunction;
 mod dictionary_predicate;
+mod engine_messages;
 mod error;
 mod evaluate;
 mod expr;
@@ -54,6 +55,7 @@ use kqlite_parser::Query;
 
 pub use conjunction::SelectiveAnd;
 pub use dictionary_predicate::DictionaryPredicate;
+pub use engine_messages::in_kusto_terms;
 pub use error::{ErrorKind, PlanError, PlanResult};
 pub use filter_order::CheapConjunctsFirst;
 pub use group_codes::{CodeBook, CodedValues, GroupCodes};

@@ -105,12 +105,25 @@ fn literal_json(literal: &Literal) -> String {
     match literal {
         Literal::Long(v) => v.to_string(),
         Literal::Int(v) => v.to_string(),
+        // A whole real keeps its point, so that it stays a real (`dynamic([1.0])`).
+        Literal::Real(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 => {
+            format!("{v:.1}")
+        }
         Literal::Real(v) => v.to_string(),
         Literal::Bool(v) => v.to_string(),
         Literal::String(s) | Literal::Guid(s) => json_string(s),
         Literal::Dynamic(d) => dynamic_json(d),
+        // Datetimes and timespans as Kusto writes them in JSON.
+        Literal::Datetime(t) => json_string(&text_of(*t, crate::kernels::time::push_datetime)),
+        Literal::Timespan(t) => json_string(&text_of(*t, crate::kernels::time::push_timespan)),
         other => json_string(&scalar_of(other).to_string()),
     }
+}
+
+fn text_of(value: i64, write: fn(i64, &mut String)) -> String {
+    let mut out = String::new();
+    write(value, &mut out);
+    out
 }
 
 fn json_string(text: &str) -> String {

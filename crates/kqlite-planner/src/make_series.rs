@@ -15,6 +15,7 @@ use datafusion::logical_expr::{
 use kqlite_parser::{ast, ExprKind, MakeSeries, Span, Summarize};
 
 use crate::error::{build, PlanError, PlanResult, WithSpan};
+use crate::join::option_word;
 use crate::kernels::SeriesFill;
 use crate::names::column_names;
 use crate::planner::Planner;
@@ -145,11 +146,16 @@ impl Planner<'_> {
         let integral = !time && [from, step].iter().all(|v| v.fract() == 0.0);
         let axis_values = axis_json(from, step, bins, time, integral);
         output.push(lit(ScalarValue::LargeUtf8(Some(axis_values))).alias(axis_name));
-        // A range with no bin makes no series, not one empty series.
+        // A range with no bin makes no series, not one empty series; no row makes none
+        // either, unless `kind=nonempty` asks for the defaults.
+        let mut kept = lit(bins > 0);
+        if option_word(&series.options, "kind").as_deref() != Some("nonempty") {
+            kept = kept.and(col("__kql_series_bins").is_not_null());
+        }
         build(
             LogicalPlanBuilder::from(grouped)
-                .project(output)
-                .and_then(|b| b.filter(lit(bins > 0))),
+                .filter(kept)
+                .and_then(|b| b.project(output)),
             span,
         )
     }
@@ -196,6 +202,12 @@ impl Planner<'_> {
         };
         let (from, to) = (given(self, &series.from)?, given(self, &series.to)?);
         if let (Some(from), Some(to)) = (from, to) {
+            if series.in_range {
+                // The axis is read as nanoseconds (Int64) on a datetime axis, reals otherwise.
+                let time = self.type_of(axis, plan.schema(), span)? == DataType::Int64;
+                let bin = |v: f64| v - (v - origin(time, step)).rem_euclid(step);
+                return Ok((bin(from), bin(to) + step));
+            }
             return Ok((from, to));
         }
         let bounds = build(
@@ -224,6 +236,14 @@ impl Planner<'_> {
         let first = from.or_else(|| value(0).map(|v| v.div_euclid(step) * step));
         let last = to.or_else(|| value(1).map(|v| (v.div_euclid(step) + 1.0) * step));
         Ok((first.unwrap_or(0.0), last.unwrap_or(0.0)))
+    }
+}
+
+/// Where `bin()` counts its bins from: 0, or on a datetime axis 0001-01-01.
+fn origin(time: bool, step: f64) -> f64 {
+    match time {
+        true => crate::functions::datetime::kusto_origin(step as i64) as f64,
+        false => 0.0,
     }
 }
 

@@ -96,12 +96,18 @@ impl Planner<'_> {
         };
         let kind = match &op.node {
             OperatorKind::Sort(keys) => {
+                // Sorted in the plan too, so that a later make_list() follows the order.
                 *order = self.sort_exprs(plan.schema(), keys)?;
-                return Ok(plan);
+                return build(LogicalPlanBuilder::from(plan).sort(order.clone()), span);
             }
             OperatorKind::Take(n) => {
                 let rows = self.row_count(n)?;
-                return first_rows_per_group(plan, vec![col(group)], order.clone(), rows, span);
+                // Unsorted, the rows come as they are (every row of a group ties).
+                let order = match order.is_empty() {
+                    true => vec![col(group).sort(true, true)],
+                    false => order.clone(),
+                };
+                return first_rows_per_group(plan, vec![col(group)], order, rows, span);
             }
             OperatorKind::Top { count, by } => {
                 let rows = self.row_count(count)?;
@@ -177,7 +183,7 @@ fn number_rows(plan: LogicalPlan, span: Span) -> PlanResult<LogicalPlan> {
     let numbered = row_number()
         .order_by(order)
         .build()
-        .map_err(|e| PlanError::user(span, e.to_string()))?;
+        .map_err(|e| PlanError::engine(span, e))?;
     build(
         LogicalPlanBuilder::from(plan).window(vec![numbered.alias(ROW)]),
         span,

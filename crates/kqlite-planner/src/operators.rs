@@ -51,6 +51,7 @@ impl Planner<'_> {
                     name.node.clone(),
                     crate::planner::Binding::Tabular(plan.clone()),
                 );
+                self.as_names.push((name.node.clone(), plan.clone()));
                 Ok(plan)
             }
             OperatorKind::Render { .. } => Ok(plan),
@@ -81,7 +82,10 @@ impl Planner<'_> {
         if found != DataType::Boolean && found != DataType::Null {
             return Err(PlanError::user(
                 span,
-                format!("where needs a bool predicate, found {found}"),
+                format!(
+                    "where needs a bool predicate, found {}",
+                    kusto_type_name(&found)
+                ),
             ));
         }
         build(LogicalPlanBuilder::from(plan).filter(condition), span)

@@ -43,6 +43,8 @@ pub(crate) struct Planner<'a> {
     /// While lowering a `where` predicate (not the tables inside it): where DataFusion can
     /// run `x in (T)` as a subquery.
     pub(crate) in_filter: bool,
+    /// The plans `as Name` named, which `union withsource` shows by that name.
+    pub(crate) as_names: Vec<(String, LogicalPlan)>,
 }
 
 /// The most operators, `let` expansions and function calls one query may lower. Each is one
@@ -63,6 +65,7 @@ impl<'a> Planner<'a> {
             calling: Vec::new(),
             in_filter: false,
             ingestion_time: options.ingestion_time,
+            as_names: Vec::new(),
         }
     }
 

@@ -113,9 +113,13 @@ fn term_match(column: Expr, term: &str, case_sensitive: bool) -> Expr {
     )
 }
 
-/// `"a*b"`: a regex with `.*` for each `*`.
+/// `"a*b"`: a regex with `.*` for each `*`, from and to word boundaries where the term does
+/// not start or end with `*` (Kusto's `\ba.*b\b`).
 fn wildcard_regex(column: Expr, term: &str, case_sensitive: bool) -> Expr {
     let pattern: Vec<String> = term.split('*').map(regex::escape).collect();
+    let start = if term.starts_with('*') { "" } else { r"\b" };
+    let end = if term.ends_with('*') { "" } else { r"\b" };
+    let pattern = format!("{start}{}{end}", pattern.join(".*"));
     let flags = (!case_sensitive).then(|| lit("i"));
-    datafusion::functions::expr_fn::regexp_like(column, lit(pattern.join(".*")), flags)
+    datafusion::functions::expr_fn::regexp_like(column, lit(pattern), flags)
 }

@@ -25,7 +25,7 @@ impl Planner<'_> {
         let inner = option_word(&union.options, "kind").as_deref() == Some("inner");
         let mut legs: Vec<(String, LogicalPlan)> = Vec::new();
         if let Some(plan) = input {
-            legs.push(("union_arg0".to_string(), plan));
+            legs.push((self.leg_name(&plan, 0), plan));
         }
         for table in &union.tables {
             // `search in (A, B)` and `find` name `let` tables by their name; `union` by position.
@@ -75,7 +75,18 @@ impl Planner<'_> {
             ExprKind::Name(name) if lets_by_name || self.binding(name).is_none() => {
                 Ok(vec![(name.clone(), self.tabular(table)?)])
             }
-            _ => Ok(vec![(format!("union_arg{index}"), self.tabular(table)?)]),
+            _ => {
+                let plan = self.tabular(table)?;
+                Ok(vec![(self.leg_name(&plan, index), plan)])
+            }
+        }
+    }
+
+    /// A leg's name by position (`union_arg0`), or the one `as` gave its rows.
+    fn leg_name(&self, plan: &LogicalPlan, index: usize) -> String {
+        match self.as_names.iter().rev().find(|(_, named)| named == plan) {
+            Some((name, _)) => name.clone(),
+            None => format!("union_arg{index}"),
         }
     }
 }

@@ -8,6 +8,7 @@ use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::functions_window::expr_fn::{lag, lead, row_number};
 use datafusion::logical_expr::expr::WindowFunction;
+use datafusion::logical_expr::expr_rewriter::normalize_col;
 use datafusion::logical_expr::utils::find_window_exprs;
 use datafusion::logical_expr::{
     cast, col, lit, when, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFrame,
@@ -112,7 +113,7 @@ fn in_segments(window: Expr, restart: Option<Expr>) -> PlanResult<Expr> {
     window
         .partition_by(partition)
         .build()
-        .map_err(|e| PlanError::user(Span::default(), e.to_string()))
+        .map_err(|e| PlanError::engine(Span::default(), e))
 }
 
 /// A running aggregate (`row_cumsum`): over the rows so far of the segment.
@@ -137,7 +138,7 @@ fn cumulative(aggregate: Expr, partition: Vec<Expr>) -> PlanResult<Expr> {
         .partition_by(partition)
         .window_frame(frame)
         .build()
-        .map_err(|e| PlanError::user(Span::default(), e.to_string()))
+        .map_err(|e| PlanError::engine(Span::default(), e))
 }
 
 /// `row_rank_dense`: 1, and one more at each row whose term differs from the row before;
@@ -154,7 +155,7 @@ fn rank(term: Expr, restart: Option<Expr>, min: bool) -> PlanResult<Expr> {
     let number = in_segments(row_number(), restart.clone())?;
     let at_start = when(starts, cast(number, DataType::Int64))
         .end()
-        .map_err(|e| PlanError::user(Span::default(), e.to_string()))?;
+        .map_err(|e| PlanError::engine(Span::default(), e))?;
     running(max(at_start), restart)
 }
 
@@ -185,7 +186,13 @@ pub(crate) fn with_windows(
         if found.is_empty() {
             return Ok((plan, exprs));
         }
-        let ordered: Vec<Expr> = found.iter().map(|w| in_order(w.clone(), &order)).collect();
+        // Qualified as the plan's columns are (`range.a`), so that the results' names are
+        // those the window plan gives them.
+        let ordered = found
+            .iter()
+            .map(|w| normalize_col(in_order(w.clone(), &order), &plan))
+            .collect::<Result<Vec<Expr>, _>>()
+            .at(span)?;
         let input: Vec<Expr> = plan
             .schema()
             .columns()

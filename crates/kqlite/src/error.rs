@@ -78,7 +78,8 @@ impl Error {
     /// Whether kqlite itself is at fault (a bug to report) rather than the query or the data.
     pub fn is_internal(&self) -> bool {
         matches!(self, Error::Plan(e) if e.kind == ErrorKind::Internal)
-            || matches!(self, Error::Execution(DataFusionError::Internal(_)))
+            || matches!(self, Error::Execution(DataFusionError::Internal(m))
+                if kqlite_planner::in_kusto_terms(m).is_none())
     }
 }
 
@@ -97,6 +98,9 @@ impl fmt::Display for Error {
 /// prefixes (`Arrow error: Compute error: ...`); a bug of ours says so.
 fn execution_message(e: &DataFusionError) -> String {
     let root = e.find_root();
+    if let Some(message) = kqlite_planner::in_kusto_terms(&root.strip_backtrace()) {
+        return message;
+    }
     if let DataFusionError::Internal(message) = root {
         return format!("internal error, a bug in kqlite: {message}");
     }

@@ -1,8 +1,8 @@
 //! The canonical KQL printer. Parentheses are added by precedence, so that
 //! `parse(print(parse(x))) == parse(x)`; pipelines print on one line.
 
+mod nested_ops;
 mod ops;
-mod ops_ext;
 
 use crate::ast::{
     BinaryOp, Dynamic, Expr, ExprKind, Literal, Query, UnaryOp, BINARY_OPS, LIST_OPS,

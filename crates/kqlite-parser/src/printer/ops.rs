@@ -148,7 +148,7 @@ pub fn print_operator(op: &OperatorKind) -> String {
             out
         }
         K::Sample(e) => format!("sample {}", expr_at(e, 1)),
-        other => super::ops_ext::operator(other),
+        other => super::nested_ops::operator(other),
     }
 }
 

@@ -4,10 +4,10 @@
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::functions::expr_fn::{date_bin, floor};
-use datafusion::logical_expr::{binary_expr, cast, lit, Expr, Operator};
+use datafusion::logical_expr::{binary_expr, cast, lit, when, Expr, Operator};
 
 use super::Call;
-use crate::error::{PlanError, PlanResult};
+use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::kernels::time::{self, TimeOp, Unit};
 use crate::literals::{datetime, datetime_type};
 use crate::planner::Planner;
@@ -34,10 +34,10 @@ impl Planner<'_> {
                 .map(|a| time::call(TimeOp::ToDatetime, a)),
             "totimespan" | "time" => self.lower_args(c, 1, 1).and_then(|a| {
                 if self.type_of(&a[0], c.schema, c.span)?.is_numeric() {
-                    return Err(PlanError::user(
-                        c.span,
-                        format!("{}() takes a string or a timespan, not a number", c.f),
-                    ));
+                    // A number is ticks, as tolong() of a timespan gives them.
+                    let ticks = cast(a[0].clone(), DataType::Int64);
+                    let nanos = binary_expr(ticks, Operator::Multiply, lit(100i64));
+                    return Ok(cast(nanos, DataType::Duration(TimeUnit::Nanosecond)));
                 }
                 Ok(time::call(TimeOp::ParseSpan, a))
             }),
@@ -165,7 +165,28 @@ impl Planner<'_> {
     /// `bin(value, size)` and `bin_at(value, size, origin)`: rounds down to a multiple of
     /// `size` counted from `origin` (datetimes from the Unix epoch by default).
     fn bin(&self, value: Expr, size: Expr, origin: Option<Expr>, c: &Call) -> PlanResult<Expr> {
-        match self.type_of(&value, c.schema, c.span)? {
+        let value_type = self.type_of(&value, c.schema, c.span)?;
+        let null_origin = matches!(&origin, Some(Expr::Literal(v, _)) if v.is_null());
+        if not_positive(&size) || null_origin {
+            // Kusto: a null, zero or negative bin size (or a null origin) bins to null.
+            let result = match value_type {
+                DataType::Timestamp(..) => datetime_type(),
+                DataType::Duration(_) => DataType::Duration(TimeUnit::Nanosecond),
+                t if t.is_integer() => DataType::Int64,
+                _ => DataType::Float64,
+            };
+            return Ok(cast(lit(ScalarValue::Null), result));
+        }
+        let size = match (&size, &value_type) {
+            // The datetime kernel answers null to a size column's non-positive values itself.
+            (Expr::Literal(..), _) | (_, DataType::Timestamp(..)) => size,
+            _ => {
+                let zero = ScalarValue::new_zero(&self.type_of(&size, c.schema, c.span)?);
+                let zero = zero.at(c.span)?;
+                when(size.clone().gt(lit(zero)), size).end().at(c.span)?
+            }
+        };
+        match value_type {
             DataType::Timestamp(..) if origin.is_none() && !matches!(size, Expr::Literal(..)) => {
                 Ok(time::call(TimeOp::Bin, vec![value, size]))
             }
@@ -200,6 +221,16 @@ impl Planner<'_> {
 }
 
 /// `floor((v - origin) / size) * size + origin`, in integers when `integral`.
+/// A constant bin size that is null, zero or negative.
+fn not_positive(size: &Expr) -> bool {
+    let Expr::Literal(value, _) = size else {
+        return false;
+    };
+    let zero = ScalarValue::new_zero(&value.data_type());
+    value.is_null()
+        || zero.is_ok_and(|z| value.partial_cmp(&z) != Some(std::cmp::Ordering::Greater))
+}
+
 fn numeric_bin(value: Expr, size: Expr, origin: Expr, integral: bool) -> Expr {
     let real = |e: Expr| cast(e, DataType::Float64);
     let shifted = binary_expr(real(value), Operator::Minus, real(origin.clone()));
@@ -228,7 +259,7 @@ fn unit(c: &Call, i: usize) -> PlanResult<Unit> {
 
 /// Kusto bins datetimes from 0001-01-01, not from the Unix epoch: the first bin boundary at
 /// or before the epoch, for bins of `size` nanoseconds.
-fn kusto_origin(size: i64) -> i64 {
+pub(crate) fn kusto_origin(size: i64) -> i64 {
     let since_year_one = i128::from(crate::kernels::convert::EPOCH_TICKS) * 100;
     -((since_year_one % i128::from(size)) as i64)
 }

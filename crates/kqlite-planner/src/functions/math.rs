@@ -260,6 +260,12 @@ pub(super) fn convert_to(found: Expr, ty: &ast::Expr, c: &Call) -> PlanResult<Ex
             format!("{}() expects typeof(T) here", c.f),
         ));
     };
+    let time = |op| crate::kernels::time::call(op, vec![found.clone()]);
+    match scalar_type {
+        ScalarType::Datetime => return Ok(time(crate::kernels::time::TimeOp::ToDatetime)),
+        ScalarType::Timespan => return Ok(time(crate::kernels::time::TimeOp::ParseSpan)),
+        _ => {}
+    }
     let target = crate::literals::arrow_type(scalar_type);
     if is_text(&target) {
         return Ok(found);

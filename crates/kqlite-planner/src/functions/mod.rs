@@ -2,7 +2,7 @@
 //! `aggregates.rs`, everything else to one family (`strings`, `dynamic`, `datetime`, `math`),
 //! each a `match` on the function name lowered onto DataFusion expressions or our kernels.
 
-mod datetime;
+pub(crate) mod datetime;
 mod dynamic;
 mod math;
 mod series;

@@ -52,7 +52,7 @@ impl Planner<'_> {
                 self.row_kernel(c, (2, 3), &[0, 1, 2], Dynamic(t::extract_all))
             }
             "substring" => self.row_kernel(c, (2, 3), &[0], Text(t::substring)),
-            "indexof" => self.row_kernel(c, (2, 5), &[0, 1], Long(t::index_or_minus_one)),
+            "indexof" => self.row_kernel(c, (2, 5), &[0, 1], Long(t::indexof)),
             "trim" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim)),
             "trim_start" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim_start)),
             "trim_end" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim_end)),
@@ -65,8 +65,10 @@ impl Planner<'_> {
             "base64_decode_tostring" | "base64_decodestring" => {
                 self.row_kernel(c, (1, 1), &[0], Text(t::base64_decode))
             }
-            "url_encode" | "url_encode_component" => {
-                self.row_kernel(c, (1, 1), &[0], Text(t::url_encode))
+            "translate" => self.row_kernel(c, (3, 3), &[0, 1, 2], Text(t::translate)),
+            "url_encode" => self.row_kernel(c, (1, 1), &[0], Text(t::url_encode)),
+            "url_encode_component" => {
+                self.row_kernel(c, (1, 1), &[0], Text(t::url_encode_component))
             }
             "url_decode" => self.row_kernel(c, (1, 1), &[0], Text(t::url_decode)),
             "parse_url" | "parseurl" => self.row_kernel(c, (1, 1), &[0], Dynamic(p::parse_url)),

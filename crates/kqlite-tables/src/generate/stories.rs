@@ -39,8 +39,8 @@ pub(crate) fn stories() -> Vec<Story> {
         personal_cloud_story(),
         departing_story(),
         gmail_story(),
-        super::stories2::printing_story(),
-        super::stories2::downgrade_story(),
+        super::label_stories::printing_story(),
+        super::label_stories::downgrade_story(),
     ]
 }
 
@@ -142,8 +142,8 @@ pub(crate) fn plant(rng: &mut Rng, users: &[User]) -> Vec<Row> {
     plant_departing(rng, find(users, ADELE), &mut out);
     plant_gmail(rng, find(users, ALEX), 31, &mut out);
     plant_gmail(rng, find(users, DIEGO), 23, &mut out);
-    super::stories2::plant_printing(rng, users, &mut out);
-    super::stories2::plant_downgrade(rng, users, &mut out);
+    super::label_stories::plant_printing(rng, users, &mut out);
+    super::label_stories::plant_downgrade(rng, users, &mut out);
     out
 }
 

@@ -229,6 +229,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("tostring", "value"),
     ("totimespan", "value"),
     ("toupper", "text"),
+    ("translate", "searchList, replacementList, text"),
     ("trim", "regex, text"),
     ("trim_end", "regex, text"),
     ("trim_start", "regex, text"),

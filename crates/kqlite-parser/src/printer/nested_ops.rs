@@ -101,17 +101,29 @@ fn make_series(m: &MakeSeries) -> String {
         aggregates.join(", "),
         expr_at(&m.on, 1)
     );
+    match (&m.from, &m.to) {
+        (Some(from), Some(to)) if m.in_range => {
+            let (from, to, step) = (expr_at(from, 1), expr_at(to, 1), expr_at(&m.step, 1));
+            out += &format!(" in range({from}, {to}, {step})");
+        }
+        _ => out += &series_bounds(m),
+    }
+    if !m.by.is_empty() {
+        out += &format!(" by {}", items(&m.by));
+    }
+    out
+}
+
+/// ` [from a] [to b] step s`
+fn series_bounds(m: &MakeSeries) -> String {
+    let mut out = String::new();
     if let Some(from) = &m.from {
         out += &format!(" from {}", expr_at(from, 1));
     }
     if let Some(to) = &m.to {
         out += &format!(" to {}", expr_at(to, 1));
     }
-    out += &format!(" step {}", expr_at(&m.step, 1));
-    if !m.by.is_empty() {
-        out += &format!(" by {}", items(&m.by));
-    }
-    out
+    out + &format!(" step {}", expr_at(&m.step, 1))
 }
 
 fn top_nested(level: &TopNestedLevel) -> String {

@@ -1,5 +1,5 @@
-//! The stories added for the hunting pack: printing of labelled documents, and
-//! a sensitivity-label downgrade just before exfiltration to a rare destination.
+//! The stories of sensitivity labels, added for the hunting pack: printing of labelled
+//! documents, and a label downgrade just before exfiltration to a rare destination.
 
 use super::events::{self, text, timestamp, UPLOAD};
 use super::rng::Rng;
