@@ -534,7 +534,7 @@ macro_rules! elementwise_fns {
 
 elementwise_fns! {
     abs => f64::abs, true;
-    sign => f64::signum, true;
+    sign => sign_of, true;
     floor => f64::floor, false;
     ceiling => f64::ceil, true;
     exp => f64::exp, false;
@@ -545,6 +545,15 @@ elementwise_fns! {
     asin => f64::asin, false;
     acos => f64::acos, false;
     atan => f64::atan, false;
+}
+
+/// -1, 0 or 1 (`f64::signum` calls zero positive).
+fn sign_of(x: f64) -> f64 {
+    if x == 0.0 {
+        0.0
+    } else {
+        x.signum()
+    }
 }
 
 /// `series_sum`, `series_product`, `series_magnitude`: over the numbers of a series.

@@ -135,7 +135,11 @@ pub fn indexof(_: &mut Ctx, row: &Row) -> Option<i64> {
     }
     let chars = source.chars().count() as i64;
     let start = long(row, 2).unwrap_or(0);
-    let mut from = if start < 0 { (chars + start).max(0) } else { start };
+    let mut from = if start < 0 {
+        (chars + start).max(0)
+    } else {
+        start
+    };
     if from > chars {
         return Some(-1);
     }

@@ -147,7 +147,11 @@ impl Planner<'_> {
                 ))
             }
         };
-        self.operator(plan, &ast::Spanned::new(kind, span))
+        // Window functions (row_number(), prev()...) count within the group.
+        let outer = std::mem::replace(&mut self.window_partition, vec![col(group)]);
+        let result = self.operator(plan, &ast::Spanned::new(kind, span));
+        self.window_partition = outer;
+        result
     }
 }
 

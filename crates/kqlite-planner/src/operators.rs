@@ -118,7 +118,8 @@ impl Planner<'_> {
             names.push(name.clone());
             exprs.push(lowered.alias(name));
         }
-        let (plan, exprs) = crate::window::with_windows(plan, exprs, span)?;
+        let partition = self.window_partition.clone();
+        let (plan, exprs) = crate::window::with_windows(plan, exprs, &partition, span)?;
         crate::projection::project(plan, exprs, span)
     }
 
@@ -141,7 +142,8 @@ impl Planner<'_> {
             self.lets.remove(&name);
         }
         lowered?;
-        let (windowed, exprs) = crate::window::with_windows(plan, exprs, span)?;
+        let partition = self.window_partition.clone();
+        let (windowed, exprs) = crate::window::with_windows(plan, exprs, &partition, span)?;
         crate::projection::project(windowed, exprs, span)
     }
 

@@ -45,6 +45,9 @@ pub(crate) struct Planner<'a> {
     pub(crate) in_filter: bool,
     /// The plans `as Name` named, which `union withsource` shows by that name.
     pub(crate) as_names: Vec<(String, LogicalPlan)>,
+    /// Inside `mv-apply` and `partition`: the group column that window functions number
+    /// and look back within.
+    pub(crate) window_partition: Vec<Expr>,
 }
 
 /// The most operators, `let` expansions and function calls one query may lower. Each is one
@@ -66,6 +69,7 @@ impl<'a> Planner<'a> {
             in_filter: false,
             ingestion_time: options.ingestion_time,
             as_names: Vec::new(),
+            window_partition: Vec::new(),
         }
     }
 

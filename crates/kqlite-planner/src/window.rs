@@ -167,6 +167,7 @@ fn rank(term: Expr, restart: Option<Expr>, min: bool) -> PlanResult<Expr> {
 pub(crate) fn with_windows(
     mut plan: LogicalPlan,
     mut exprs: Vec<Expr>,
+    partition: &[Expr],
     span: Span,
 ) -> PlanResult<(LogicalPlan, Vec<Expr>)> {
     if innermost_windows(&exprs).is_empty() {
@@ -190,7 +191,7 @@ pub(crate) fn with_windows(
         // those the window plan gives them.
         let ordered = found
             .iter()
-            .map(|w| normalize_col(in_order(w.clone(), &order), &plan))
+            .map(|w| normalize_col(in_order(w.clone(), &order, partition), &plan))
             .collect::<Result<Vec<Expr>, _>>()
             .at(span)?;
         let input: Vec<Expr> = plan
@@ -251,17 +252,25 @@ fn read_results(expr: Expr, found: &[Expr], names: &[String], span: Span) -> Pla
     .at(span)
 }
 
-fn in_order(window: Expr, order: &[datafusion::logical_expr::SortExpr]) -> Expr {
-    match window {
-        Expr::WindowFunction(mut w) if w.params.order_by.is_empty() && !order.is_empty() => {
-            w.params.order_by = order.to_vec();
-            if w.params.window_frame == WindowFrame::new(None) {
-                w.params.window_frame = WindowFrame::new(Some(true));
-            }
-            Expr::WindowFunction(w)
+/// A window function in the serialized `order`, within the groups of `partition`.
+fn in_order(
+    window: Expr,
+    order: &[datafusion::logical_expr::SortExpr],
+    partition: &[Expr],
+) -> Expr {
+    let Expr::WindowFunction(mut w) = window else {
+        return window;
+    };
+    if w.params.order_by.is_empty() && !order.is_empty() {
+        w.params.order_by = order.to_vec();
+        if w.params.window_frame == WindowFrame::new(None) {
+            w.params.window_frame = WindowFrame::new(Some(true));
         }
-        other => other,
     }
+    let mut groups = partition.to_vec();
+    groups.append(&mut w.params.partition_by);
+    w.params.partition_by = groups;
+    Expr::WindowFunction(w)
 }
 
 /// The first `rows` rows of each group of `partition`, in `order`: a row number per group,
