@@ -37,7 +37,7 @@ const UNIT_OPS: [fn(Unit) -> TimeOp; 5] = [
     TimeOp::Part,
 ];
 
-const PLAIN_TIME_OPS: [TimeOp; 11] = [
+const PLAIN_TIME_OPS: [TimeOp; 13] = [
     TimeOp::DayOfYear,
     TimeOp::Format,
     TimeOp::FormatSpan,
@@ -49,6 +49,8 @@ const PLAIN_TIME_OPS: [TimeOp; 11] = [
     TimeOp::MakeTimespan,
     TimeOp::Bin,
     TimeOp::ToDatetime,
+    TimeOp::Zone(true),
+    TimeOp::Zone(false),
 ];
 
 const MATCH_OPS: [MatchOp; 7] = [

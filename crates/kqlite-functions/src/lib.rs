@@ -34,6 +34,7 @@ mod string_match;
 mod strings;
 pub mod text_fns;
 pub mod time;
+mod time_zones;
 pub mod types;
 mod view_memo;
 mod wide_needle;

@@ -102,6 +102,8 @@ pub enum TimeOp {
     Bin,
     /// `(value)`: `todatetime`.
     ToDatetime,
+    /// `(datetime, zone)`: `datetime_utc_to_local` (true) or `datetime_local_to_utc`.
+    Zone(bool),
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -136,6 +138,8 @@ impl ScalarUDFImpl for TimeKernel {
             TimeOp::MakeTimespan => "make_timespan",
             TimeOp::Bin => "kql_bin_datetime",
             TimeOp::ToDatetime => "todatetime",
+            TimeOp::Zone(true) => "datetime_utc_to_local",
+            TimeOp::Zone(false) => "datetime_local_to_utc",
         }
     }
     fn signature(&self) -> &Signature {
@@ -148,6 +152,7 @@ impl ScalarUDFImpl for TimeKernel {
             | TimeOp::Add(_)
             | TimeOp::MakeDatetime
             | TimeOp::Bin
+            | TimeOp::Zone(_)
             | TimeOp::ToDatetime => crate::types::datetime_type(),
             TimeOp::Diff(_) | TimeOp::Part(_) | TimeOp::DayOfYear => DataType::Int64,
             TimeOp::Format | TimeOp::FormatSpan | TimeOp::SpanText | TimeOp::DateText => {
@@ -204,6 +209,7 @@ impl ScalarUDFImpl for TimeKernel {
                 Arc::new(out.finish())
             }
             TimeOp::ToDatetime => super::datetime_range::to_datetime(&arrays[0])?,
+            TimeOp::Zone(to_local) => super::time_zones::shift(&arrays[0], &arrays[1], to_local)?,
             TimeOp::MakeTimespan => {
                 let parts = reals(&arrays)?;
                 let mut out = DurationNanosecondBuilder::new();

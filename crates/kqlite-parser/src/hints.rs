@@ -1,6 +1,6 @@
 //! Better messages for common mistakes, decided from the error and the text around it:
 //! template placeholders, `=` for `==`, `#` comments, lines that do not continue the query,
-//! a missing table before `|`, and US-style dates.
+//! a missing table before `|`, and day-first dates (`16/01/2022`).
 
 use crate::error::ParseError;
 
@@ -14,7 +14,7 @@ pub(crate) fn improve(mut e: ParseError, text: &str) -> ParseError {
         return e;
     }
     if e.message.starts_with("invalid datetime literal") && spanned.contains('/') {
-        if let Some(iso) = us_date_as_iso(spanned) {
+        if let Some(iso) = slashed_date_as_iso(spanned) {
             e.message = format!("{}: use ISO 8601, such as datetime({iso})", e.message);
         }
         return e;
@@ -76,8 +76,8 @@ fn starts_line(text: &str, at: usize) -> bool {
     text[line_start..at].trim().is_empty()
 }
 
-/// `datetime("01/16/2022 00:00:00")` as `2022-01-16 00:00:00`.
-fn us_date_as_iso(literal: &str) -> Option<String> {
+/// `datetime("16/01/2022 00:00:00")` as `2022-01-16 00:00:00`.
+fn slashed_date_as_iso(literal: &str) -> Option<String> {
     let inner = literal.split_once('(')?.1.trim_end_matches(')');
     let inner = inner.trim().trim_matches(|c| c == '"' || c == '\'');
     let (date, time) = inner.split_once(' ').unwrap_or((inner, ""));
@@ -87,6 +87,8 @@ fn us_date_as_iso(literal: &str) -> Option<String> {
     };
     let num = |s: &str| s.parse::<u32>().ok();
     let (m, d, y) = (num(m)?, num(d)?, num(y)?);
+    // Month-first dates parse (as .NET reads them); what fails is a day-first one.
+    let (m, d) = if m > 12 { (d, m) } else { (m, d) };
     let iso = format!("{y:04}-{m:02}-{d:02} {time}");
     Some(iso.trim_end().to_string())
 }

@@ -106,8 +106,8 @@ fn messages_for_common_mistakes() {
         "unexpected '=': to compare, use '=='"
     );
     assert_eq!(
-        err("let x = datetime(\"01/16/2022\");\nT").message,
-        "invalid datetime literal '\"01/16/2022\"': use ISO 8601, such as datetime(2022-01-16)"
+        err("let x = datetime(\"16/01/2022\");\nT").message,
+        "invalid datetime literal '\"16/01/2022\"': use ISO 8601, such as datetime(2022-01-16)"
     );
     assert_eq!(
         err("T\n# note\n| take 1").message,

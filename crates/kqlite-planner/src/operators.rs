@@ -102,6 +102,15 @@ impl Planner<'_> {
         let mut exprs = Vec::with_capacity(items.len());
         let mut names: Vec<String> = Vec::new();
         for item in items {
+            // `project series_stats(x)` is its columns, as in `extend`.
+            if let Some(spread) = self.spread_columns(item, &schema) {
+                for (name, lowered) in spread? {
+                    let name = unique_name(name, &names);
+                    names.push(name.clone());
+                    exprs.push(lowered.alias(name));
+                }
+                continue;
+            }
             let (name, value) = split_name(item);
             let lowered = self.scalar(value, &schema)?;
             let declared = matches!(item.node, ExprKind::Assign { .. } | ExprKind::Name(_));

@@ -3,10 +3,10 @@
 //! ranked within the first i keys and cut at N, then joined to the levels above on those keys.
 
 use datafusion::common::{Column, JoinType};
-use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{cast, col, Expr, LogicalPlan, LogicalPlanBuilder};
 use kqlite_parser::{ast, ExprKind, SortOrder, Span, Summarize, TopNestedLevel};
 
-use crate::error::{build, PlanError, PlanResult};
+use crate::error::{build, PlanError, PlanResult, WithSpan};
 use crate::planner::Planner;
 use crate::window::first_rows_per_group;
 
@@ -21,8 +21,11 @@ impl Planner<'_> {
         let mut outputs: Vec<(String, String)> = Vec::new();
         let mut joined: Option<LogicalPlan> = None;
         for (i, level) in levels.iter().enumerate() {
-            if level.others.is_some() {
-                return Err(PlanError::not_supported(span, "top-nested with others"));
+            if level.others.is_some() && levels.len() > 1 {
+                return Err(PlanError::not_supported(
+                    span,
+                    "top-nested with others over several levels",
+                ));
             }
             let key = key_name(&level.of, span)?;
             let aggregate = match &level.by.node {
@@ -42,7 +45,11 @@ impl Planner<'_> {
                 .map(|n| self.row_count(n))
                 .transpose()?;
             let ascending = level.order == Some(SortOrder::Asc);
-            let ranked = top_within(grouped, &keys, &aggregate, count, ascending, span)?;
+            let mut ranked = top_within(grouped, &keys, &aggregate, count, ascending, span)?;
+            if let Some(others) = &level.others {
+                ranked =
+                    self.with_others(plan.clone(), ranked, level, others, (&key, &aggregate))?;
+            }
             let alias = format!("__kql_top_nested_{i}");
             let ranked = build(LogicalPlanBuilder::from(ranked).alias(&alias), span)?;
             joined = Some(match joined {
@@ -86,6 +93,70 @@ impl Planner<'_> {
             })
             .collect();
         crate::projection::project(joined, columns, span)
+    }
+}
+
+impl Planner<'_> {
+    /// `with others = v`: the top rows and one more, `v` as the key and the aggregate over
+    /// every row whose key did not make the top.
+    fn with_others(
+        &mut self,
+        plan: LogicalPlan,
+        ranked: LogicalPlan,
+        level: &TopNestedLevel,
+        others: &ast::Expr,
+        (key, aggregate): (&str, &str),
+    ) -> PlanResult<LogicalPlan> {
+        const ROW_KEY: &str = "__kql_top_nested_key";
+        let span = others.span;
+        let value = match &level.of.node {
+            ExprKind::Assign { value, .. } => value.as_ref(),
+            _ => &level.of,
+        };
+        let row_key = self.scalar(value, plan.schema())?.alias(ROW_KEY);
+        let mut columns: Vec<Expr> = plan
+            .schema()
+            .columns()
+            .into_iter()
+            .map(Expr::Column)
+            .collect();
+        columns.push(row_key);
+        let keyed = crate::projection::project(plan, columns, span)?;
+        let top = build(
+            LogicalPlanBuilder::from(ranked.clone()).project(vec![col(Column::from_name(key))]),
+            span,
+        )?;
+        let rest = build(
+            LogicalPlanBuilder::from(keyed).join(
+                top,
+                JoinType::LeftAnti,
+                (
+                    vec![Column::from_name(ROW_KEY)],
+                    vec![Column::from_name(key)],
+                ),
+                None,
+            ),
+            span,
+        )?;
+        let summarize = Summarize {
+            hints: Vec::new(),
+            aggregates: vec![named(aggregate, &level.by, span)],
+            by: Vec::new(),
+        };
+        let rest = self.summarize(rest, &summarize, span)?;
+        let key_type = ranked
+            .schema()
+            .field_with_unqualified_name(key)
+            .map(|f| f.data_type().clone());
+        let other_key = cast(self.scalar(others, rest.schema())?, key_type.at(span)?);
+        let other = build(
+            LogicalPlanBuilder::from(rest).project(vec![
+                other_key.alias(key),
+                col(Column::from_name(aggregate)),
+            ]),
+            span,
+        )?;
+        build(LogicalPlanBuilder::from(ranked).union(other), span)
     }
 }
 

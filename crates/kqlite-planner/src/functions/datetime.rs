@@ -29,6 +29,12 @@ impl Planner<'_> {
                 let a = self.lower_args(c, 3, 3);
                 a.and_then(|a| self.bin(a[0].clone(), a[1].clone(), Some(a[2].clone()), c))
             }
+            "datetime_utc_to_local" => self
+                .lower_args(c, 2, 2)
+                .map(|a| time::call(TimeOp::Zone(true), a)),
+            "datetime_local_to_utc" => self
+                .lower_args(c, 2, 2)
+                .map(|a| time::call(TimeOp::Zone(false), a)),
             "datetime" | "todatetime" => self
                 .lower_args(c, 1, 1)
                 .map(|a| time::call(TimeOp::ToDatetime, a)),
