@@ -27,7 +27,7 @@ pub fn extract_all(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
         return false;
     };
     let groups = match row.len() {
-        3 => picked_groups(&re, text(row, 1)),
+        3 => picked_groups(re, text(row, 1)),
         _ => (1..re.captures_len()).collect(),
     };
     let mut found = false;
