@@ -59,14 +59,7 @@ impl Planner<'_> {
     ) -> PlanResult<LogicalPlan> {
         const GROUP: &str = "__kql_partition";
         let key = self.scalar(&partition.by, plan.schema())?;
-        let mut columns: Vec<Expr> = plan
-            .schema()
-            .columns()
-            .into_iter()
-            .map(Expr::Column)
-            .collect();
-        columns.push(key.alias(GROUP));
-        let mut sub = crate::projection::project(plan, columns, span)?;
+        let mut sub = crate::projection::with_column(plan, key.alias(GROUP), span)?;
         let mut order: Vec<SortExpr> = Vec::new();
         for op in &partition.subquery {
             sub = self.per_group_operator(sub, op, &mut order, GROUP)?;

@@ -40,12 +40,8 @@ impl Planner<'_> {
         let source = self.scalar(&parse.source, &schema)?;
         let source = self.as_string(source, &schema, parse.source.span)?;
 
-        let mut exprs: Vec<Expr> = schema
-            .iter()
-            .map(|(q, f)| Expr::Column((q, f).into()))
-            .collect();
-        exprs.push(regexp_match(source, lit(pattern), None).alias(MATCH));
-        let mut matched = crate::projection::project(plan, exprs, span)?;
+        let found = regexp_match(source, lit(pattern), None).alias(MATCH);
+        let mut matched = crate::projection::with_column(plan, found, span)?;
         if !mode.relaxed {
             matched = unmatch_unconverted(matched, &captures, span)?;
         }

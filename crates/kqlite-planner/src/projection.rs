@@ -18,6 +18,18 @@ pub(crate) fn project(plan: LogicalPlan, exprs: Vec<Expr>, span: Span) -> PlanRe
     projection(plan, exprs).at(span)
 }
 
+/// Every column of `plan`, then `extra` (an aliased expression).
+pub(crate) fn with_column(plan: LogicalPlan, extra: Expr, span: Span) -> PlanResult<LogicalPlan> {
+    let mut exprs: Vec<Expr> = plan
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
+    exprs.push(extra);
+    project(plan, exprs, span)
+}
+
 fn projection(plan: LogicalPlan, exprs: Vec<Expr>) -> Result<LogicalPlan> {
     let schema = Arc::clone(plan.schema());
     let exprs = exprs

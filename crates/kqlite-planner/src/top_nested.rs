@@ -114,14 +114,7 @@ impl Planner<'_> {
             _ => &level.of,
         };
         let row_key = self.scalar(value, plan.schema())?.alias(ROW_KEY);
-        let mut columns: Vec<Expr> = plan
-            .schema()
-            .columns()
-            .into_iter()
-            .map(Expr::Column)
-            .collect();
-        columns.push(row_key);
-        let keyed = crate::projection::project(plan, columns, span)?;
+        let keyed = crate::projection::with_column(plan, row_key, span)?;
         let top = build(
             LogicalPlanBuilder::from(ranked.clone()).project(vec![col(Column::from_name(key))]),
             span,
