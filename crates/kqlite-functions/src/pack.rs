@@ -246,7 +246,7 @@ fn list_rows(kind: PackKind, lists: &ArrayRef, limit: usize) -> Result<LargeStri
             .into_iter()
             .filter(|i| keep_nulls || !column.is_null(*i));
         if kind == PackKind::MergeBags {
-            merge_bags(&values, present, &mut buffer);
+            merge_bags(&values, present, limit, &mut buffer);
         } else {
             write_elements(&column, present, limit, kind == PackKind::Set, &mut buffer);
         }
@@ -292,7 +292,13 @@ fn write_elements(
     out.push(']');
 }
 
-fn merge_bags(values: &ArrayRef, rows: impl Iterator<Item = usize>, out: &mut String) {
+/// The bags' entries, the first of each key, at most `limit` keys.
+fn merge_bags(
+    values: &ArrayRef,
+    rows: impl Iterator<Item = usize>,
+    limit: usize,
+    out: &mut String,
+) {
     let Some(text) = values.as_string_opt::<i32>() else {
         out.push_str("{}");
         return;
@@ -301,7 +307,7 @@ fn merge_bags(values: &ArrayRef, rows: impl Iterator<Item = usize>, out: &mut St
     out.push('{');
     for i in rows {
         for (key, value) in json::entries(text.value(i)).unwrap_or_default() {
-            if seen.insert(key) {
+            if seen.len() < limit && seen.insert(key) {
                 if seen.len() > 1 {
                     out.push(',');
                 }

@@ -370,6 +370,12 @@ impl Planner<'_> {
             }
             "countif" => {
                 arity(1, 1)?;
+                let predicate = self.type_of(&a[0], schema, span)?;
+                if !matches!(predicate, DataType::Boolean | DataType::Null) {
+                    let found = crate::operators::kusto_type_name(&predicate);
+                    let message = format!("countif() needs a bool predicate, found {found}");
+                    return Err(PlanError::user(span, message));
+                }
                 (filtered(count(lit(1i64)), &a[0])?, Finish::None)
             }
             "dcount" | "count_distinct" => {
@@ -453,13 +459,13 @@ impl Planner<'_> {
             }
             "make_bag" => {
                 arity(1, 2)?;
-                (list(), Finish::Render(PackKind::MergeBags, None))
+                (list(), Finish::Render(PackKind::MergeBags, limit(1)))
             }
             "make_bag_if" => {
                 arity(2, 3)?;
                 (
                     filtered(list(), &a[1])?,
-                    Finish::Render(PackKind::MergeBags, None),
+                    Finish::Render(PackKind::MergeBags, limit(2)),
                 )
             }
             "percentile" => {
