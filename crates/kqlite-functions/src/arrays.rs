@@ -224,10 +224,13 @@ pub fn iff(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
     emit_array(chosen, out)
 }
 
+/// Kusto's most elements of a `range()`.
+const MOST_IN_RANGE: usize = 1 << 20;
+
 /// `range(start, stop [, step])` over numbers: `start, start + step, ...` up to `stop`, at most
 /// 2^20 elements as Kusto.
 pub fn range(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
-    const MOST: usize = 1 << 20;
+    const MOST: usize = MOST_IN_RANGE;
     let integral = (0..row.len()).all(|i| ctx.is_integer(i));
     let number = |i: usize| row.get(i).copied().flatten()?.trim().parse::<f64>().ok();
     let (Some(start), Some(stop)) = (number(0), number(1)) else {
@@ -246,6 +249,34 @@ pub fn range(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
             Number::from_f64(x).map_or(Value::Null, Value::Number)
         });
         x = start + step * values.len() as f64;
+    }
+    emit_array(values, out)
+}
+
+/// `range()` over datetimes, given in nanoseconds (the planner casts them, and the step).
+pub fn datetime_range(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    time_range(row, out, super::time::push_datetime)
+}
+
+/// `range()` over timespans, given in nanoseconds.
+pub fn timespan_range(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    time_range(row, out, super::time::push_timespan)
+}
+
+fn time_range(row: &Row, out: &mut String, push: fn(i64, &mut String)) -> bool {
+    let step = long(row, 2).filter(|s| *s != 0);
+    let (Some(start), Some(stop), Some(step)) = (long(row, 0), long(row, 1), step) else {
+        return false;
+    };
+    let (mut values, mut x) = (Vec::new(), Some(start));
+    while let Some(at) = x.filter(|&x| (step > 0 && x <= stop) || (step < 0 && x >= stop)) {
+        if values.len() == MOST_IN_RANGE {
+            break;
+        }
+        let mut text = String::new();
+        push(at, &mut text);
+        values.push(Value::String(text));
+        x = at.checked_add(step);
     }
     emit_array(values, out)
 }

@@ -1,15 +1,17 @@
 //! `tolower` and `toupper`. DataFusion's `lower` and `upper` copy every value of a `Utf8View`
 //! array (about 30 ns a row); most values of a column are already in the case asked for, so
-//! here they keep their view and only the others are written to a new buffer. Other string
-//! types go to DataFusion's functions, which fold an ASCII `Utf8` buffer in one pass.
+//! here they keep their view and only the others are written to a new buffer. An ASCII `Utf8`
+//! array goes to DataFusion's functions, which fold its buffer in one pass; any other text goes
+//! through a view array, so that it folds as .NET does.
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::builder::make_view;
 use datafusion::arrow::array::{Array, AsArray, StringViewArray};
 use datafusion::arrow::buffer::{Buffer, ScalarBuffer};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::Result;
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
 };
@@ -51,15 +53,35 @@ impl ScalarUDFImpl for CaseFold {
         generic(self.upper).return_type(arg_types)
     }
 
+    /// Every string type folds here, through a view array, so that each value folds as .NET
+    /// does (DataFusion's functions use Rust's full mappings and the final-sigma rule).
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        if let [ColumnarValue::Array(array)] = args.args.as_slice() {
-            if let Some(views) = array.as_string_view_opt() {
-                if let Some(folded) = fold_views(views, self.upper) {
-                    return Ok(ColumnarValue::Array(Arc::new(folded)));
-                }
-            }
+        let [value] = args.args.as_slice() else {
+            return generic(self.upper).invoke_with_args(args);
+        };
+        if matches!(value, ColumnarValue::Array(a) if ascii_buffer(a)) {
+            return generic(self.upper).invoke_with_args(args);
         }
-        generic(self.upper).invoke_with_args(args)
+        let array = value.to_array(1)?;
+        let views = cast(&array, &DataType::Utf8View)?;
+        let Some(folded) = fold_views(views.as_string_view(), self.upper) else {
+            return generic(self.upper).invoke_with_args(args);
+        };
+        let folded = cast(&folded, array.data_type())?;
+        Ok(match value {
+            ColumnarValue::Array(_) => ColumnarValue::Array(folded),
+            ColumnarValue::Scalar(_) => {
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&folded, 0)?)
+            }
+        })
+    }
+}
+
+fn ascii_buffer(array: &dyn Array) -> bool {
+    match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().values().is_ascii(),
+        DataType::LargeUtf8 => array.as_string::<i64>().values().is_ascii(),
+        _ => false,
     }
 }
 
@@ -119,15 +141,10 @@ fn fold_one(
             folded.make_ascii_lowercase();
         }
     } else {
-        // Char by char, as .NET folds: no final-sigma rule.
         let mut utf8 = [0u8; 4];
         for c in value.chars() {
-            let mut push = |c: char| written.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-            if upper {
-                c.to_uppercase().for_each(&mut push);
-            } else {
-                c.to_lowercase().for_each(&mut push);
-            }
+            let folded = simple_case(c, upper);
+            written.extend_from_slice(folded.encode_utf8(&mut utf8).as_bytes());
         }
         if &written[offset as usize..] == value.as_bytes() {
             written.truncate(offset as usize);
@@ -139,6 +156,20 @@ fn fold_one(
         written.truncate(offset as usize); // inline: the view holds the bytes
     }
     Some(folded)
+}
+
+/// `c` in the case asked for by .NET's rule: char by char (no final sigma), one char for one
+/// (Unicode's simple mappings: `ß` stays `ß` in upper case, `İ` is `i` in lower case).
+fn simple_case(c: char, upper: bool) -> char {
+    if upper {
+        let mut upper = c.to_uppercase();
+        match (upper.next(), upper.next()) {
+            (Some(one), None) => one,
+            _ => c,
+        }
+    } else {
+        c.to_lowercase().next().unwrap_or(c)
+    }
 }
 
 #[cfg(test)]
@@ -157,25 +188,26 @@ mod tests {
     ];
 
     #[test]
-    fn folds_each_value_as_rust_does_and_keeps_the_nulls() {
+    fn folds_each_value_as_dotnet_does_and_keeps_the_nulls() {
         let array = StringViewArray::from(VALUES.to_vec());
         for upper in [false, true] {
             let folded = fold_views(&array, upper).unwrap();
             let expected: Vec<Option<String>> = VALUES
                 .iter()
-                .map(|v| {
-                    v.map(|s| {
-                        if upper {
-                            s.to_uppercase()
-                        } else {
-                            s.to_lowercase()
-                        }
-                    })
-                })
+                .map(|v| v.map(|s| s.chars().map(|c| simple_case(c, upper)).collect()))
                 .collect();
             let got: Vec<Option<String>> = folded.iter().map(|v| v.map(str::to_string)).collect();
             assert_eq!(got, expected, "upper: {upper}");
         }
+    }
+
+    #[test]
+    fn one_char_folds_to_one_char() {
+        let array = StringViewArray::from(vec!["straße ǰ", "İSTANBUL ΟΔΟΣ"]);
+        let upper = fold_views(&array, true).unwrap();
+        assert_eq!(upper.value(0), "STRAßE ǰ");
+        let lower = fold_views(&array, false).unwrap();
+        assert_eq!(lower.value(1), "istanbul οδοσ");
     }
 
     #[test]

@@ -79,30 +79,74 @@ pub fn bag_keys(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     true
 }
 
+/// `bag_has_key(bag, key)`: a key starting with `$` is a JSONPath of property names (Kusto
+/// indexes no arrays here).
 pub fn bag_has_key(_: &mut Ctx, row: &Row) -> Option<bool> {
-    let key = text(row, 1);
-    Some(json::step(row[0]?, Step::Key(key)).is_some())
+    let (bag, key) = (row[0]?, text(row, 1));
+    if !key.starts_with('$') {
+        return Some(json::step(bag, Step::Key(key)).is_some());
+    }
+    let steps = json_path(key).unwrap_or_default();
+    let mut value = bag;
+    for step in &steps {
+        let PathStep::Key(name) = step else {
+            return Some(false);
+        };
+        match json::step(value, Step::Key(name)) {
+            Some(inner) => value = inner,
+            None => return Some(false),
+        }
+    }
+    Some(!steps.is_empty())
 }
 
 /// The position of `value` among the elements, -1 when absent; null for a non-array. A string
-/// finds only strings, and a number or bool only what is not one (`"2"` is not `2`).
+/// finds only strings, and a number or bool only what is not one (`"2"` is not `2`). Optional
+/// `start` (negative: from the end), `length` (-1: to the end) and `occurrence`, as `indexof`:
+/// each further occurrence is looked for from the element after the last, in a window as long.
 pub fn array_index_of(ctx: &mut Ctx, row: &Row) -> Option<i64> {
     let items = json::elements(row[0]?)?;
+    let (length, occurrence) = (long(row, 3).unwrap_or(-1), long(row, 4).unwrap_or(1));
+    if length < -1 || occurrence < 0 {
+        return None;
+    }
+    let n = items.len() as i64;
+    let start = long(row, 2).unwrap_or(0);
+    let mut from = if start < 0 { (n + start).max(0) } else { start };
+    let mut is_wanted = element_matcher(ctx, row);
+    for k in 1..=occurrence.max(1) {
+        let end = if length == -1 {
+            n
+        } else {
+            (from + length).min(n)
+        };
+        let Some(at) = (from..end).find(|&i| is_wanted(items[i as usize])) else {
+            return Some(-1);
+        };
+        if k == occurrence.max(1) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    Some(-1)
+}
+
+/// Whether an element (JSON text) is argument 1 of `row`, by its type and text.
+fn element_matcher<'a>(ctx: &Ctx, row: &Row<'a>) -> impl FnMut(&str) -> bool + 'a {
     let wanted = text(row, 1);
-    let kind = ctx.types.get(1).map(|t| match t {
+    let kind = ctx.types.get(1).and_then(|t| match t {
         DataType::Utf8 | DataType::Utf8View => Some(true),
         DataType::LargeUtf8 => None,
         _ => Some(false),
     });
     let mut buffer = String::new();
-    let found = items.iter().position(|item| {
+    move |item| {
         buffer.clear();
         let is_string = item.trim_start().starts_with('"');
-        kind.flatten().is_none_or(|want| want == is_string)
+        kind.is_none_or(|want| want == is_string)
             && json::push_text(item, &mut buffer)
             && buffer == wanted
-    });
-    Some(found.map_or(-1, |i| i as i64))
+    }
 }
 
 pub fn set_has_element(ctx: &mut Ctx, row: &Row) -> Option<bool> {

@@ -1,7 +1,10 @@
 //! `parse-kv`'s reading of one text into a property bag of its keys and values (text).
 //! With delimiters, the text splits into pairs at the pair delimiter and each pair at its first
-//! key-value delimiter, both outside quotes; with a regex, each match's two groups are a key
-//! and a value. Keys and values are trimmed and unquoted; a key's first value wins.
+//! key-value delimiter, both outside quotes (greedy: a piece with no key-value delimiter belongs
+//! to the value before it); with a regex, each match's two groups are a key and a value; with
+//! neither, every character that is not a letter or digit delimits, and a listed key's value is
+//! the word (or quoted text) after it. Keys and values are trimmed and unquoted; a key's first
+//! value wins.
 
 use serde_json::{Map, Value};
 
@@ -9,16 +12,17 @@ use super::rowwise::{text, Ctx};
 
 type Row<'a> = [Option<&'a str>];
 
-/// `(text, pair_delimiter, kv_delimiter, quotes, escapes)`
+/// `(text, pair_delimiter, kv_delimiter, quotes, escapes [, greedy])`
 pub fn by_delimiters(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     let Some(source) = row[0] else { return false };
     let (pair, kv) = (text(row, 1), text(row, 2));
-    let marks = Marks {
-        quotes: quote_pairs(text(row, 3)),
-        escapes: text(row, 4).chars().collect(),
-    };
+    let marks = Marks::new(text(row, 3), text(row, 4));
+    let mut pieces = marks.split(source, pair);
+    if text(row, 5) == "true" {
+        pieces = marks.greedy(source, pieces, kv);
+    }
     let mut bag = Map::new();
-    for piece in marks.split(source, pair) {
+    for piece in pieces {
         let Some(at) = marks.find(piece, kv) else {
             continue;
         };
@@ -29,6 +33,36 @@ pub fn by_delimiters(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     }
     out.push_str(&Value::Object(bag).to_string());
     true
+}
+
+/// `(text, keys, quotes, escapes)`, `keys` a JSON array of the keys listed: each key's first
+/// appearance as a whole word, then the next word (or quoted text) is its value.
+pub fn by_key_names(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let Some(source) = row[0] else { return false };
+    let keys: Vec<String> = serde_json::from_str(text(row, 1)).unwrap_or_default();
+    let marks = Marks::new(text(row, 2), text(row, 3));
+    let mut bag = Map::new();
+    for key in keys {
+        if let Some(value) = word_after(source, &key).and_then(|at| marks.word_at(at)) {
+            bag.insert(key, Value::String(value));
+        }
+    }
+    out.push_str(&Value::Object(bag).to_string());
+    true
+}
+
+/// The rest of `s` after the first appearance of `key` as a whole word.
+fn word_after<'s>(s: &'s str, key: &str) -> Option<&'s str> {
+    let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+    let mut from = 0;
+    while let Some(found) = s[from..].find(key).map(|at| from + at) {
+        let end = found + key.len();
+        if boundary(s[..found].chars().last()) && boundary(s[end..].chars().next()) {
+            return Some(&s[end..]);
+        }
+        from = found + key.chars().next().map_or(1, char::len_utf8);
+    }
+    None
 }
 
 /// `(text, regex)`: group 1 of each match is a key, group 2 its value.
@@ -65,6 +99,64 @@ struct Marks {
 }
 
 impl Marks {
+    fn new(quotes: &str, escapes: &str) -> Self {
+        Marks {
+            quotes: quote_pairs(quotes),
+            escapes: escapes.chars().collect(),
+        }
+    }
+
+    /// Greedy pairs: a piece with no key-value delimiter is more of the value before it.
+    fn greedy<'s>(&self, source: &'s str, pieces: Vec<&'s str>, kv: &str) -> Vec<&'s str> {
+        let offset = |piece: &str| piece.as_ptr() as usize - source.as_ptr() as usize;
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        for piece in pieces {
+            let (start, end) = (offset(piece), offset(piece) + piece.len());
+            match pairs.last_mut() {
+                Some(last) if self.find(piece, kv).is_none() => last.1 = end,
+                _ => pairs.push((start, end)),
+            }
+        }
+        pairs.into_iter().map(|(a, b)| &source[a..b]).collect()
+    }
+
+    /// The value starting in `rest` after its delimiters: quoted text, or a word of letters
+    /// and digits.
+    fn word_at(&self, rest: &str) -> Option<String> {
+        let start = rest.find(|c: char| c.is_alphanumeric() || self.opens(c))?;
+        let rest = &rest[start..];
+        let first = rest.chars().next()?;
+        if self.opens(first) {
+            let end = self.quoted_end(rest)?;
+            return Some(self.unquote(&rest[..end]));
+        }
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        Some(rest[..end].to_string())
+    }
+
+    fn opens(&self, c: char) -> bool {
+        self.quotes.iter().any(|(open, _)| *open == c)
+    }
+
+    /// The end of the quoted text `s` starts with, after its closing mark.
+    fn quoted_end(&self, s: &str) -> Option<usize> {
+        let open = s.chars().next()?;
+        let (_, close) = self.quotes.iter().find(|(o, _)| *o == open)?;
+        let mut escaped = false;
+        for (at, c) in s.char_indices().skip(1) {
+            if escaped {
+                escaped = false;
+            } else if self.escapes.contains(&c) {
+                escaped = true;
+            } else if c == *close {
+                return Some(at + c.len_utf8());
+            }
+        }
+        None
+    }
+
     /// Where `delimiter` first occurs in `s` outside quotes.
     fn find(&self, s: &str, delimiter: &str) -> Option<usize> {
         if delimiter.is_empty() {
@@ -138,6 +230,32 @@ mod tests {
         let mut out = String::new();
         by_delimiters(&mut ctx, &row, &mut out);
         out
+    }
+
+    #[test]
+    fn greedy_values_run_to_the_next_key() {
+        assert_eq!(
+            parse(&["name=John Doe phone=555 5555 x", " ", "=", "", "", "true"]),
+            r#"{"name":"John Doe","phone":"555 5555 x"}"#
+        );
+    }
+
+    #[test]
+    fn without_delimiters_a_key_takes_the_next_word() {
+        let mut ctx = Ctx::new(Vec::new());
+        let text = "[INFO] ThreadId:4587, Machine:Node001, Text: 'it\\'s up' xThreadId=1";
+        let row = [
+            Some(text),
+            Some(r#"["Machine","Text","ThreadId","Nope"]"#),
+            Some("'"),
+            Some("\\"),
+        ];
+        let mut out = String::new();
+        by_key_names(&mut ctx, &row, &mut out);
+        assert_eq!(
+            out,
+            r#"{"Machine":"Node001","Text":"it's up","ThreadId":"4587"}"#
+        );
     }
 
     #[test]

@@ -67,6 +67,7 @@ fn key_value_function(name: &str) -> Option<RowFn> {
     Some(match name {
         "parse_kv_by_regex" => Dynamic(kv::by_regex),
         "parse_kv_by_delimiters" => Dynamic(kv::by_delimiters),
+        "parse_kv_by_key_names" => Dynamic(kv::by_key_names),
         _ => return None,
     })
 }
@@ -107,6 +108,8 @@ fn array_function(name: &str) -> Option<RowFn> {
         "array_iff" | "array_iif" => Dynamic(a::iff),
         "zip" => Dynamic(a::zip),
         "range" => Dynamic(a::range),
+        "range_of_datetimes" => Dynamic(a::datetime_range),
+        "range_of_timespans" => Dynamic(a::timespan_range),
         "repeat" => Dynamic(a::repeat),
         "bag_merge" => Dynamic(a::bag_merge),
         "bag_remove_keys" => Dynamic(a::bag_remove_keys),

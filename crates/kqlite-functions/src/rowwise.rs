@@ -282,7 +282,7 @@ fn varying_views(columns: &[TextArg]) -> Option<&StringViewArray> {
     }
 }
 
-type TextFn = fn(&mut Ctx, &Row, &mut String) -> bool;
+pub type TextFn = fn(&mut Ctx, &Row, &mut String) -> bool;
 
 /// A string builder of either offset width.
 trait StringSink {

@@ -49,11 +49,11 @@ impl ScalarUDFImpl for SeriesFill {
             return exec_err!("kql_series_fill needs a long length");
         };
         let length = usize::try_from(*length).unwrap_or(0);
-        let default = json_of_scalar(default);
         let positions = positions.clone().into_array(rows)?;
         let values = values.clone().into_array(rows)?;
         let (positions, values) = (positions.as_list::<i32>(), values.as_list::<i32>());
         let numbers = Numbers::of(values.values())?;
+        let default = numbers.default_json(default);
         let position_values = cast(positions.values(), &DataType::Int64)?;
         let position_values = position_values.as_primitive::<Int64Type>();
         let mut out = LargeStringBuilder::new();
@@ -105,6 +105,15 @@ impl Numbers {
             Ok(Numbers::Real(cast(values, &DataType::Float64)?))
         } else {
             exec_err!("not supported yet: make-series of {t} values")
+        }
+    }
+
+    /// JSON text of the default: a whole number is a real in a series of reals (`0.0`).
+    fn default_json(&self, default: &ScalarValue) -> String {
+        match (self, default) {
+            (Numbers::Real(_), ScalarValue::Int64(Some(v))) => real_json(*v as f64),
+            (Numbers::Real(_), ScalarValue::Int32(Some(v))) => real_json(f64::from(*v)),
+            _ => json_of_scalar(default),
         }
     }
 

@@ -65,6 +65,19 @@ fn with_missing(ctx: &Ctx, row: &Row, at: usize) -> Option<Series> {
     Some(s)
 }
 
+/// Placeholders that no fill reached keep their value (Kusto's docs: edge placeholders "are
+/// preserved").
+fn keep_unfilled(s: &mut Series, ctx: &Ctx, row: &Row) {
+    let Some(original) = series(ctx, row, 0) else {
+        return;
+    };
+    for (v, was) in s.values.iter_mut().zip(original.values) {
+        if v.is_none() {
+            *v = was;
+        }
+    }
+}
+
 pub fn fill_forward(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
     let Some(mut s) = with_missing(ctx, row, 1) else {
         return false;
@@ -77,6 +90,7 @@ pub fn fill_forward(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
             *v = last;
         }
     }
+    keep_unfilled(&mut s, ctx, row);
     emit_series(&s.values, s.integral, out)
 }
 
@@ -92,6 +106,7 @@ pub fn fill_backward(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
             *v = next;
         }
     }
+    keep_unfilled(&mut s, ctx, row);
     emit_series(&s.values, s.integral, out)
 }
 
@@ -120,7 +135,7 @@ pub fn fill_linear(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
     if known.is_empty() {
         let constant = number(ctx, row, 3).unwrap_or(0.0);
         s.values.iter_mut().for_each(|v| *v = Some(constant));
-        return emit_series(&s.values, s.integral, out);
+        return emit_series(&s.values, s.integral && constant.fract() == 0.0, out);
     }
     for pair in known.windows(2) {
         let (a, b) = (pair[0], pair[1]);
@@ -135,6 +150,7 @@ pub fn fill_linear(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
         s.values[..first].iter_mut().for_each(|v| *v = head);
         s.values[last + 1..].iter_mut().for_each(|v| *v = tail);
     }
+    keep_unfilled(&mut s, ctx, row);
     emit_series(&s.values, s.integral, out)
 }
 

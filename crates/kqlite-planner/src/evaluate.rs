@@ -196,7 +196,7 @@ impl Planner<'_> {
     pub(crate) fn table_values(&mut self, table: &ast::Expr) -> PlanResult<Vec<ScalarValue>> {
         let span = table.span;
         let plan = self.tabular(table)?;
-        let first = Expr::Column(Column::from(plan.schema().qualified_field(0)));
+        let first = Expr::Column(crate::names::first_column(plan.schema(), span)?);
         let plan = build(
             LogicalPlanBuilder::from(plan)
                 .project(vec![first])

@@ -155,6 +155,10 @@ impl Planner<'_> {
     }
 
     fn name(&mut self, name: &str, schema: &DFSchema, span: Span) -> PlanResult<Expr> {
+        // A function's parameter hides the caller's column of that name.
+        if let Some(Binding::Lowered(value)) = self.binding(name) {
+            return Ok(value.clone());
+        }
         if let Some(column) = crate::names::find_column(schema, name) {
             return Ok(Expr::Column(column));
         }
@@ -165,6 +169,11 @@ impl Planner<'_> {
             }
             Some(Binding::Lowered(value)) => Ok(value),
             Some(Binding::Tabular(plan)) => Ok(scalar_subquery(std::sync::Arc::new(plan))),
+            // Kusto calls a function of no parameters by its bare name too.
+            Some(Binding::Function(lambda)) if lambda.params.is_empty() => {
+                let ident = ast::Spanned::new(name.to_string(), span);
+                self.call_scalar_function(&ident, &[], schema, span)
+            }
             Some(Binding::Function(_)) => Err(PlanError::user(
                 span,
                 format!("the function '{name}' needs ()"),
@@ -288,7 +297,7 @@ impl Planner<'_> {
     fn list_subquery(&mut self, op: ListOp, value: Expr, item: &ast::Expr) -> PlanResult<Expr> {
         // Its own alias keeps the subquery's column apart from the outer one of the same name.
         let plan = self.tabular(item)?;
-        let first = plan.schema().field(0).name().clone();
+        let first = crate::names::first_column(plan.schema(), item.span)?.name;
         let alias = format!("__kql_in_{}", item.span.start);
         let plan = LogicalPlanBuilder::from(plan)
             .project(vec![
@@ -318,7 +327,7 @@ impl Planner<'_> {
     /// one matcher for all of them, as it does for a written list.
     fn table_terms(&mut self, item: &ast::Expr) -> PlanResult<Vec<String>> {
         let plan = self.tabular(item)?;
-        let first = plan.schema().field(0).name().clone();
+        let first = crate::names::first_column(plan.schema(), item.span)?.name;
         self.column_values(plan, &first, false, item.span)
     }
 
@@ -331,6 +340,10 @@ impl Planner<'_> {
                     node: ExprKind::Literal(literal),
                     ..
                 })) => literal,
+                // A function's dynamic parameter, given a literal array.
+                Some(Binding::Lowered(Expr::Literal(ScalarValue::LargeUtf8(Some(json)), _))) => {
+                    return json_elements(json);
+                }
                 _ => return None,
             },
             _ => return None,
@@ -425,4 +438,23 @@ fn first_value_of(plan: LogicalPlan, span: Span) -> PlanResult<LogicalPlan> {
     };
     let builder = LogicalPlanBuilder::from(plan).project(vec![Expr::Column(first)]);
     crate::error::build(builder.and_then(|b| b.limit(0, Some(1))), span)
+}
+
+/// The elements of a JSON array as scalars: numbers, strings and bools (None for anything else).
+fn json_elements(json: &str) -> Option<Vec<ScalarValue>> {
+    let serde_json::Value::Array(items) = serde_json::from_str(json).ok()? else {
+        return None;
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            serde_json::Value::String(s) => Some(ScalarValue::Utf8(Some(s))),
+            serde_json::Value::Bool(b) => Some(ScalarValue::Boolean(Some(b))),
+            serde_json::Value::Number(n) => Some(match n.as_i64() {
+                Some(i) => ScalarValue::Int64(Some(i)),
+                None => ScalarValue::Float64(n.as_f64()),
+            }),
+            _ => None,
+        })
+        .collect()
 }

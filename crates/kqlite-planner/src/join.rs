@@ -1,5 +1,6 @@
 //! `join` and `lookup`: Kusto's join kinds, `$left`/`$right` keys and column suffixes.
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, ExprSchema, JoinType};
 use datafusion::functions_aggregate::expr_fn::first_value;
 use datafusion::logical_expr::{col, Expr, LogicalPlan, LogicalPlanBuilder};
@@ -69,13 +70,19 @@ impl Planner<'_> {
         let right_nullable = matches!(join_type, JoinType::Left | JoinType::Full);
         let mut exprs = Vec::new();
         let mut taken: Vec<String> = Vec::new();
+        let reserved: Vec<&String> = match output {
+            Output::Both => left_names.iter().chain(&right_names).collect(),
+            Output::LeftOnly => left_names.iter().collect(),
+            Output::RightOnly => right_names.iter().collect(),
+        };
+        let names = Names::new(&reserved);
         if output != Output::RightOnly {
             side_columns(
                 &joined,
                 "left",
                 &left_names,
                 left_nullable,
-                &mut taken,
+                (&names, &mut taken),
                 &mut exprs,
                 |_| false,
             );
@@ -86,12 +93,38 @@ impl Planner<'_> {
                 "right",
                 &right_names,
                 right_nullable,
-                &mut taken,
+                (&names, &mut taken),
                 &mut exprs,
                 |_| false,
             );
         }
         crate::projection::project(joined, exprs, span)
+    }
+
+    /// `L | join kind=innerunique R | where P`: the conjuncts of `P` over left columns alone
+    /// filter `L`, the others the joined rows. Kusto's optimizer does so, and it decides which
+    /// left row of a key survives (Kusto's docs: "it will always give the second result").
+    pub(crate) fn filtered_unique_join(
+        &mut self,
+        left: LogicalPlan,
+        join: &Join,
+        predicate: &ast::Expr,
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let mut conjuncts = Vec::new();
+        and_terms(predicate, &mut conjuncts);
+        let (before, after): (Vec<&ast::Expr>, Vec<&ast::Expr>) = conjuncts
+            .into_iter()
+            .partition(|c| self.scalar(c, left.schema()).is_ok());
+        let mut plan = left;
+        for conjunct in before {
+            plan = self.where_(plan, conjunct)?;
+        }
+        plan = self.join(plan, join, span)?;
+        for conjunct in after {
+            plan = self.where_(plan, conjunct)?;
+        }
+        Ok(plan)
     }
 
     /// `lookup`: a join whose right key columns are not repeated; `leftouter` by default.
@@ -120,12 +153,17 @@ impl Planner<'_> {
         let right_keys: Vec<String> = keys.iter().map(|(_, r)| r.clone()).collect();
         let mut exprs = Vec::new();
         let mut taken = Vec::new();
+        let reserved: Vec<&String> = left_names
+            .iter()
+            .chain(right_names.iter().filter(|n| !right_keys.contains(n)))
+            .collect();
+        let names = Names::new(&reserved);
         side_columns(
             &joined,
             "left",
             &left_names,
             false,
-            &mut taken,
+            (&names, &mut taken),
             &mut exprs,
             |_| false,
         );
@@ -135,7 +173,7 @@ impl Planner<'_> {
             "right",
             &right_names,
             nullable,
-            &mut taken,
+            (&names, &mut taken),
             &mut exprs,
             |n| right_keys.iter().any(|k| k == n),
         );
@@ -167,6 +205,25 @@ impl Planner<'_> {
     }
 }
 
+pub(crate) fn is_innerunique(join: &Join) -> bool {
+    option_word(&join.options, "kind").is_none_or(|kind| kind == "innerunique")
+}
+
+/// The terms of an `and` chain.
+fn and_terms<'e>(expr: &'e ast::Expr, terms: &mut Vec<&'e ast::Expr>) {
+    match &expr.node {
+        ExprKind::Binary {
+            op: BinaryOp::And,
+            left,
+            right,
+        } => {
+            and_terms(left, terms);
+            and_terms(right, terms);
+        }
+        _ => terms.push(expr),
+    }
+}
+
 /// Kusto's join keys match when both are null.
 fn nulls_match(plan: LogicalPlan) -> LogicalPlan {
     match plan {
@@ -189,7 +246,7 @@ fn side_columns(
     side: &str,
     names: &[String],
     nullable: bool,
-    taken: &mut Vec<String>,
+    (reserved, taken): (&Names, &mut Vec<String>),
     exprs: &mut Vec<Expr>,
     skip: impl Fn(&str) -> bool,
 ) {
@@ -202,21 +259,31 @@ fn side_columns(
                 expr = crate::kernels::empty_if_null::call(expr);
             }
         }
-        let output = unique_name(name, taken);
+        let output = reserved.unique(name, taken);
         taken.push(output.clone());
         exprs.push(expr.alias(output));
     }
 }
 
-/// `Name`, else `Name1`, `Name2`...
-fn unique_name(name: &str, taken: &[String]) -> String {
-    if !taken.iter().any(|t| t == name) {
-        return name.to_string();
+/// Every column name of a join's output, before clashes are renamed.
+struct Names<'a>(&'a [&'a String]);
+
+impl<'a> Names<'a> {
+    fn new(all: &'a [&'a String]) -> Self {
+        Names(all)
     }
-    (1..)
-        .map(|i| format!("{name}{i}"))
-        .find(|n| !taken.contains(n))
-        .expect("unbounded")
+
+    /// `name`, else `name1`, `name2`... the first that no column has or was given: Kusto maps
+    /// `[c, c, c1]` to `[c, c2, c1]`.
+    fn unique(&self, name: &str, taken: &[String]) -> String {
+        if !taken.iter().any(|t| t == name) {
+            return name.to_string();
+        }
+        (1..)
+            .map(|i| format!("{name}{i}"))
+            .find(|n| !taken.contains(n) && !self.0.contains(&n))
+            .expect("unbounded")
+    }
 }
 
 /// Kusto's `innerunique`: one (arbitrary) left row per distinct key.
@@ -324,10 +391,35 @@ fn check_keys(
         .reduce(Span::to)
         .unwrap_or_default();
     for (l, r) in keys {
-        resolve_column(left.schema(), l, span).map_err(|e| side_error(e, "left"))?;
-        resolve_column(right.schema(), r, span).map_err(|e| side_error(e, "right"))?;
+        let lc = resolve_column(left.schema(), l, span).map_err(|e| side_error(e, "left"))?;
+        let rc = resolve_column(right.schema(), r, span).map_err(|e| side_error(e, "right"))?;
+        let type_of = |plan: &LogicalPlan, c: &Column| {
+            plan.schema()
+                .field_from_column(c)
+                .map(|f| key_type(f.data_type()))
+        };
+        let (lt, rt) = (type_of(left, &lc), type_of(right, &rc));
+        if let (Ok(lt), Ok(rt)) = (lt, rt) {
+            if lt != rt {
+                return Err(PlanError::user(
+                    span,
+                    format!(
+                        "the join keys '{l}' and '{r}' are of different types, {lt} and {rt}: \
+                         Kusto joins keys of one type (convert one of them)"
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
+}
+
+/// A key's type for comparing sides: Kusto widens an int key to long, nothing else.
+fn key_type(t: &DataType) -> &'static str {
+    match crate::operators::kusto_type_name(t) {
+        "int" => "long",
+        other => other,
+    }
 }
 
 fn side_error(mut error: PlanError, side: &str) -> PlanError {

@@ -37,17 +37,15 @@ impl Planner<'_> {
             ));
         };
         let axis = self.scalar(&series.on, plan.schema())?;
-        let time = matches!(
-            self.type_of(&axis, plan.schema(), span)?,
-            DataType::Timestamp(..)
-        );
+        let kind = Axis::of(&self.type_of(&axis, plan.schema(), span)?);
+        let time = kind != Axis::Number;
         let axis = if time {
             cast(axis, DataType::Int64)
         } else {
             cast(axis, DataType::Float64)
         };
         let step = self.series_step(&series.step, time)?;
-        let (from, to) = self.series_range(&plan, series, &axis, step, span)?;
+        let (from, to) = self.series_range(&plan, series, (&axis, kind), step, span)?;
         let bins = if to > from {
             ((to - from) / step).ceil()
         } else {
@@ -144,7 +142,7 @@ impl Planner<'_> {
             );
         }
         let integral = !time && [from, step].iter().all(|v| v.fract() == 0.0);
-        let axis_values = axis_json(from, step, bins, time, integral);
+        let axis_values = axis_json(from, step, bins, kind, integral);
         output.push(lit(ScalarValue::LargeUtf8(Some(axis_values))).alias(axis_name));
         // A range with no bin makes no series, not one empty series; no row makes none
         // either, unless `kind=nonempty` asks for the defaults.
@@ -160,8 +158,8 @@ impl Planner<'_> {
         )
     }
 
-    /// The step: a positive timespan (in nanoseconds) on a datetime axis, a positive number on
-    /// a numeric one.
+    /// The step: a positive timespan (in nanoseconds) on a datetime or timespan axis, a
+    /// positive number on a numeric one.
     fn series_step(&mut self, step: &ast::Expr, time: bool) -> PlanResult<f64> {
         let value = match self.constant(step)? {
             ScalarValue::DurationNanosecond(Some(ns)) if time => ns as f64,
@@ -180,13 +178,13 @@ impl Planner<'_> {
         ))
     }
 
-    /// `from` and `to` (nanoseconds on a datetime axis): given, or the data's first bin and the
+    /// `from` and `to` (nanoseconds on a time axis): given, or the data's first bin and the
     /// bin after its last.
     fn series_range(
         &mut self,
         plan: &LogicalPlan,
         series: &MakeSeries,
-        axis: &Expr,
+        (axis, kind): (&Expr, Axis),
         step: f64,
         span: Span,
     ) -> PlanResult<(f64, f64)> {
@@ -194,6 +192,7 @@ impl Planner<'_> {
             let Some(e) = e else { return Ok(None) };
             match planner.constant(e)? {
                 ScalarValue::TimestampNanosecond(Some(v), _) => Ok(Some(v as f64)),
+                ScalarValue::DurationNanosecond(Some(v)) => Ok(Some(v as f64)),
                 ScalarValue::Int64(Some(v)) => Ok(Some(v as f64)),
                 ScalarValue::Int32(Some(v)) => Ok(Some(v as f64)),
                 ScalarValue::Float64(Some(v)) => Ok(Some(v)),
@@ -203,9 +202,7 @@ impl Planner<'_> {
         let (from, to) = (given(self, &series.from)?, given(self, &series.to)?);
         if let (Some(from), Some(to)) = (from, to) {
             if series.in_range {
-                // The axis is read as nanoseconds (Int64) on a datetime axis, reals otherwise.
-                let time = self.type_of(axis, plan.schema(), span)? == DataType::Int64;
-                let bin = |v: f64| v - (v - origin(time, step)).rem_euclid(step);
+                let bin = |v: f64| v - (v - origin(kind, step)).rem_euclid(step);
                 return Ok((bin(from), bin(to) + step));
             }
             return Ok((from, to));
@@ -239,11 +236,29 @@ impl Planner<'_> {
     }
 }
 
+/// What the axis holds; a time axis is read as nanoseconds (Int64), a numeric one as reals.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Axis {
+    Number,
+    Datetime,
+    Timespan,
+}
+
+impl Axis {
+    fn of(t: &DataType) -> Axis {
+        match t {
+            DataType::Timestamp(..) => Axis::Datetime,
+            DataType::Duration(..) => Axis::Timespan,
+            _ => Axis::Number,
+        }
+    }
+}
+
 /// Where `bin()` counts its bins from: 0, or on a datetime axis 0001-01-01.
-fn origin(time: bool, step: f64) -> f64 {
-    match time {
-        true => crate::functions::datetime::kusto_origin(step as i64) as f64,
-        false => 0.0,
+fn origin(kind: Axis, step: f64) -> f64 {
+    match kind {
+        Axis::Datetime => crate::functions::datetime::kusto_origin(step as i64) as f64,
+        _ => 0.0,
     }
 }
 
@@ -278,22 +293,19 @@ fn named(name: &str, expr: &ast::Expr, span: Span) -> ast::Expr {
     )
 }
 
-/// The bins' starts as a JSON array: ISO 8601 datetimes as Kusto writes them, or numbers.
-fn axis_json(from: f64, step: f64, bins: i64, time: bool, integral: bool) -> String {
+/// The bins' starts as a JSON array: datetimes and timespans as Kusto writes them, or numbers.
+fn axis_json(from: f64, step: f64, bins: i64, kind: Axis, integral: bool) -> String {
     let values: Vec<String> = (0..bins)
         .map(|i| {
             let start = from + i as f64 * step;
-            if !time {
-                return if integral {
-                    (start as i64).to_string()
-                } else {
-                    start.to_string()
-                };
+            let mut text = String::new();
+            match kind {
+                Axis::Number if integral => return (start as i64).to_string(),
+                Axis::Number => return start.to_string(),
+                Axis::Datetime => crate::kernels::time::push_datetime(start as i64, &mut text),
+                Axis::Timespan => crate::kernels::time::push_timespan(start as i64, &mut text),
             }
-            let ns = start as i64;
-            let t = chrono::DateTime::from_timestamp_nanos(ns);
-            let ticks = ns.rem_euclid(1_000_000_000) / 100;
-            format!("\"{}.{ticks:07}Z\"", t.format("%Y-%m-%dT%H:%M:%S"))
+            format!("\"{text}\"")
         })
         .collect();
     format!("[{}]", values.join(","))

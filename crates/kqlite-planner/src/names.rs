@@ -3,7 +3,7 @@
 use datafusion::common::{Column, DFSchema};
 use kqlite_parser::{ast, ExprKind, Literal, Span};
 
-use crate::error::PlanError;
+use crate::error::{PlanError, PlanResult};
 
 /// Finds the column `name` in `schema`, or says which columns exist.
 pub(crate) fn resolve_column(
@@ -181,6 +181,18 @@ pub(crate) fn fresh_column_name(taken: &[String]) -> String {
         .map(|i| format!("Column{i}"))
         .find(|n| !taken.contains(n))
         .expect("an unbounded range has a free name")
+}
+
+/// The first column of a table read as a list (`x in (T)`, `has_any (T)`): an error when the
+/// table has none, as `project-away` of every column leaves.
+pub(crate) fn first_column(schema: &DFSchema, span: Span) -> PlanResult<Column> {
+    match schema.iter().next() {
+        Some(field) => Ok(Column::from(field)),
+        None => Err(PlanError::user(
+            span,
+            "the table has no columns to read values from",
+        )),
+    }
 }
 
 #[cfg(test)]

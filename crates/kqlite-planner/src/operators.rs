@@ -13,6 +13,30 @@ use crate::names::{column_names, expression_name, fresh_column_name, resolve_col
 use crate::planner::{column, Binding, Planner};
 
 impl Planner<'_> {
+    /// The operators of a pipe in turn; a `where` right after an `innerunique` join goes with
+    /// it ([`Planner::filtered_unique_join`]).
+    pub(crate) fn operators(
+        &mut self,
+        mut plan: LogicalPlan,
+        ops: &[ast::Operator],
+    ) -> PlanResult<LogicalPlan> {
+        let mut i = 0;
+        while i < ops.len() {
+            if let (OperatorKind::Join(join), Some(next)) = (&ops[i].node, ops.get(i + 1)) {
+                if let OperatorKind::Where(predicate) = &next.node {
+                    if crate::join::is_innerunique(join) {
+                        plan = self.filtered_unique_join(plan, join, predicate, ops[i].span)?;
+                        i += 2;
+                        continue;
+                    }
+                }
+            }
+            plan = self.operator(plan, &ops[i])?;
+            i += 1;
+        }
+        Ok(plan)
+    }
+
     pub(crate) fn operator(
         &mut self,
         plan: LogicalPlan,
@@ -47,12 +71,18 @@ impl Planner<'_> {
             OperatorKind::Getschema => self.getschema(plan, span),
             OperatorKind::Invoke(call) => self.invoke(plan, call),
             OperatorKind::As(name) => {
+                // Under an alias of the name, so that only these rows compare equal to it (a
+                // union leg is named by it), not another input with the same plan.
+                let named = build(
+                    LogicalPlanBuilder::from(plan).alias(name.node.as_str()),
+                    span,
+                )?;
                 self.lets.insert(
                     name.node.clone(),
-                    crate::planner::Binding::Tabular(plan.clone()),
+                    crate::planner::Binding::Tabular(named.clone()),
                 );
-                self.as_names.push((name.node.clone(), plan.clone()));
-                Ok(plan)
+                self.as_names.push((name.node.clone(), named.clone()));
+                Ok(named)
             }
             OperatorKind::Render { .. } => Ok(plan),
             OperatorKind::MvApply(apply) => self.mv_apply(plan, apply, span),
@@ -72,7 +102,11 @@ impl Planner<'_> {
         }
     }
 
-    fn where_(&mut self, plan: LogicalPlan, predicate: &ast::Expr) -> PlanResult<LogicalPlan> {
+    pub(crate) fn where_(
+        &mut self,
+        plan: LogicalPlan,
+        predicate: &ast::Expr,
+    ) -> PlanResult<LogicalPlan> {
         let span = predicate.span;
         self.in_filter = true;
         let condition = self.scalar(predicate, plan.schema());
@@ -268,10 +302,16 @@ impl Planner<'_> {
         keys: &[SortKey],
         span: Span,
     ) -> PlanResult<LogicalPlan> {
-        let items: Vec<ast::Expr> = keys.iter().map(|k| k.expr.clone()).collect();
         let mut first = Vec::new();
-        for item in &items {
-            for name in matching_columns(plan.schema(), std::slice::from_ref(item))? {
+        for key in keys {
+            let mut matched = matching_columns(plan.schema(), std::slice::from_ref(&key.expr))?;
+            // `a* asc`: the columns a pattern matches, by name.
+            match key.order {
+                Some(SortOrder::Asc) => matched.sort(),
+                Some(SortOrder::Desc) => matched.sort_by(|a, b| b.cmp(a)),
+                None => {}
+            }
+            for name in matched {
                 if !first.contains(&name) {
                     first.push(name);
                 }
@@ -412,24 +452,31 @@ impl Planner<'_> {
     }
 
     /// Kusto sorts descending by default; nulls come last when descending, first when ascending.
+    /// A real NaN sits next to the nulls (Kusto's docs: "Null and NaN values are always grouped
+    /// together"); DataFusion takes it for the largest value, so where the nulls are on the
+    /// small side a key on `isnan` comes first.
     pub(crate) fn sort_exprs(
         &mut self,
         schema: &DFSchema,
         keys: &[SortKey],
     ) -> PlanResult<Vec<SortExpr>> {
-        let schema = schema.clone();
-        keys.iter()
-            .map(|key| {
-                let asc = key.order == Some(SortOrder::Asc);
-                let nulls_first = match key.nulls {
-                    Some(n) => n == NullsOrder::First,
-                    None => asc,
-                };
-                let value = self.scalar(&key.expr, &schema)?;
-                self.not_dynamic(&value, &schema, key.expr.span, "sort")?;
-                Ok(value.sort(asc, nulls_first))
-            })
-            .collect()
+        let mut sorts = Vec::with_capacity(keys.len());
+        for key in keys {
+            let asc = key.order == Some(SortOrder::Asc);
+            let nulls_first = match key.nulls {
+                Some(n) => n == NullsOrder::First,
+                None => asc,
+            };
+            let value = self.scalar(&key.expr, schema)?;
+            self.not_dynamic(&value, schema, key.expr.span, "sort")?;
+            let real = self.type_of(&value, schema, key.expr.span)?.is_floating();
+            if real && asc == nulls_first {
+                let nan = datafusion::functions::math::expr_fn::isnan(value.clone());
+                sorts.push(nan.sort(!nulls_first, nulls_first));
+            }
+            sorts.push(value.sort(asc, nulls_first));
+        }
+        Ok(sorts)
     }
 
     fn top(
@@ -583,6 +630,13 @@ fn project_matching(
         .filter(|(_, f)| matched.contains(f.name()) == keep)
         .map(|(q, f)| Expr::Column((q, f).into()))
         .collect();
+    if kept.is_empty() {
+        let operator = if keep { "project-keep" } else { "project-away" };
+        return Err(PlanError::user(
+            span,
+            format!("{operator} leaves no column"),
+        ));
+    }
     crate::projection::project(plan, kept, span)
 }
 

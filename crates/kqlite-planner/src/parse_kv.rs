@@ -61,25 +61,57 @@ impl Planner<'_> {
                 args,
             ));
         }
-        if option("greedy").is_some() {
-            return Err(PlanError::not_supported(span, "parse-kv with greedy=true"));
-        }
-        let (Some(pair), Some(key_value)) = (option("pair_delimiter"), option("kv_delimiter"))
-        else {
-            return Err(PlanError::not_supported(
-                span,
-                "parse-kv without pair_delimiter and kv_delimiter (or regex)",
-            ));
-        };
         let quotes = option("quote").unwrap_or_default();
         let escapes = option("escape").unwrap_or_default();
-        let args = vec![source, lit(pair), lit(key_value), lit(quotes), lit(escapes)];
+        let (Some(pair), Some(key_value)) = (option("pair_delimiter"), option("kv_delimiter"))
+        else {
+            return bag_by_key_names(source, kv, quotes, escapes, span);
+        };
+        let greedy = option("greedy").unwrap_or_default();
+        let args = vec![
+            source,
+            lit(pair),
+            lit(key_value),
+            lit(quotes),
+            lit(escapes),
+            lit(greedy),
+        ];
         Ok(rowwise::call(
             "parse_kv_by_delimiters",
             RowFn::Dynamic(key_values::by_delimiters),
             args,
         ))
     }
+}
+
+/// No delimiters given: every character but letters and digits delimits (Kusto's
+/// "nonspecified delimiter" mode), so the kernel looks for the keys listed.
+fn bag_by_key_names(
+    source: Expr,
+    kv: &ParseKv,
+    quotes: String,
+    escapes: String,
+    span: Span,
+) -> PlanResult<Expr> {
+    if kv.options.iter().any(|o| !is_quoting(o)) {
+        return Err(PlanError::user(
+            span,
+            "parse-kv takes pair_delimiter and kv_delimiter together, or regex",
+        ));
+    }
+    let keys: Vec<&str> = kv.keys.iter().map(|(key, _)| key.node.as_str()).collect();
+    let keys = serde_json::to_string(&keys).unwrap_or_default();
+    let args = vec![source, lit(keys), lit(quotes), lit(escapes)];
+    Ok(rowwise::call(
+        "parse_kv_by_key_names",
+        RowFn::Dynamic(key_values::by_key_names),
+        args,
+    ))
+}
+
+/// Whether an option is `quote=` or `escape=`, the only ones the mode without delimiters takes.
+fn is_quoting(option: &kqlite_parser::ast::Expr) -> bool {
+    matches!(&option.node, ExprKind::Assign { name, .. } if name.node == "quote" || name.node == "escape")
 }
 
 /// The text of option `name` (`quote` and `escape` may repeat: their texts join).

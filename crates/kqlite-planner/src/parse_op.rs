@@ -148,9 +148,19 @@ fn pattern_regex(
                     })?,
                 };
                 // Simple mode takes the shortest text up to the next literal; regex mode, as
-                // Kusto's regexes, the longest.
-                let taken = if mode.relaxed { ScalarType::String } else { ty };
-                regex.push_str(capture_regex(taken, regex_kind || last));
+                // Kusto's regexes, the longest. Relaxed mode takes any text up to a literal,
+                // and before a `*` the value's own form, if it is there.
+                let before_wildcard = matches!(parts.get(i + 1), Some(ParsePart::Wildcard));
+                match mode.relaxed {
+                    true if before_wildcard && ty != ScalarType::String => {
+                        // `(x|)`, not `(x)?`: a group that takes no part would shift the
+                        // others in the list of captures.
+                        let typed = capture_regex(ty, false);
+                        regex.push_str(&format!("{}|)", &typed[..typed.len() - 1]));
+                    }
+                    true => regex.push_str(capture_regex(ScalarType::String, last)),
+                    false => regex.push_str(capture_regex(ty, regex_kind || last)),
+                }
                 captures.push(Capture {
                     name: name.node.clone(),
                     ty,

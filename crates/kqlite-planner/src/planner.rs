@@ -154,6 +154,9 @@ impl<'a> Planner<'a> {
         match &expr.node {
             ExprKind::Pipe { .. } | ExprKind::Source(_) => true,
             ExprKind::Name(name) => match self.lets.get(name) {
+                Some(Binding::Function(lambda)) => {
+                    lambda.params.is_empty() && self.returns_table(lambda)
+                }
                 Some(binding) => matches!(binding, Binding::Tabular(_)),
                 None => self.catalog.table(name).is_some(),
             },
@@ -177,11 +180,8 @@ impl<'a> Planner<'a> {
         match &expr.node {
             ExprKind::Name(name) => self.named_table(name, expr.span),
             ExprKind::Pipe { input, ops } => {
-                let mut plan = self.tabular(input)?;
-                for op in ops {
-                    plan = self.operator(plan, op)?;
-                }
-                Ok(plan)
+                let plan = self.tabular(input)?;
+                self.operators(plan, ops)
             }
             ExprKind::Call { name, args } if name.node == "materialize" && args.len() == 1 => {
                 self.tabular(&args[0])
@@ -238,6 +238,17 @@ impl<'a> Planner<'a> {
                 ),
             ));
         }
+        for (i, (name, _)) in columns.iter().enumerate() {
+            if columns[..i]
+                .iter()
+                .any(|(earlier, _)| earlier.node == name.node)
+            {
+                return Err(PlanError::user(
+                    name.span,
+                    format!("datatable names the column '{}' twice", name.node),
+                ));
+            }
+        }
         let mut types = Vec::with_capacity(columns.len());
         for (_, ty) in columns {
             let Some(scalar_type) = ScalarType::from_name(&ty.node) else {
@@ -292,8 +303,14 @@ impl<'a> Planner<'a> {
     }
 
     fn named_table(&mut self, name: &str, span: Span) -> PlanResult<LogicalPlan> {
-        if let Some(Binding::Tabular(plan)) = self.lets.get(name) {
-            return Ok(plan.clone());
+        match self.lets.get(name) {
+            Some(Binding::Tabular(plan)) => return Ok(plan.clone()),
+            // A function of no parameters, called by its bare name.
+            Some(Binding::Function(lambda)) if lambda.params.is_empty() => {
+                let ident = ast::Spanned::new(name.to_string(), span);
+                return self.call_tabular_function(&ident, &[], None, span);
+            }
+            _ => {}
         }
         let Some(provider) = self.catalog.table(name) else {
             let mut known = self.catalog.table_names();

@@ -27,7 +27,8 @@ impl Planner<'_> {
         span: Span,
     ) -> PlanResult<LogicalPlan> {
         if let Some(rows) = self.constant_range(column, [from, to, step], span)? {
-            let scan = LogicalPlanBuilder::scan("range", provider_as_source(rows), None)
+            let (name, rows) = rows;
+            let scan = LogicalPlanBuilder::scan(name, provider_as_source(rows), None)
                 .and_then(|b| b.build())
                 .at(span)?;
             return crate::serial::serialized(scan).at(span);
@@ -79,7 +80,7 @@ impl Planner<'_> {
         column: &ast::Ident,
         bounds: [&ast::Expr; 3],
         span: Span,
-    ) -> PlanResult<Option<Arc<dyn TableProvider>>> {
+    ) -> PlanResult<Option<(String, Arc<dyn TableProvider>)>> {
         let mut values = Vec::with_capacity(3);
         for bound in bounds {
             match self.constant(bound) {
@@ -94,7 +95,8 @@ impl Planner<'_> {
             return Err(PlanError::user(span, "range needs a non-zero step"));
         }
         let rows = RangeRows::new(&column.node, data_type, start, stop, step);
-        rows.into_table().at(span).map(Some)
+        let name = rows.table_name();
+        rows.into_table().at(span).map(|table| Some((name, table)))
     }
 }
 

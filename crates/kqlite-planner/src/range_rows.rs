@@ -29,6 +29,12 @@ pub(crate) struct RangeRows {
 }
 
 impl RangeRows {
+    /// The scan's table name, distinct for distinct rows: plans compare scans by name, so two
+    /// ranges of one name would be taken for one (`toscalar(range ...)` twice).
+    pub(crate) fn table_name(&self) -> String {
+        format!("range_{}_{}_{}", self.start, self.step, self.count)
+    }
+
     /// The rows from `start` to `stop` inclusive; none when `step` leads away from `stop`.
     pub(crate) fn new(name: &str, data_type: DataType, start: i64, stop: i64, step: i64) -> Self {
         let span = i128::from(stop) - i128::from(start);

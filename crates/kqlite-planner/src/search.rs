@@ -1,5 +1,6 @@
 //! `search` and `find`. A bare string in a search predicate looks in every column: `"err"` is
 //! `has`, `"*err"` `hassuffix`, `"err*"` `hasprefix`, `"*err*"` `contains` and `"e*r"` a regex;
+//! `Col:"err*"` applies the same rules to one column, `*` alone keeps every row, and
 //! `kind=case_sensitive` makes them case-sensitive. The source forms arrive as a union with a
 //! `$table` (search) or `source_` (find) column, from the parser.
 
@@ -79,6 +80,21 @@ impl Planner<'_> {
                 } else {
                     l.or(r)
                 })
+            }
+            // `search *` keeps every row.
+            ExprKind::Star => Ok(lit(true)),
+            // `Col:"term"`: the term's rules, in one column.
+            ExprKind::Binary {
+                op: BinaryOp::Has,
+                left,
+                right,
+            } if matches!(left.node, ExprKind::Name(_)) => {
+                let ExprKind::Literal(Literal::String(term)) = &right.node else {
+                    return self.scalar(expr, schema);
+                };
+                let column = self.scalar(left, schema)?;
+                let text = self.as_text(column, schema, left.span)?;
+                Ok(term_match(text, term, case_sensitive))
             }
             ExprKind::Call { name, args } if name.node == "not" && args.len() == 1 => {
                 let inner = self.search_predicate(&args[0], schema, case_sensitive)?;

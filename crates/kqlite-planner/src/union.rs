@@ -132,6 +132,14 @@ fn typed_apart(
         }
     }
     let clashing = |name: &str| types.get(name).is_some_and(|t| t.len() > 1);
+    // `x` of type long becomes `x_long`, or `x_long1` where a leg has a column `x_long`.
+    let typed_name = |name: &str, t: &str| {
+        let base = format!("{name}_{t}");
+        std::iter::once(base.clone())
+            .chain((1..).map(|i| format!("{base}{i}")))
+            .find(|n| !types.contains_key(n))
+            .expect("unbounded")
+    };
     legs.into_iter()
         .map(|(leg, plan)| {
             if !plan.schema().fields().iter().any(|f| clashing(f.name())) {
@@ -143,8 +151,7 @@ fn typed_apart(
                 .map(|(q, f)| {
                     let column = Expr::Column((q, f).into());
                     if clashing(f.name()) {
-                        let t = kusto_type_name(f.data_type());
-                        column.alias(format!("{}_{t}", f.name()))
+                        column.alias(typed_name(f.name(), kusto_type_name(f.data_type())))
                     } else {
                         column
                     }

@@ -135,7 +135,7 @@ impl Planner<'_> {
             let binding = match (arg, &param.default) {
                 (Some(arg), _) if tabular => Binding::Tabular(self.tabular(arg)?),
                 (Some(arg), _) => Binding::Lowered(self.scalar(arg, schema)?),
-                (None, Some(default)) => Binding::Scalar(default.clone()),
+                (None, Some(default)) => Binding::Lowered(self.scalar(default, schema)?),
                 (None, None) => {
                     return Err(PlanError::user(span, format!("missing argument '{name}'")));
                 }

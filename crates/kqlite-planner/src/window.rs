@@ -180,11 +180,22 @@ pub(crate) fn with_windows(
              add | serialize or | sort by ... before them",
         ));
     }
-    let order = crate::serial::serial_order(&plan);
+    let mut order = crate::serial::serial_order(&plan);
+    // Windows within groups (a restart's segments, a partition's groups) run apart, and the
+    // engine may interleave the groups: the rows are numbered first, each window reads them
+    // in that order, and the rows come back in it.
+    let numbered = !partition.is_empty() || exprs.iter().any(is_partitioned);
+    if numbered {
+        plan = with_serial_number(plan, order, span)?;
+        order = vec![col(SERIAL_NUMBER).sort(true, false)];
+    }
     let mut layer = 0;
     loop {
         let found = innermost_windows(&exprs);
         if found.is_empty() {
+            if numbered {
+                plan = crate::error::build(LogicalPlanBuilder::from(plan).sort(order), span)?;
+            }
             return Ok((plan, exprs));
         }
         // Qualified as the plan's columns are (`range.a`), so that the results' names are
@@ -215,6 +226,29 @@ pub(crate) fn with_windows(
             .collect::<PlanResult<Vec<_>>>()?;
         layer += 1;
     }
+}
+
+/// The column of each row's place in the serialized order, while windows within groups run.
+const SERIAL_NUMBER: &str = "__kql_serial_number";
+
+/// Whether `expr` holds a window function computed within groups.
+fn is_partitioned(expr: &Expr) -> bool {
+    expr.exists(|e| Ok(matches!(e, Expr::WindowFunction(w) if !w.params.partition_by.is_empty())))
+        .unwrap_or(false)
+}
+
+/// `plan` with [`SERIAL_NUMBER`]: 1, 2... in `order` (the rows' own order when empty).
+fn with_serial_number(
+    plan: LogicalPlan,
+    order: Vec<datafusion::logical_expr::SortExpr>,
+    span: Span,
+) -> PlanResult<LogicalPlan> {
+    let number = match order.is_empty() {
+        true => row_number(),
+        false => row_number().order_by(order).build().at(span)?,
+    };
+    let number = number.alias(SERIAL_NUMBER);
+    crate::error::build(LogicalPlanBuilder::from(plan).window(vec![number]), span)
 }
 
 /// The window functions in `exprs` that hold no other.

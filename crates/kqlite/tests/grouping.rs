@@ -178,14 +178,30 @@ fn root() -> PathBuf {
 fn groups_by_dictionary_codes_are_the_groups_of_the_strings() {
     let (rows, root) = (rows(), root());
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let fold = |k: &str| k.chars().flat_map(char::to_lowercase).collect::<String>();
+    // .NET's case rule: one char to one char (`ß` keeps its case, `İ` lowers to `i`).
+    let fold = |k: &str| -> String {
+        k.chars()
+            .map(|c| c.to_lowercase().next().unwrap_or(c))
+            .collect()
+    };
+    let upper_of = |k: &str| -> String {
+        k.chars()
+            .map(|c| {
+                let mut upper = c.to_uppercase();
+                match (upper.next(), upper.next()) {
+                    (Some(one), None) => one,
+                    _ => c,
+                }
+            })
+            .collect()
+    };
     let kept: Vec<&Row> = rows.iter().filter(|r| r.value > 100).collect();
     let checks: [(&str, BTreeMap<String, Value>); 5] = [
         ("by k = K", groups(&rows, str::to_string)),
         ("by k = tolower(K)", groups(&rows, fold)),
         ("by k = strcat(K, '|')", groups(&rows, |k| format!("{k}|"))),
         ("by k = toupper(K) | where k != ''", {
-            let mut upper = groups(&rows, |k| k.to_uppercase());
+            let mut upper = groups(&rows, upper_of);
             upper.remove("");
             upper
         }),

@@ -4,13 +4,17 @@
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::functions::expr_fn::{date_bin, floor};
-use datafusion::logical_expr::{binary_expr, cast, lit, when, Expr, Operator};
+use datafusion::logical_expr::{binary_expr, cast, lit, try_cast, when, Expr, Operator};
 
 use super::Call;
 use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::kernels::time::{self, TimeOp, Unit};
 use crate::literals::{datetime, datetime_type};
 use crate::planner::Planner;
+
+/// Seconds from the Unix epoch past which no Kusto datetime lies (9999-12-31 is about
+/// 2.5e11 s after it, 0001-01-01 about 6.2e10 s before).
+const MAX_KUSTO_SECONDS: i64 = 260_000_000_000;
 
 impl Planner<'_> {
     pub(super) fn datetime_call(&mut self, c: &Call) -> Option<PlanResult<Expr>> {
@@ -149,23 +153,45 @@ impl Planner<'_> {
     }
 
     /// `unixtime_*_todatetime(n)`: whole numbers exactly, reals to the nearest nanosecond.
+    /// `unixtime_*_todatetime(x)`: `x` units of `nanos` nanoseconds after the epoch, read as
+    /// ticks by `todatetime`, which is null outside Kusto's years and an error outside the
+    /// ones kqlite holds (never a wrapped value).
     fn unix_call(&mut self, c: &Call, nanos: i64) -> PlanResult<Expr> {
+        use crate::kernels::convert::EPOCH_TICKS;
         let a = self.lower_args(c, 1, 1)?;
         let value = a[0].clone();
-        let scaled = match self.type_of(&value, c.schema, c.span)? {
-            t if t.is_integer() => {
-                binary_expr(cast(value, DataType::Int64), Operator::Multiply, lit(nanos))
+        let integer = self.type_of(&value, c.schema, c.span)?.is_integer();
+        let (value, scaled) = match integer {
+            true => {
+                let value = cast(value, DataType::Int64);
+                let scaled = match nanos >= 100 {
+                    true => value.clone() * lit(nanos / 100),
+                    false => value.clone() / lit(100 / nanos),
+                };
+                (value, scaled)
             }
-            _ => cast(
-                datafusion::functions::expr_fn::round(vec![binary_expr(
-                    cast(value, DataType::Float64),
-                    Operator::Multiply,
-                    lit(nanos as f64),
-                )]),
-                DataType::Int64,
-            ),
+            false => {
+                let value = cast(value, DataType::Float64);
+                let ticks = value.clone() * lit(nanos as f64 / 100.0);
+                (value, try_cast(ticks, DataType::Int64))
+            }
         };
-        Ok(cast(scaled, datetime_type()))
+        let ticks = scaled + lit(EPOCH_TICKS);
+        // Past these bounds no Kusto datetime lies, and the product might wrap; every 64-bit
+        // count of nanoseconds is within them.
+        let ticks = match MAX_KUSTO_SECONDS.checked_mul(1_000_000_000 / nanos) {
+            Some(bound) => {
+                let (low, high) = match integer {
+                    true => (lit(-bound), lit(bound)),
+                    false => (lit(-bound as f64), lit(bound as f64)),
+                };
+                when(value.between(low, high), ticks)
+                    .otherwise(lit(ScalarValue::Int64(None)))
+                    .at(c.span)?
+            }
+            None => ticks,
+        };
+        Ok(time::call(TimeOp::ToDatetime, vec![ticks]))
     }
 
     /// `bin(value, size)` and `bin_at(value, size, origin)`: rounds down to a multiple of

@@ -3,11 +3,11 @@
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{lit, Expr};
+use datafusion::logical_expr::{cast, lit, Expr};
 use kqlite_parser::{ast, ExprKind, Literal};
 
 use super::Call;
-use crate::error::PlanResult;
+use crate::error::{PlanError, PlanResult};
 use crate::kernels::arrays as a;
 use crate::kernels::dynamic as d;
 use crate::kernels::pack::{pack, PackKind};
@@ -25,7 +25,7 @@ impl Planner<'_> {
             "bag_keys" => self.row_kernel(c, (1, 1), &[], Dynamic(d::bag_keys)),
             "bag_has_key" => self.row_kernel(c, (2, 2), &[1], Bool(d::bag_has_key)),
             "set_has_element" => self.row_kernel(c, (2, 2), &[], Bool(d::set_has_element)),
-            "array_index_of" => self.row_kernel(c, (2, 2), &[], Long(d::array_index_of)),
+            "array_index_of" => self.row_kernel(c, (2, 5), &[], Long(d::array_index_of)),
             "array_concat" => self.row_kernel(c, (1, 64), &[], Dynamic(d::array_concat)),
             "array_slice" => self.row_kernel(c, (3, 3), &[], Dynamic(d::array_slice)),
             "strcat_array" => self.row_kernel(c, (2, 2), &[1], Text(d::strcat_array)),
@@ -40,8 +40,8 @@ impl Planner<'_> {
                 .map(|a| pack(PackKind::Bag, a)),
             "gettype" => self.gettype(c),
             "array_sum" => self.row_kernel(c, (1, 1), &[], Real(a::sum)),
-            "array_sort_asc" => self.row_kernel(c, (1, 2), &[], Dynamic(a::sort_asc)),
-            "array_sort_desc" => self.row_kernel(c, (1, 2), &[], Dynamic(a::sort_desc)),
+            "array_sort_asc" => self.array_sort(c, a::sort_asc),
+            "array_sort_desc" => self.array_sort(c, a::sort_desc),
             "array_reverse" => self.row_kernel(c, (1, 1), &[], Dynamic(a::reverse)),
             "array_rotate_left" => self.row_kernel(c, (2, 2), &[], Dynamic(a::rotate_left)),
             "array_rotate_right" => self.row_kernel(c, (2, 2), &[], Dynamic(a::rotate_right)),
@@ -50,7 +50,7 @@ impl Planner<'_> {
             "array_split" => self.row_kernel(c, (2, 2), &[], Dynamic(a::split)),
             "array_iff" | "array_iif" => self.row_kernel(c, (3, 3), &[], Dynamic(a::iff)),
             "zip" => self.row_kernel(c, (2, 64), &[], Dynamic(a::zip)),
-            "range" => self.row_kernel(c, (2, 3), &[], Dynamic(a::range)),
+            "range" => self.range_function(c),
             "repeat" => self.row_kernel(c, (2, 2), &[], Dynamic(a::repeat)),
             "bag_merge" => self.row_kernel(c, (2, 64), &[], Dynamic(a::bag_merge)),
             "bag_remove_keys" => self.row_kernel(c, (2, 2), &[], Dynamic(a::bag_remove_keys)),
@@ -65,6 +65,36 @@ impl Planner<'_> {
     }
 
     /// `gettype(v)`: the Kusto type of `v`, or for a dynamic value, of what it holds.
+    /// `array_sort_asc(a [, nulls_last])`; sorting several arrays together makes several
+    /// columns, which is not done yet.
+    fn array_sort(&mut self, c: &Call, f: rowwise::TextFn) -> PlanResult<Expr> {
+        let args = self.lower_args(c, 1, 64)?;
+        let second = args.get(1).map(|e| self.type_of(e, c.schema, c.span));
+        if args.len() > 2 || second.transpose()?.is_some_and(|t| t != DataType::Boolean) {
+            let feature = format!("{}() of several arrays", c.f);
+            return Err(PlanError::not_supported(c.span, feature));
+        }
+        Ok(rowwise::call(c.f, RowFn::Dynamic(f), args))
+    }
+
+    /// `range()`; over datetimes and timespans the row function sees nanoseconds, and the step
+    /// is an hour unless given.
+    fn range_function(&mut self, c: &Call) -> PlanResult<Expr> {
+        let mut args = self.lower_args(c, 2, 3)?;
+        let (name, f): (_, rowwise::TextFn) = match self.type_of(&args[0], c.schema, c.span)? {
+            DataType::Timestamp(..) => ("range_of_datetimes", a::datetime_range),
+            DataType::Duration(..) => ("range_of_timespans", a::timespan_range),
+            _ => return Ok(rowwise::call(c.f, RowFn::Dynamic(a::range), args)),
+        };
+        if args.len() == 2 {
+            args.push(lit(ScalarValue::DurationNanosecond(Some(
+                3_600_000_000_000,
+            ))));
+        }
+        let nanos = args.into_iter().map(|e| cast(e, DataType::Int64)).collect();
+        Ok(rowwise::call(name, RowFn::Dynamic(f), nanos))
+    }
+
     fn gettype(&mut self, c: &Call) -> PlanResult<Expr> {
         let a = self.lower_args(c, 1, 1)?;
         let t = self.type_of(&a[0], c.schema, c.span)?;

@@ -41,7 +41,8 @@ impl Planner<'_> {
             "coalesce" => self.coalesce(c),
             "not" => one(self, &|e| Expr::Not(Box::new(e))),
             "isnull" => one(self, &|e| e.is_null()),
-            "isnotnull" => one(self, &|e| e.is_not_null()),
+            // `notnull` is the deprecated name of `isnotnull`.
+            "isnotnull" | "notnull" => one(self, &|e| e.is_not_null()),
             "abs" => one(self, &abs),
             "ceiling" => one(self, &ceil),
             "round" => self.lower_args(c, 1, 2).map(round),
@@ -286,7 +287,10 @@ pub(crate) fn typed_value(value: Expr, ty: ScalarType) -> Expr {
         ScalarType::Real => convert::call(Target::Real, value),
         ScalarType::Decimal => convert::call(Target::Decimal, value),
         ScalarType::Bool => convert::call(Target::Bool, value),
-        ScalarType::Datetime => try_cast(text(), crate::literals::datetime_type()),
+        // Datetimes and timespans read as `todatetime` and `totimespan` read text.
+        ScalarType::Datetime => {
+            crate::kernels::time::call(crate::kernels::time::TimeOp::ToDatetime, vec![text()])
+        }
         ScalarType::Timespan => {
             crate::kernels::time::call(crate::kernels::time::TimeOp::ParseSpan, vec![text()])
         }

@@ -32,7 +32,8 @@ impl Planner<'_> {
                 .texts(c, 1, 1)
                 .map(|a| cast(octet_length(a[0].clone()), DataType::Int64)),
             "reverse" => self.texts(c, 1, 1).map(|a| reverse(a[0].clone())),
-            "isempty" | "isnotempty" => self.emptiness(c),
+            // `notempty` is the deprecated name of `isnotempty`.
+            "isempty" | "isnotempty" | "notempty" => self.emptiness(c),
             "strcat" => self.texts(c, 1, 64).map(concat),
             "strcat_delim" => self.texts(c, 2, 65).map(|mut a| {
                 let delimiter = a.remove(0);

@@ -12,7 +12,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("arg_min", "minimized, *|col, ..."),
     ("array_concat", "array, ..."),
     ("array_iff", "conditions, ifTrue, ifFalse"),
-    ("array_index_of", "array, value"),
+    (
+        "array_index_of",
+        "array, value [, start [, length [, occurrence]]]",
+    ),
     ("array_length", "array"),
     ("array_reverse", "array"),
     ("array_rotate_left", "array, n"),
