@@ -119,7 +119,7 @@ fn output_columns(
             crate::literals::dynamic_type(),
         );
         let value = match e.to_type {
-            Some(t) => crate::functions::typed_value(value, t),
+            Some(t) => crate::functions::cast_only_value(value, t),
             None => value,
         };
         value.alias(&e.name)

@@ -570,7 +570,9 @@ impl Planner<'_> {
             .zip(names)
             .map(|((q, f), n)| Expr::Column((q, f).into()).alias(n))
             .collect();
-        crate::projection::project(values, exprs, span)
+        // Its rows come in column order and are serialized (Kusto's docs on `serialize`).
+        let columns = crate::projection::project(values, exprs, span)?;
+        crate::serial::serialized(columns).at(span)
     }
 }
 

@@ -2,6 +2,7 @@
 //! and arithmetic functions.
 
 use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
 use datafusion::functions::expr_fn as f;
 use datafusion::functions::expr_fn::{
     abs, ceil, coalesce, exp, floor, greatest, isnan, least, ln, log10, log2, nullif, power, round,
@@ -232,7 +233,7 @@ impl Planner<'_> {
 fn unit_range(x: Expr, f: fn(Expr) -> Expr) -> Expr {
     let inside = abs(x.clone()).lt_eq(lit(1.0));
     when(inside, f(x))
-        .otherwise(lit(datafusion::common::ScalarValue::Float64(None)))
+        .otherwise(lit(ScalarValue::Float64(None)))
         .expect("a one-branch CASE builds")
 }
 
@@ -240,7 +241,7 @@ fn unit_range(x: Expr, f: fn(Expr) -> Expr) -> Expr {
 fn not_negative(x: Expr, f: Expr) -> Expr {
     let ok = binary_expr(cast(x, DataType::Float64), Operator::GtEq, lit(0.0));
     when(ok, f)
-        .otherwise(lit(datafusion::common::ScalarValue::Float64(None)))
+        .otherwise(lit(ScalarValue::Float64(None)))
         .expect("a one-branch CASE builds")
 }
 
@@ -272,6 +273,24 @@ pub(super) fn convert_to(found: Expr, ty: &ast::Expr, c: &Call) -> PlanResult<Ex
         return Ok(found);
     }
     Ok(try_cast(found, target))
+}
+
+/// `mv-expand ... to typeof(T)`: Kusto casts without parsing (its docs: "cast-only and doesn't
+/// include parsing or type-conversion"), so a string element is no number or bool: null. A
+/// string that reads as another value is carried quoted (`"1"`), which tells it from the
+/// number. Datetimes and timespans are carried as text and read as [`typed_value`] does.
+pub(crate) fn cast_only_value(value: Expr, ty: ScalarType) -> Expr {
+    use ScalarType::{Bool, Decimal, Int, Long, Real};
+    let converted = typed_value(value.clone(), ty);
+    if !matches!(ty, Int | Long | Real | Decimal | Bool) {
+        return converted;
+    }
+    let text = cast(value, DataType::Utf8);
+    let string = datafusion::functions::string::expr_fn::starts_with(text, lit("\""));
+    let null = ScalarValue::try_from(crate::literals::arrow_type(ty)).unwrap_or(ScalarValue::Null);
+    when(string, lit(null))
+        .otherwise(converted.clone())
+        .unwrap_or(converted)
 }
 
 /// A dynamic value as the scalar type `ty` (what `parse-kv` and `to typeof(T)` convert to):

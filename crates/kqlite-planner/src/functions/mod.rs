@@ -7,7 +7,7 @@ mod dynamic;
 mod math;
 mod series;
 
-pub(crate) use math::typed_value;
+pub(crate) use math::{cast_only_value, typed_value};
 mod strings;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
