@@ -317,6 +317,31 @@ enum Texts {
     Views(StringViewArray),
 }
 
+/// Datetimes (or timespans, `span`) as Kusto writes them.
+fn time_texts(array: &ArrayRef, span: bool) -> Result<ArrayRef> {
+    use datafusion::arrow::datatypes::{Int64Type, TimeUnit};
+    let nanos = match span {
+        true => cast(array, &DataType::Duration(TimeUnit::Nanosecond))?,
+        false => cast(array, &DataType::Timestamp(TimeUnit::Nanosecond, None))?,
+    };
+    let nanos = cast(&nanos, &DataType::Int64)?;
+    let mut out = StringBuilder::with_capacity(array.len(), array.len() * 28);
+    let mut text = String::new();
+    for value in nanos.as_primitive::<Int64Type>() {
+        text.clear();
+        match (value, span) {
+            (Some(ns), true) => crate::time::push_timespan(ns, &mut text),
+            (Some(ns), false) => crate::time::push_datetime(ns, &mut text),
+            (None, _) => {
+                out.append_null();
+                continue;
+            }
+        }
+        out.append_value(&text);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
 impl TextArg {
     fn new(value: ColumnarValue) -> Result<Self> {
         let (array, constant) = match value {
@@ -326,6 +351,10 @@ impl TextArg {
         let array = match array.data_type() {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => array,
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView => hex(&array)?,
+            // Kusto's text of times (`2020-01-01T00:00:00.0000000Z`, `01:00:00`), as a dynamic
+            // value holds them, not Arrow's (`2020-01-01T00:00:00Z`, `PT3600S`).
+            DataType::Timestamp(..) => time_texts(&array, false)?,
+            DataType::Duration(_) => time_texts(&array, true)?,
             _ => cast(&array, &DataType::Utf8)?,
         };
         let texts = match array.data_type() {

@@ -23,6 +23,8 @@ impl Planner<'_> {
     ) -> PlanResult<LogicalPlan> {
         let source_column = option_word(&union.options, "withsource");
         let inner = option_word(&union.options, "kind").as_deref() == Some("inner");
+        // `isfuzzy=true`: a leg that does not resolve (a table that is not there) is left out.
+        let fuzzy = option_word(&union.options, "isfuzzy").as_deref() == Some("true");
         let mut legs: Vec<(String, LogicalPlan)> = Vec::new();
         if let Some(plan) = input {
             legs.push((self.leg_name(&plan, 0), plan));
@@ -30,9 +32,11 @@ impl Planner<'_> {
         for table in &union.tables {
             // `search in (A, B)` and `find` name `let` tables by their name; `union` by position.
             let by_name = matches!(source_column.as_deref(), Some("$table" | "source_"));
-            for (name, plan) in self.union_leg(table, legs.len(), by_name)? {
-                legs.push((name, plan));
-            }
+            let leg = match self.union_leg(table, legs.len(), by_name) {
+                Err(_) if fuzzy => continue,
+                leg => leg?,
+            };
+            legs.extend(leg);
         }
         if legs.is_empty() {
             return Err(PlanError::user(span, "union found no tables"));

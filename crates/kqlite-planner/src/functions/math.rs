@@ -281,7 +281,17 @@ pub(super) fn convert_to(found: Expr, ty: &ast::Expr, c: &Call) -> PlanResult<Ex
 /// number. Datetimes and timespans are carried as text and read as [`typed_value`] does.
 pub(crate) fn cast_only_value(value: Expr, ty: ScalarType) -> Expr {
     use ScalarType::{Bool, Decimal, Int, Long, Real};
-    let converted = typed_value(value.clone(), ty);
+    let mut converted = typed_value(value.clone(), ty);
+    if ty == Int {
+        // A number past an int's range is no int (never a wrapped one).
+        let long = typed_value(value.clone(), Long);
+        let fits = long
+            .clone()
+            .between(lit(i64::from(i32::MIN)), lit(i64::from(i32::MAX)));
+        converted = when(fits, cast(long, DataType::Int32))
+            .otherwise(lit(ScalarValue::Int32(None)))
+            .unwrap_or(converted);
+    }
     if !matches!(ty, Int | Long | Real | Decimal | Bool) {
         return converted;
     }

@@ -225,6 +225,13 @@ pub(crate) fn to_string_typed(e: Expr, t: &DataType) -> Expr {
             .when(!e, lit("False"))
             .end()
             .expect("a CASE with branches builds"),
+        // .NET's names of the infinities (Arrow writes `inf`).
+        DataType::Float64 | DataType::Float32 => {
+            datafusion::logical_expr::when(e.clone().eq(lit(f64::INFINITY)), lit("Infinity"))
+                .when(e.clone().eq(lit(f64::NEG_INFINITY)), lit("-Infinity"))
+                .otherwise(cast(e, DataType::Utf8))
+                .expect("a CASE with branches builds")
+        }
         _ => cast(e, DataType::Utf8),
     };
     coalesce(vec![text, lit(string(""))])
