@@ -420,7 +420,17 @@ impl Planner<'_> {
                 if a.is_empty() {
                     return Err(PlanError::not_supported(span, format!("{name}(*)")));
                 }
-                (first_value(first(), vec![]), Finish::None)
+                // Kusto's docs: it "will attempt to return a non-null/non-empty value".
+                let value = first();
+                let present = value
+                    .clone()
+                    .is_not_null()
+                    .and(cast(value.clone(), DataType::Utf8).not_eq(lit("")));
+                let agg = first_value(value, vec![])
+                    .filter(present)
+                    .build()
+                    .at(span)?;
+                (agg, Finish::None)
             }
             "make_list" | "makelist" => {
                 arity(1, 2)?;
