@@ -104,17 +104,11 @@ pub fn parse_path(_: &mut Ctx, row: &Row, out: &mut String) -> bool {
     true
 }
 
-/// `C:` for a drive path, `\\server\share` for a UNC one, "" otherwise.
+/// `C:` for a drive path, "" otherwise (a UNC path too: Kusto's documented example).
 fn root_path(path: &str) -> &str {
     let b = path.as_bytes();
     if b.len() >= 2 && b[1] == b':' && b[0].is_ascii_alphabetic() {
         return &path[..2];
-    }
-    if let Some(unc) = path.strip_prefix("\\\\") {
-        let mut parts = unc.splitn(3, '\\');
-        let server = parts.next().unwrap_or("");
-        let share = parts.next().unwrap_or("");
-        return &path[..2 + server.len() + if share.is_empty() { 0 } else { 1 + share.len() }];
     }
     ""
 }

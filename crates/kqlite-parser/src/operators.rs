@@ -1,8 +1,8 @@
 //! Tabular operators after `|`, one parser per operator, dispatched from one `match`.
 
 use crate::ast::{
-    Ident, Join, MvExpand, MvExpandColumn, NullsOrder, Operator, OperatorKind, Parse, ParseKv,
-    ParsePart, SortKey, SortOrder, Spanned, Summarize,
+    ExprKind, Ident, Join, Literal, MvExpand, MvExpandColumn, NullsOrder, Operator, OperatorKind,
+    Parse, ParseKv, ParsePart, SortKey, SortOrder, Spanned, Summarize,
 };
 use crate::error::did_you_mean;
 use crate::expr::{column_or_pattern, comma_list, item_list, or_expr, postfix, unary};
@@ -128,7 +128,8 @@ fn dispatch<'a>(name: &str, i: In<'a>, at: crate::ast::Span) -> PResult<'a, Oper
         "join" => map(join_body(i, true), K::Join),
         "lookup" => map(join_body(i, false), K::Lookup),
         "union" => map(union_body(i), K::Union),
-        "mv-expand" | "mvexpand" => mv_expand(i),
+        "mv-expand" => mv_expand(i),
+        "mvexpand" => legacy_mv_expand(i),
         "parse" => parse_op(i, false),
         "parse-where" => parse_op(i, true),
         "parse-kv" => parse_kv(i),
@@ -266,6 +267,18 @@ fn join_body<'a>(i: In<'a>, _is_join: bool) -> PResult<'a, Join> {
 /// `mv-expand [options] Col [to typeof(T)], ... [limit N]`
 fn mv_expand<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
     let (i, expand) = mv_expand_clause(i)?;
+    Ok((i, OperatorKind::MvExpand(expand)))
+}
+
+/// `mvexpand`, the legacy form, stops at 128 rows from each row unless given a limit (Kusto's
+/// docs).
+fn legacy_mv_expand<'a>(i: In<'a>) -> PResult<'a, OperatorKind> {
+    let start = pos(&i);
+    let (i, mut expand) = mv_expand_clause(i)?;
+    if expand.limit.is_none() {
+        let at = span_from(start, &i);
+        expand.limit = Some(Spanned::new(ExprKind::Literal(Literal::Long(128)), at));
+    }
     Ok((i, OperatorKind::MvExpand(expand)))
 }
 
