@@ -193,7 +193,9 @@ fn mv_expand_with_options_types_and_limit() {
         "mv-expand bagexpansion=array with_itemindex=i Col to typeof(long), Name = pack_array(a) limit 10",
         "mv-expand bagexpansion=array with_itemindex=i Col to typeof(long), Name = pack_array(a) limit 10",
     );
-    prints("mvexpand Col", "mv-expand Col");
+    // The legacy form stops at 128 rows per row unless it says otherwise.
+    prints("mvexpand Col", "mv-expand Col limit 128");
+    prints("mvexpand Col limit 5", "mv-expand Col limit 5");
 }
 
 #[test]
