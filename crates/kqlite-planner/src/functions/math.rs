@@ -281,17 +281,10 @@ pub(super) fn convert_to(found: Expr, ty: &ast::Expr, c: &Call) -> PlanResult<Ex
 /// number. Datetimes and timespans are carried as text and read as [`typed_value`] does.
 pub(crate) fn cast_only_value(value: Expr, ty: ScalarType) -> Expr {
     use ScalarType::{Bool, Decimal, Int, Long, Real};
-    let mut converted = typed_value(value.clone(), ty);
-    if ty == Int {
-        // A number past an int's range is no int (never a wrapped one).
-        let long = typed_value(value.clone(), Long);
-        let fits = long
-            .clone()
-            .between(lit(i64::from(i32::MIN)), lit(i64::from(i32::MAX)));
-        converted = when(fits, cast(long, DataType::Int32))
-            .otherwise(lit(ScalarValue::Int32(None)))
-            .unwrap_or(converted);
-    }
+    let converted = match ty {
+        Int => int_in_range(typed_value(value.clone(), Long)),
+        _ => typed_value(value.clone(), ty),
+    };
     if !matches!(ty, Int | Long | Real | Decimal | Bool) {
         return converted;
     }
@@ -301,6 +294,16 @@ pub(crate) fn cast_only_value(value: Expr, ty: ScalarType) -> Expr {
     when(string, lit(null))
         .otherwise(converted.clone())
         .unwrap_or(converted)
+}
+
+/// A long as an int, null past an int's range (never a wrapped value).
+fn int_in_range(long: Expr) -> Expr {
+    let fits = long
+        .clone()
+        .between(lit(i64::from(i32::MIN)), lit(i64::from(i32::MAX)));
+    when(fits, cast(long, DataType::Int32))
+        .otherwise(lit(ScalarValue::Int32(None)))
+        .expect("a one-branch CASE builds")
 }
 
 /// A dynamic value as the scalar type `ty` (what `parse-kv` and `to typeof(T)` convert to):
