@@ -170,7 +170,17 @@ impl PhysicalExtensionCodec for KqlCodec {
             .ok_or_else(|| mismatch(name))
     }
 
+    fn try_decode_udwf(&self, name: &str, _buf: &[u8]) -> Result<Arc<WindowUDF>> {
+        match name == kqlite_functions::session::NAME {
+            true => Ok(kqlite_functions::session::udwf()),
+            false => not_impl_err!("kqlite's function {name} does not run on a cluster"),
+        }
+    }
+
     fn try_encode_udwf(&self, udwf: &WindowUDF, _buf: &mut Vec<u8>) -> Result<()> {
+        if udwf.name() == kqlite_functions::session::NAME {
+            return Ok(());
+        }
         match builtins().window.get(udwf.name()) {
             Some(builtin) if builtin.as_ref() == udwf => Ok(()),
             _ => not_distributable(udwf.name()),

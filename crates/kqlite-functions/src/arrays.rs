@@ -1,6 +1,6 @@
 //! Row functions over whole dynamic arrays and bags, which read every element anyway:
 //! sorting, reversing, slicing by position, rotating, shifting, splitting, zipping, summing,
-//! `array_iff`, `range`, `repeat`, `bag_merge`, `bag_remove_keys`, `bag_set_key`,
+//! `array_iff`, `range`, `repeat`, `bag_merge`, `bag_zip`, `bag_remove_keys`, `bag_set_key`,
 //! `jaccard_index`, `dynamic_to_json`. Each parses its arguments once into JSON values.
 
 use std::cmp::Ordering;
@@ -301,6 +301,22 @@ pub fn bag_merge(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
         }
     }
     emit(&Value::Object(merged), out)
+}
+
+/// `bag_zip(keys, values)`: each string key with the value at its place (null past the
+/// values' end, or when they are not an array); null when the keys are not an array.
+pub fn bag_zip(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
+    let Some(keys) = array(ctx, row, 0) else {
+        return false;
+    };
+    let values = array(ctx, row, 1).unwrap_or_default();
+    let mut bag = Map::new();
+    for (i, key) in keys.iter().enumerate() {
+        if let Value::String(key) = key {
+            bag.insert(key.clone(), values.get(i).cloned().unwrap_or(Value::Null));
+        }
+    }
+    emit(&Value::Object(bag), out)
 }
 
 /// `bag_remove_keys(bag, keys)`: keys are names or `$.a.b` paths.

@@ -25,6 +25,19 @@ pub fn wide(t: NaiveDateTime) -> i128 {
 
 /// A computed datetime as kqlite holds it: null outside Kusto's range, an error where Kusto
 /// has the value and kqlite cannot hold it.
+/// A timespan of `nanos` nanoseconds, or the error that kqlite cannot hold it (never a wrapped
+/// value: Kusto's timespans reach 10,675,199 days, kqlite's 106,751).
+pub fn narrow_span(nanos: i128) -> Result<i64> {
+    match i64::try_from(nanos) {
+        Ok(n) => Ok(n),
+        Err(_) => exec_err!(
+            "not supported yet: the timespan of {} days is outside the range kqlite holds \
+             (106,751 days either way, as 64-bit nanoseconds)",
+            nanos / 86_400_000_000_000
+        ),
+    }
+}
+
 pub fn narrow(nanos: i128) -> Result<Option<i64>> {
     if let Ok(n) = i64::try_from(nanos) {
         return Ok(Some(n));

@@ -135,7 +135,10 @@ pub fn array_index_of(ctx: &mut Ctx, row: &Row) -> Option<i64> {
 fn element_matcher<'a>(ctx: &Ctx, row: &Row<'a>) -> impl FnMut(&str) -> bool + 'a {
     let wanted = text(row, 1);
     let kind = ctx.types.get(1).and_then(|t| match t {
-        DataType::Utf8 | DataType::Utf8View => Some(true),
+        // Arrays hold datetimes and timespans as their text, which the row sees too.
+        DataType::Utf8 | DataType::Utf8View | DataType::Timestamp(..) | DataType::Duration(_) => {
+            Some(true)
+        }
         DataType::LargeUtf8 => None,
         _ => Some(false),
     });

@@ -5,6 +5,7 @@
 use crate::rowwise::RowFn::{self, Bool, Dynamic, Long, Real, Text};
 use crate::text_fns as t;
 use crate::{arrays as a, dynamic as d, key_values as kv, parsers as p, series_fns as s};
+use crate::{number_text as n, string_lists as l};
 
 /// The row function the kernel named `name` runs.
 pub fn row_function(name: &str) -> Option<RowFn> {
@@ -112,6 +113,11 @@ fn array_function(name: &str) -> Option<RowFn> {
         "range_of_timespans" => Dynamic(a::timespan_range),
         "repeat" => Dynamic(a::repeat),
         "bag_merge" => Dynamic(a::bag_merge),
+        "bag_zip" => Dynamic(a::bag_zip),
+        "parse_csv" => Dynamic(l::parse_csv),
+        "replace_strings" => Text(l::replace_strings),
+        "unicode_codepoints_from_string" => Dynamic(l::codepoints_from_string),
+        "unicode_codepoints_to_string" => Text(l::codepoints_to_string),
         "bag_remove_keys" => Dynamic(a::bag_remove_keys),
         "bag_set_key" => Dynamic(a::bag_set_key),
         "jaccard_index" => Real(a::jaccard_index),
@@ -127,6 +133,10 @@ fn text_function(name: &str) -> Option<RowFn> {
         "extract_all" | "extractall" => Dynamic(t::extract_all),
         "substring" => Text(t::substring),
         "indexof" => Long(t::indexof),
+        "indexof_regex" => Long(t::indexof_regex),
+        "tohex" => Text(n::tohex),
+        "format_bytes" => Text(n::format_bytes),
+        "hash_sha1" => Text(n::hash_sha1),
         "trim" => Text(t::trim),
         "trim_start" => Text(t::trim_start),
         "trim_end" => Text(t::trim_end),
@@ -140,6 +150,7 @@ fn text_function(name: &str) -> Option<RowFn> {
         "url_encode_component" => Text(t::url_encode_component),
         "url_decode" => Text(t::url_decode),
         "hash" | "hash_xxhash64" => Long(t::hash),
+        "hash_of_long" => Long(t::hash_of_long),
         "parse_url" | "parseurl" => Dynamic(p::parse_url),
         "parse_path" => Dynamic(p::parse_path),
         "parse_command_line" => Dynamic(p::parse_command_line),

@@ -579,8 +579,9 @@ fn fold(ctx: &Ctx, row: &Row, f: fn(&[f64]) -> f64) -> Option<f64> {
     Some(f(&numbers))
 }
 
+/// Rust's float sum of nothing is -0.0; Kusto's is 0.
 pub fn sum(ctx: &mut Ctx, row: &Row) -> Option<f64> {
-    fold(ctx, row, |v| v.iter().sum())
+    fold(ctx, row, |v| v.iter().fold(0.0, |a, b| a + b))
 }
 
 pub fn product(ctx: &mut Ctx, row: &Row) -> Option<f64> {

@@ -161,6 +161,29 @@ pub fn indexof(_: &mut Ctx, row: &Row) -> Option<i64> {
     Some(-1)
 }
 
+/// `indexof_regex(text, regex [, start [, length [, occurrence]]])`: the character position of
+/// the occurrence-th match (matches do not overlap) within the range; -1 when none, null for a
+/// negative start or occurrence or a length under -1.
+pub fn indexof_regex(ctx: &mut Ctx, row: &Row) -> Option<i64> {
+    let source = text(row, 0);
+    let (start, length) = (long(row, 2).unwrap_or(0), long(row, 3).unwrap_or(-1));
+    let occurrence = long(row, 4).unwrap_or(1);
+    if start < 0 || length < -1 || occurrence < 0 {
+        return None;
+    }
+    let re = ctx.regex(text(row, 1))?;
+    let begin = byte_at(source, start as usize);
+    let end = match length {
+        -1 => source.len(),
+        _ => byte_at(source, (start + length) as usize),
+    };
+    let window = &source[begin..end.max(begin)];
+    let Some(m) = re.find_iter(window).nth(occurrence.max(1) as usize - 1) else {
+        return Some(-1);
+    };
+    Some(start + window[..m.start()].chars().count() as i64)
+}
+
 /// The byte offset of character `n` (the end when past it).
 fn byte_at(s: &str, n: usize) -> usize {
     s.char_indices().nth(n).map_or(s.len(), |(i, _)| i)
@@ -336,6 +359,16 @@ pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
 /// `hash(value [, mod])`: xxhash64 of the UTF-8 text, seed 0, as a signed long.
 pub fn hash(_: &mut Ctx, row: &Row) -> Option<i64> {
     let h = twox_hash::XxHash64::oneshot(0, row[0]?.as_bytes()) as i64;
+    match long(row, 1) {
+        Some(m) if m > 0 => Some(h.rem_euclid(m)),
+        _ => Some(h),
+    }
+}
+
+/// `hash` of a long (or ticks): xxhash64 of its eight little-endian bytes.
+pub fn hash_of_long(_: &mut Ctx, row: &Row) -> Option<i64> {
+    let value = row[0]?.parse::<i64>().ok()?;
+    let h = twox_hash::XxHash64::oneshot(0, &value.to_le_bytes()) as i64;
     match long(row, 1) {
         Some(m) if m > 0 => Some(h.rem_euclid(m)),
         _ => Some(h),

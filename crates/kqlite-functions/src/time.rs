@@ -213,7 +213,10 @@ impl ScalarUDFImpl for TimeKernel {
             TimeOp::MakeTimespan => {
                 let parts = reals(&arrays)?;
                 let mut out = DurationNanosecondBuilder::new();
-                (0..rows).for_each(|i| out.append_option(make_timespan(&parts, i)));
+                for i in 0..rows {
+                    let span = make_timespan(&parts, i).map(super::datetime_range::narrow_span);
+                    out.append_option(span.transpose()?);
+                }
                 Arc::new(out.finish())
             }
             TimeOp::Bin => {
@@ -427,7 +430,7 @@ fn make_datetime(parts: &[Vec<Option<f64>>], i: usize) -> Option<i128> {
     Some(wide(midnight(date)) + i128::from(clock))
 }
 
-fn make_timespan(parts: &[Vec<Option<f64>>], i: usize) -> Option<i64> {
+fn make_timespan(parts: &[Vec<Option<f64>>], i: usize) -> Option<i128> {
     let values: Vec<f64> = parts.iter().map(|p| p[i]).collect::<Option<_>>()?;
     let (days, hour, minute, second) = match values[..] {
         [h, m] => (0.0, h, m, 0.0),
@@ -442,8 +445,8 @@ fn make_timespan(parts: &[Vec<Option<f64>>], i: usize) -> Option<i64> {
     if !valid {
         return None;
     }
-    let whole = ((days as i64 * 24 + hour as i64) * 60 + minute as i64) * 60_000_000_000;
-    whole.checked_add(second_nanos(second))
+    let minutes = (days as i128 * 24 + hour as i128) * 60 + minute as i128;
+    Some(minutes * 60_000_000_000 + i128::from(second_nanos(second)))
 }
 
 /// `t` rounded down to a multiple of `size` counted from 0001-01-01; null for a size that is
@@ -608,6 +611,13 @@ fn parse_spans(array: &ArrayRef) -> Result<ArrayRef> {
     let mut out = DurationNanosecondBuilder::new();
     match array.data_type() {
         DataType::Duration(_) => return nanos_of(array),
+        DataType::Int64 => {
+            // A number is ticks, as tolong() of a timespan gives them.
+            for ticks in array.as_primitive::<Int64Type>() {
+                let nanos = ticks.map(|t| i128::from(t) * 100);
+                out.append_option(nanos.map(super::datetime_range::narrow_span).transpose()?);
+            }
+        }
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => {
             let text = cast(array, &DataType::Utf8)?;
             // Kusto reads timespan literals (`1d`, `90m`) as well as clock forms.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Duration, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, TimestampNanosecondBuilder};
 use datafusion::arrow::compute::cast;
@@ -49,11 +49,16 @@ fn moved(nanos: i64, tz: Tz, to_local: bool) -> Option<i64> {
 /// The UTC time of a wall-clock time: the earlier of two in the hour clocks go back, and a
 /// time in the hour they skip read as the hour after.
 fn from_wall_clock(naive: NaiveDateTime, tz: Tz) -> Option<NaiveDateTime> {
-    let found = tz.from_local_datetime(&naive).earliest().or_else(|| {
-        tz.from_local_datetime(&(naive + Duration::hours(1)))
-            .earliest()
-    })?;
-    Some(found.naive_utc())
+    if let Some(found) = tz.from_local_datetime(&naive).earliest() {
+        return Some(found.naive_utc());
+    }
+    // A wall-clock time the clocks skipped takes the offset in force after the jump (the
+    // docs' 02:00 Brussels on 2022-03-27 is 00:00 UTC).
+    let after = tz
+        .from_local_datetime(&(naive + Duration::hours(1)))
+        .earliest()?;
+    let offset = after.offset().fix().local_minus_utc();
+    Some(naive - Duration::seconds(i64::from(offset)))
 }
 
 #[cfg(test)]

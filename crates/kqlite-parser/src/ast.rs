@@ -74,6 +74,8 @@ pub enum Statement {
 /// A user-defined function: `(a:string, b:long = 5) { ... }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lambda {
+    /// `let V = view () {...}`: a view, which `union` names by its name and wildcards find.
+    pub view: bool,
     pub params: Vec<Param>,
     /// `let` statements inside the body, then the result expression.
     pub body: Vec<Spanned<Statement>>,

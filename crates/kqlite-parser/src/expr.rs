@@ -343,12 +343,16 @@ fn primary<'a>(i: In<'a>) -> PResult<'a, Expr> {
             Spanned::new(ExprKind::Literal(Literal::String(value)), sp),
         ));
     }
-    if starts_number(s) {
+    let digit_name = literals::digit_name_len(s).is_some();
+    if starts_number(s) && !digit_name {
         let (rest, lit) = number(i, false)?;
         return Ok((
             rest,
             Spanned::new(ExprKind::Literal(lit), span_from(start, &rest)),
         ));
+    }
+    if digit_name {
+        return word_primary(i);
     }
     match s.chars().next() {
         Some('(') => parenthesised(i),
@@ -427,7 +431,8 @@ fn argument<'a>(i: In<'a>) -> PResult<'a, Expr> {
 /// Whether `Name =` (not `==`, `=~`) starts at `i`.
 pub(crate) fn at_assign(i: &In) -> bool {
     let starts_name = |c: char| is_ident_start(c) || c == '[' || c == '$';
-    if !text(&ws(*i)).starts_with(starts_name) {
+    let s = text(&ws(*i));
+    if !s.starts_with(starts_name) && literals::digit_name_len(s).is_none() {
         return false;
     }
     match ident(*i) {

@@ -242,7 +242,8 @@ pub(crate) fn peek_word<'a>(i: &In<'a>) -> Option<&'a str> {
     let r: PResult<In> = take_while1(is_ident_char)(i);
     let (_, w) = r.ok()?;
     let w: &'a str = text(&w);
-    w.starts_with(is_ident_start).then_some(w)
+    let digit_name = || crate::literals::digit_name_len(w) == Some(w.len());
+    (w.starts_with(is_ident_start) || digit_name()).then_some(w)
 }
 
 pub(crate) fn at_kw(i: &In, word: &str) -> bool {

@@ -137,6 +137,19 @@ pub(crate) fn starts_number(s: &str) -> bool {
     }
 }
 
+/// The length of a name that starts with digits at `s` (`5h_MovingAvg`, `50th_Percentile`,
+/// as Kusto's docs write them): a word of name characters that reads as no number or timespan.
+pub(crate) fn digit_name_len(s: &str) -> Option<usize> {
+    if !s.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let parts = NumberParts::scan(s);
+    let len = s.find(|c| !is_ident_char(c)).unwrap_or(s.len());
+    let plain = parts.hex.is_none() && parts.frac.is_none() && parts.exponent.is_none();
+    let not_number = !parts.unit.is_empty() && parts.value(false).is_none();
+    (plain && not_number && len == parts.len && !parts.timespan_too_long()).then_some(len)
+}
+
 /// A numeric or timespan literal at `i` (no leading whitespace skipping: the caller decides).
 /// A literal with its sign, as a `datatable` value: `-9223372036854775808` is a long here.
 pub(crate) fn signed_literal<'a>(i: In<'a>) -> Option<(In<'a>, Literal)> {

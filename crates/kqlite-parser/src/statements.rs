@@ -64,13 +64,14 @@ fn statement(i: In) -> PResult<Spanned<Statement>> {
     Ok((rest, Spanned::new(st, span_from(start, &rest))))
 }
 
-/// `let` not followed by a name; a name that starts with a digit gets a quoting hint.
+/// `let` not followed by a name; a name that reads as a number or timespan (`1day`) gets a
+/// quoting hint.
 fn let_without_name<O>(after: In) -> PResult<O> {
     let j = ws(after);
     let sp = token_span(&j);
     let token = &text(&j)[..sp.end - sp.start];
     let message = if token.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("a name cannot start with a digit: write ['{token}']")
+        format!("'{token}' reads as a number or timespan: write ['{token}'] to use it as a name")
     } else {
         format!("expected a name after 'let', found {}", describe_token(&j))
     };
@@ -82,9 +83,11 @@ fn let_statement(i: In) -> PResult<Statement> {
     let (i, _) = kw(i, "let")?;
     let (i, name) = cut(ident(i))?;
     let (i, _) = expect(i, "=")?;
-    let after_view = try_kw(i, "view").map_or(i, |(r, _)| r);
+    let view = try_kw(i, "view");
+    let after_view = view.map_or(i, |(r, _)| r);
     if at_lambda(after_view) {
-        let (rest, function) = cut(lambda(after_view))?;
+        let (rest, mut function) = cut(lambda(after_view))?;
+        function.view = view.is_some();
         return Ok((rest, Statement::LetFunction { name, function }));
     }
     let (rest, value) = cut(pipeline(i))?;
@@ -112,7 +115,8 @@ fn lambda(i: In) -> PResult<Lambda> {
     let _guard = enter(&i)?;
     let (i, body) = statement_list(i, true)?;
     let (rest, _) = closing(i, "{", "}", open)?;
-    Ok((rest, Lambda { params, body }))
+    let view = false;
+    Ok((rest, Lambda { view, params, body }))
 }
 
 /// `name:type [= default]`, `T:(*)`, `T:(Col:type, ...)`

@@ -85,7 +85,8 @@ pub(crate) fn datetime_out_of_range(s: &str) -> bool {
 }
 
 fn datetime_nanos(s: &str) -> Option<i128> {
-    let s = s.trim();
+    let dashed = comma_date(s);
+    let s = dashed.as_deref().unwrap_or(s).trim();
     let (year, month, day, rest) = calendar_date(s)?;
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(i64::from(year), month) {
         return None;
@@ -98,6 +99,13 @@ fn datetime_nanos(s: &str) -> Option<i128> {
         Some(_) => return None,
     };
     Some(date_nanos + i128::from(time))
+}
+
+/// `2025, 6, 14` (the literal's comma form) as `2025-6-14`.
+fn comma_date(s: &str) -> Option<String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let numeric = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    (parts.len() == 3 && parts.iter().all(numeric)).then(|| parts.join("-"))
 }
 
 /// The date a datetime's text starts with, and the rest: `2014-11-08`, with `-` or `/`, month

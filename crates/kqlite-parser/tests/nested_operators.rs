@@ -114,8 +114,8 @@ fn messages_for_common_mistakes() {
         "unexpected '#': comments start with '//'"
     );
     assert_eq!(
-        err("let 2022Cves = 1;\nT").message,
-        "a name cannot start with a digit: write ['2022Cves']"
+        err("let 1day = 1;\nT").message,
+        "'1day' reads as a number or timespan: write ['1day'] to use it as a name"
     );
     assert!(err("T\nwhere a == 1")
         .message

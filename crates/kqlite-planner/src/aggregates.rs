@@ -12,15 +12,16 @@ use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_aggregate::array_agg::array_agg_udaf;
 use datafusion::functions_aggregate::expr_fn::{
-    count, first_value, max, min, stddev, stddev_pop, sum, var_pop, var_sample,
+    bit_and, bit_or, bit_xor, count, first_value, max, min, stddev, stddev_pop, sum, var_pop,
+    var_sample,
 };
 use datafusion::logical_expr::{cast, lit, try_cast, Expr, ExprFunctionExt};
 use kqlite_parser::{ast, ExprKind, Literal, Span};
 
 use crate::error::{PlanError, PlanResult, WithSpan};
 use crate::functions::check_arity;
-use crate::kernels::dcount;
 use crate::kernels::pack::{pack, PackKind};
+use crate::kernels::{dcount, percentile};
 use crate::names::expression_name;
 use crate::planner::{column, Planner};
 
@@ -31,6 +32,7 @@ const AGGREGATES: &[(&str, &str)] = &[
     ("dcount", "dcount_"),
     ("dcountif", "dcountif_"),
     ("count_distinct", "count_distinct_"),
+    ("count_distinctif", "count_distinctif_"),
     ("sum", "sum_"),
     ("sumif", "sumif_"),
     ("avg", "avg_"),
@@ -45,6 +47,7 @@ const AGGREGATES: &[(&str, &str)] = &[
     ("variance", "variance_"),
     ("varianceif", "varianceif_"),
     ("variancep", "variancep_"),
+    ("variancepif", "variancepif_"),
     ("make_list", "list_"),
     ("makelist", "list_"),
     ("make_list_if", "list_"),
@@ -56,19 +59,31 @@ const AGGREGATES: &[(&str, &str)] = &[
     ("make_bag_if", "bag_"),
     ("take_any", "any_"),
     ("any", "any_"),
+    ("take_anyif", "any_"),
+    ("anyif", "any_"),
     ("percentile", "percentile_"),
     ("percentiles", "percentile_"),
+    ("percentilew", "percentile_"),
+    ("percentilesw", "percentile_"),
+    ("percentiles_array", "percentiles_"),
+    ("percentilesw_array", "percentiles_"),
+    ("binary_all_and", "binary_all_and_"),
+    ("binary_all_or", "binary_all_or_"),
+    ("binary_all_xor", "binary_all_xor_"),
     ("arg_max", "max_"),
     ("argmax", "max_"),
     ("arg_min", "min_"),
     ("argmin", "min_"),
     (ARG_MAX, ""),
     (ARG_MIN, ""),
+    (ANY_ROW, ""),
 ];
 
 /// The hidden aggregates `arg_max(T, A)` expands to: A's value on the row that maximises T.
 const ARG_MAX: &str = "__kql_arg_max";
 const ARG_MIN: &str = "__kql_arg_min";
+/// What `take_any(A, B)` expands to: A's value on the one row the group's items all read.
+const ANY_ROW: &str = "__kql_any_row";
 
 pub(crate) fn is_aggregate(name: &str) -> bool {
     AGGREGATES.iter().any(|(n, _)| *n == name)
@@ -85,12 +100,17 @@ pub(crate) fn default_name(call: &ast::Expr) -> Option<String> {
         return args.get(1).and_then(expression_name);
     }
     let column = args.first().and_then(expression_name);
-    if matches!(name.node.as_str(), "take_any") {
+    if matches!(name.node.as_str(), "take_any" | "take_anyif" | ANY_ROW) {
         return column;
     }
     let column = column.unwrap_or_default();
-    if name.node == "percentile" {
-        let p = args.get(1).map(percent_text).unwrap_or_default();
+    let percent_at = match name.node.as_str() {
+        "percentile" => Some(1),
+        "percentilew" => Some(2),
+        _ => None,
+    };
+    if let Some(at) = percent_at {
+        let p = args.get(at).map(percent_text).unwrap_or_default();
         return Some(format!("{prefix}{column}_{p}"));
     }
     Some(format!("{prefix}{column}"))
@@ -122,6 +142,10 @@ pub(crate) fn expand_items(
             expand_arg(item.span, Some(&given), max, &args, input, &keys, &mut out);
             continue;
         }
+        if let Some(named) = tuple_percentiles(item) {
+            out.extend(named);
+            continue;
+        }
         let (given, value) = match &item.node {
             ExprKind::Assign { name, value } => (Some(name), value.as_ref()),
             _ => (None, item),
@@ -135,17 +159,132 @@ pub(crate) fn expand_items(
                 let max = name.node.starts_with("arg") && name.node.contains("max");
                 expand_arg(item.span, given, max, args, input, &keys, &mut out);
             }
-            "percentiles" if args.len() >= 2 => {
-                for p in &args[1..] {
-                    let call =
-                        synthetic_call("percentile", vec![args[0].clone(), p.clone()], p.span);
-                    out.push(call);
+            "percentiles" | "percentilesw" => {
+                let (single, fixed) = match name.node.as_str() {
+                    "percentiles" => ("percentile", 1),
+                    _ => ("percentilew", 2),
+                };
+                if args.len() <= fixed {
+                    out.push(item.clone());
+                    continue;
                 }
+                let percents = percent_list(&args[fixed..]);
+                let one_named = given.filter(|_| percents.len() == 1);
+                for p in percents {
+                    let mut call_args = args[..fixed].to_vec();
+                    call_args.push(p.clone());
+                    let call = synthetic_call(single, call_args, p.span);
+                    out.push(match one_named {
+                        Some(g) => assign(&g.node, call, item.span),
+                        None => call,
+                    });
+                }
+            }
+            "percentiles_array" | "percentilesw_array" => {
+                let fixed = if name.node.contains('w') { 2 } else { 1 };
+                let mut call_args = args[..fixed.min(args.len())].to_vec();
+                call_args.extend(percent_list(args.get(fixed..).unwrap_or_default()));
+                let call = ast::Spanned::new(
+                    ExprKind::Call {
+                        name: name.clone(),
+                        args: call_args,
+                    },
+                    value.span,
+                );
+                out.push(match given {
+                    Some(g) => assign(&g.node, call, item.span),
+                    None => call,
+                });
+            }
+            "take_any" | "any" if args.len() > 1 || is_star(args) => {
+                expand_any(&name.node, given, args, input, &keys, &mut out);
             }
             _ => out.push(item.clone()),
         }
     }
     out
+}
+
+/// `(p50, p95) = percentiles(x, 50, 95)`: one named `percentile` item per name.
+fn tuple_percentiles(item: &ast::Expr) -> Option<Vec<ast::Expr>> {
+    let (names, value) = item.tuple_assign()?;
+    let ExprKind::Call { name, args } = &value.node else {
+        return None;
+    };
+    let (single, fixed) = match name.node.as_str() {
+        "percentiles" => ("percentile", 1),
+        "percentilesw" => ("percentilew", 2),
+        _ => return None,
+    };
+    let percents = percent_list(args.get(fixed..)?);
+    if percents.len() != names.len() {
+        return None;
+    }
+    let named = names.iter().zip(percents).map(|(n, p)| {
+        let mut call_args = args[..fixed].to_vec();
+        call_args.push(p.clone());
+        assign(&n.node, synthetic_call(single, call_args, p.span), n.span)
+    });
+    Some(named.collect())
+}
+
+/// Percentiles as written, or the items of one `dynamic([...])` array of them.
+fn percent_list(args: &[ast::Expr]) -> Vec<ast::Expr> {
+    let [one] = args else {
+        return args.to_vec();
+    };
+    let ExprKind::Literal(Literal::Dynamic(ast::Dynamic::Array(items))) = &one.node else {
+        return args.to_vec();
+    };
+    let literal = |d: &ast::Dynamic| match d {
+        ast::Dynamic::Value(v) => Some(ast::Spanned::new(
+            ExprKind::Literal((**v).clone()),
+            one.span,
+        )),
+        _ => None,
+    };
+    items.iter().filter_map(literal).collect()
+}
+
+fn is_star(args: &[ast::Expr]) -> bool {
+    args.iter().any(|a| matches!(a.node, ExprKind::Star))
+}
+
+/// `take_any(A, B)` and `take_any(*)`: one column per value, all read from the same row (every
+/// input column but the `by` keys for `*`); the deprecated `any()` prefixes their names.
+fn expand_any(
+    name: &str,
+    given: Option<&ast::Ident>,
+    args: &[ast::Expr],
+    input: &DFSchema,
+    keys: &[&str],
+    out: &mut Vec<ast::Expr>,
+) {
+    let prefix = if name == "any" { "any_" } else { "" };
+    for arg in args {
+        let values: Vec<ast::Expr> = match &arg.node {
+            ExprKind::Star => input
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .filter(|n| !keys.contains(n) && !n.starts_with("__kql"))
+                .map(|n| ast::Spanned::new(ExprKind::Name(n.to_string()), arg.span))
+                .collect(),
+            _ => vec![arg.clone()],
+        };
+        for value in values {
+            let call = synthetic_call(ANY_ROW, vec![value.clone()], value.span);
+            let named = match (&value.node, given) {
+                (_, Some(g)) if args.len() == 1 && !is_star(args) => Some(g.node.clone()),
+                (ExprKind::Name(n), _) => Some(format!("{prefix}{n}")),
+                _ => None,
+            };
+            out.push(match named {
+                Some(n) => assign(&unique_name(n, out, keys), call, value.span),
+                None => call,
+            });
+        }
+    }
 }
 
 /// `(A, B, ...) = arg_max(target, x, ...)`: the first name for the extreme, the others for the
@@ -260,8 +399,12 @@ enum Finish {
     Zero,
     /// A list rendered as a dynamic array (or merged bag).
     Render(PackKind, Option<Expr>),
-    /// The nearest-rank percentile of a list.
-    Percentile(Expr),
+    /// Nearest-rank percentiles of a list (weighted by a second list), one value or an array.
+    Percentile {
+        percents: Vec<Expr>,
+        weights: Option<Expr>,
+        array: bool,
+    },
     /// A sum over a count, as a real: NaN over no values, as in Kusto (which also lets a
     /// `long` sum wrap before dividing).
     Mean,
@@ -270,6 +413,15 @@ enum Finish {
 }
 
 impl Finish {
+    fn percentiles(percents: &[Expr], weights: Option<Expr>, array: bool) -> Finish {
+        let percents = percents.to_vec();
+        Finish::Percentile {
+            percents,
+            weights,
+            array,
+        }
+    }
+
     fn is_mean(&self) -> bool {
         match self {
             Finish::Mean => true,
@@ -321,7 +473,7 @@ impl Planner<'_> {
         let arity = |min: usize, max: usize| check_arity(name, args, min, max, span);
         if matches!(
             name,
-            "arg_max" | "argmax" | "arg_min" | "argmin" | "percentiles"
+            "arg_max" | "argmax" | "arg_min" | "argmin" | "percentiles" | "percentilesw"
         ) {
             return Err(PlanError::not_supported(
                 span,
@@ -382,7 +534,7 @@ impl Planner<'_> {
                 arity(1, 2)?;
                 (dcount::call(first()), Finish::Zero)
             }
-            "dcountif" => {
+            "dcountif" | "count_distinctif" => {
                 arity(2, 3)?;
                 // As a CASE: DataFusion may drop the FILTER of a DISTINCT aggregate.
                 let kept = datafusion::logical_expr::when(a[1].clone(), first())
@@ -398,7 +550,7 @@ impl Planner<'_> {
             "stdevp" => one(arity(1, 1), stddev_pop(first()), Finish::Zero)?,
             "variance" => one(arity(1, 1), var_sample(first()), Finish::Zero)?,
             "variancep" => one(arity(1, 1), var_pop(first()), Finish::Zero)?,
-            "sumif" | "avgif" | "minif" | "maxif" | "stdevif" | "varianceif" => {
+            "sumif" | "avgif" | "minif" | "maxif" | "stdevif" | "varianceif" | "variancepif" => {
                 arity(2, 2)?;
                 let base = match name {
                     "sumif" => sum(first()),
@@ -406,10 +558,11 @@ impl Planner<'_> {
                     "minif" => min(first()),
                     "maxif" => max(first()),
                     "stdevif" => stddev(first()),
+                    "variancepif" => var_pop(first()),
                     _ => var_sample(first()),
                 };
                 let finish = match name {
-                    "sumif" | "stdevif" | "varianceif" => Finish::Zero,
+                    "sumif" | "stdevif" | "varianceif" | "variancepif" => Finish::Zero,
                     "avgif" => Finish::Mean,
                     _ => Finish::None,
                 };
@@ -430,6 +583,20 @@ impl Planner<'_> {
                     .filter(present)
                     .build()
                     .at(span)?;
+                (agg, Finish::None)
+            }
+            "take_anyif" | "anyif" => {
+                arity(2, 2)?;
+                // As take_any, among the rows where the predicate holds.
+                let value = first();
+                let present = value
+                    .clone()
+                    .is_not_null()
+                    .and(cast(value.clone(), DataType::Utf8).not_eq(lit("")));
+                let kept = datafusion::logical_expr::when(a[1].clone(), present)
+                    .otherwise(lit(false))
+                    .at(span)?;
+                let agg = first_value(value, vec![]).filter(kept).build().at(span)?;
                 (agg, Finish::None)
             }
             "make_list" | "makelist" => {
@@ -480,8 +647,26 @@ impl Planner<'_> {
             }
             "percentile" => {
                 arity(2, 2)?;
-                (list(), Finish::Percentile(a[1].clone()))
+                (list(), Finish::percentiles(&a[1..], None, false))
             }
+            "percentilew" => {
+                arity(3, 3)?;
+                let weights = array_agg_udaf().call(vec![a[1].clone()]);
+                (list(), Finish::percentiles(&a[2..], Some(weights), false))
+            }
+            "percentiles_array" => {
+                arity(2, usize::MAX)?;
+                (list(), Finish::percentiles(&a[1..], None, true))
+            }
+            "percentilesw_array" => {
+                arity(3, usize::MAX)?;
+                let weights = array_agg_udaf().call(vec![a[1].clone()]);
+                (list(), Finish::percentiles(&a[2..], Some(weights), true))
+            }
+            "binary_all_and" => one(arity(1, 1), bit_and(first()), Finish::None)?,
+            "binary_all_or" => one(arity(1, 1), bit_or(first()), Finish::None)?,
+            "binary_all_xor" => one(arity(1, 1), bit_xor(first()), Finish::None)?,
+            ANY_ROW => one(arity(1, 1), first_value(first(), vec![]), Finish::None)?,
             ARG_MAX | ARG_MIN => {
                 arity(2, 2)?;
                 // Kusto's arg_max and arg_min both pick a NaN over any number.
@@ -536,6 +721,13 @@ fn one(arity: PlanResult<()>, aggregate: Expr, finish: Finish) -> PlanResult<(Ex
 /// The DataFusion aggregates behind one KQL aggregate: a mean is a sum and a count of the
 /// same values (with the same filter).
 fn mean_parts(aggregate: Expr, finish: &Finish) -> Vec<Expr> {
+    if let Finish::Percentile {
+        weights: Some(weights),
+        ..
+    } = finish
+    {
+        return vec![aggregate, weights.clone()];
+    }
     if !finish.is_mean() {
         return vec![aggregate];
     }
@@ -561,7 +753,22 @@ fn finish_aggregate(mut references: Vec<Expr>, finish: Finish) -> Expr {
             args.extend(limit);
             pack(kind, args)
         }
-        Finish::Percentile(p) => crate::kernels::percentile::call(reference, p),
+        Finish::Percentile {
+            percents,
+            weights,
+            array,
+        } => {
+            let weights = weights.map(|_| references.remove(0));
+            let at = |p: Expr| match &weights {
+                Some(w) => percentile::weighted(reference.clone(), w.clone(), p),
+                None => percentile::call(reference.clone(), p),
+            };
+            let mut values: Vec<Expr> = percents.into_iter().map(at).collect();
+            match array {
+                true => pack(PackKind::Array, values),
+                false => values.remove(0),
+            }
+        }
         Finish::As(inner, t) => {
             references.insert(0, reference);
             let nanos = finish_aggregate(references, *inner);

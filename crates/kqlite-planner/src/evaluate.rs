@@ -383,9 +383,7 @@ impl ValueKind {
         match (self, other) {
             (ValueKind::Null, k) | (k, ValueKind::Null) => k,
             (a, b) if a == b => a,
-            (ValueKind::Long, ValueKind::Real) | (ValueKind::Real, ValueKind::Long) => {
-                ValueKind::Real
-            }
+            // The docs: "dynamic, if the values differ in type" (a long and a real too).
             _ => ValueKind::Dynamic,
         }
     }

@@ -84,9 +84,8 @@ impl Planner<'_> {
                 Ok(scalar_subquery(std::sync::Arc::new(plan)))
             }
             "toscalar" if args.len() == 1 => self.scalar(&args[0], schema),
-            "row_number" | "prev" | "next" | "row_cumsum" | "row_rank_dense" | "row_rank_min" => {
-                self.window_call(&name.node, args, schema, span)
-            }
+            "row_number" | "prev" | "next" | "row_cumsum" | "row_rank_dense" | "row_rank_min"
+            | "row_window_session" => self.window_call(&name.node, args, schema, span),
             "column_ifexists" if args.len() == 2 => {
                 let name = self.constant(&args[0])?;
                 let Some(Some(column)) = name.try_as_str() else {
@@ -269,10 +268,23 @@ impl Planner<'_> {
             true => self.as_string(value, schema, span)?,
             false => value,
         };
+        // As ORs of `==` and ANDs of `!=`: a null value is in no list, but against a null in
+        // the list (null == null is null in Kusto) the answer is null.
+        let null_listed = list
+            .iter()
+            .any(|e| matches!(e, Expr::Literal(v, _) if v.is_null()));
+        let null_if_listed = |answer: Expr| match null_listed {
+            true => datafusion::logical_expr::when(
+                value.clone().is_null(),
+                lit(ScalarValue::Boolean(None)),
+            )
+            .otherwise(answer)
+            .expect("a CASE with a branch builds"),
+            false => answer,
+        };
         Ok(match op {
-            // As `==` and `!=`: a null is in no list.
-            ListOp::In => null_as(value.in_list(list, false), false),
-            ListOp::NotIn => null_as(value.in_list(list, true), true),
+            ListOp::In => null_if_listed(null_as(value.clone().in_list(list, false), false)),
+            ListOp::NotIn => null_if_listed(null_as(value.clone().in_list(list, true), true)),
             ListOp::InCi | ListOp::NotInCi => {
                 let value = self.as_string(value, schema, span)?;
                 let mut args = vec![value];

@@ -105,10 +105,12 @@ fn literal_json(literal: &Literal) -> String {
     match literal {
         Literal::Long(v) => v.to_string(),
         Literal::Int(v) => v.to_string(),
-        // A whole real keeps its point, so that it stays a real (`dynamic([1.0])`).
-        Literal::Real(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 => {
-            format!("{v:.1}")
+        // Very large and very small reals as .NET writes them (`1E+15`, `5E-324`), a whole
+        // real with its point: either way it stays a real (`dynamic([1.0])`).
+        Literal::Real(v) if v.is_finite() && *v != 0.0 && !(1e-5..1e15).contains(&v.abs()) => {
+            net_exponent(*v)
         }
+        Literal::Real(v) if v.is_finite() && v.fract() == 0.0 => format!("{v:.1}"),
         Literal::Real(v) => v.to_string(),
         Literal::Bool(v) => v.to_string(),
         Literal::String(s) | Literal::Guid(s) => json_string(s),
@@ -118,6 +120,17 @@ fn literal_json(literal: &Literal) -> String {
         Literal::Timespan(t) => json_string(&text_of(*t, crate::kernels::time::push_timespan)),
         other => json_string(&scalar_of(other).to_string()),
     }
+}
+
+/// `1.7976931348623157E+308`, `5E-324`: the shortest digits, an exponent of two digits or more.
+fn net_exponent(v: f64) -> String {
+    let text = format!("{v:e}");
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let (sign, digits) = match exponent.strip_prefix('-') {
+        Some(d) => ('-', d),
+        None => ('+', exponent),
+    };
+    format!("{mantissa}E{sign}{digits:0>2}")
 }
 
 fn text_of(value: i64, write: fn(i64, &mut String)) -> String {
@@ -135,7 +148,8 @@ fn json_string(text: &str) -> String {
 /// A scalar element of a dynamic array, as its own type (nested values as JSON text).
 pub(crate) fn dynamic_scalar(value: &Dynamic) -> Option<ScalarValue> {
     match value {
-        Dynamic::Null => None,
+        // A null element of an `in` list is a null in the list.
+        Dynamic::Null => Some(ScalarValue::Null),
         Dynamic::Value(literal) => Some(scalar_of(literal)),
         nested => Some(string(&dynamic_json(nested))),
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, UnnestOptions};
+use datafusion::functions::expr_fn::{coalesce, greatest};
 use datafusion::functions_nested::expr_fn::{cardinality, range};
 use datafusion::logical_expr::{cast, col, lit, Expr, LogicalPlan, LogicalPlanBuilder, ScalarUDF};
 use kqlite_parser::{ExprKind, MvExpand, ScalarType, Span};
@@ -40,7 +41,7 @@ impl Planner<'_> {
             .map(|(q, f)| Expr::Column((q, f).into()))
             .collect();
         let mut expansions = Vec::new();
-        let mut first_list: Option<Expr> = None;
+        let mut lists_made: Vec<Expr> = Vec::new();
         for (i, column) in mv.columns.iter().enumerate() {
             let (name, value) = expansion_name(&column.expr, &schema);
             let lowered = self.scalar(value, &schema)?;
@@ -56,7 +57,7 @@ impl Planner<'_> {
             }
             let list = format!("__kql_mv_{i}");
             let call = items.call(vec![lowered, kind.clone()]);
-            first_list.get_or_insert_with(|| call.clone());
+            lists_made.push(call.clone());
             exprs.push(call.alias(&list));
             let to_type = column
                 .to_type
@@ -73,8 +74,14 @@ impl Planner<'_> {
         let index =
             (index_column.is_some() || limit.is_some()).then(|| "__kql_mv_index".to_string());
         if let Some(index) = &index {
-            let first = first_list.clone().expect("mv-expand has a column");
-            let count = cast(cardinality(first), DataType::Int64);
+            // The arrays expand in parallel: the index runs over the longest one.
+            let lengths = lists_made.iter().map(|l| {
+                coalesce(vec![
+                    cast(cardinality(l.clone()), DataType::Int64),
+                    lit(0i64),
+                ])
+            });
+            let count = greatest(lengths.collect());
             exprs.push(range(lit(0i64), count, lit(1i64)).alias(index));
         }
         let lists = crate::projection::project(plan, exprs, span)?;

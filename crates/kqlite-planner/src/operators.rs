@@ -122,7 +122,24 @@ impl Planner<'_> {
                 ),
             ));
         }
-        build(LogicalPlanBuilder::from(plan).filter(condition), span)
+        let columns: Vec<Expr> = plan
+            .schema()
+            .columns()
+            .into_iter()
+            .map(Expr::Column)
+            .collect();
+        let partition = self.window_partition.clone();
+        let (windowed, mut conditions) =
+            crate::window::with_windows(plan, vec![condition], &partition, span)?;
+        let filtered = build(
+            LogicalPlanBuilder::from(windowed).filter(conditions.remove(0)),
+            span,
+        )?;
+        // `where prev(x) ...` reads windows computed beside the rows: keep the rows' own columns.
+        if filtered.schema().fields().len() == columns.len() {
+            return Ok(filtered);
+        }
+        crate::projection::project(filtered, columns, span)
     }
 
     /// `project` (and `print`): each item named by Kusto's rules.
@@ -293,6 +310,18 @@ impl Planner<'_> {
                 }
             })
             .collect();
+        let names: Vec<String> = exprs.iter().map(|e| e.schema_name().to_string()).collect();
+        if let Some(twice) = names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| names[..*i].contains(n))
+        {
+            let message = format!(
+                "project-rename: a column named '{}' already exists",
+                twice.1
+            );
+            return Err(PlanError::user(span, message));
+        }
         crate::projection::project(plan, exprs, span)
     }
 

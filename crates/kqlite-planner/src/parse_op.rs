@@ -126,11 +126,21 @@ fn pattern_regex(
     span: Span,
 ) -> PlanResult<(String, Vec<Capture>)> {
     let regex_kind = mode.regex;
-    let mut regex = String::from("(?s");
-    regex.extend(flags.chars().filter(|c| matches!(c, 'i' | 'm' | 'U' | 'x')));
-    regex.push_str(")^");
-    if regex_kind {
-        regex.truncate(regex.len() - 1); // regex mode is not anchored
+    // Simple and relaxed text spans lines; a regex's `.` does only with the `s` flag (Kusto's
+    // regex flags are all off by default).
+    let mut wanted: String = flags
+        .chars()
+        .filter(|c| matches!(c, 'i' | 'm' | 's' | 'U' | 'x'))
+        .collect();
+    if !regex_kind && !wanted.contains('s') {
+        wanted.push('s');
+    }
+    let mut regex = match wanted.is_empty() {
+        true => String::new(),
+        false => format!("(?{wanted})"),
+    };
+    if !regex_kind {
+        regex.push('^'); // regex mode is not anchored
     }
     check_pattern(parts)?;
     let mut captures = Vec::new();

@@ -100,8 +100,40 @@ impl Planner<'_> {
                 let inner = self.search_predicate(&args[0], schema, case_sensitive)?;
                 Ok(Expr::Not(Box::new(inner)))
             }
+            // `kind=case_sensitive` makes every string operator case-sensitive.
+            ExprKind::Binary { op, left, right } if case_sensitive => {
+                let sensitive = ast::Spanned::new(
+                    ExprKind::Binary {
+                        op: case_sensitive_op(*op),
+                        left: left.clone(),
+                        right: right.clone(),
+                    },
+                    expr.span,
+                );
+                self.scalar(&sensitive, schema)
+            }
             _ => self.scalar(expr, schema),
         }
+    }
+}
+
+/// The case-sensitive form of a string operator (others as they are).
+fn case_sensitive_op(op: BinaryOp) -> BinaryOp {
+    use BinaryOp::*;
+    match op {
+        Has => HasCs,
+        NotHas => NotHasCs,
+        HasPrefix => HasPrefixCs,
+        NotHasPrefix => NotHasPrefixCs,
+        HasSuffix => HasSuffixCs,
+        NotHasSuffix => NotHasSuffixCs,
+        Contains => ContainsCs,
+        NotContains => NotContainsCs,
+        StartsWith => StartsWithCs,
+        NotStartsWith => NotStartsWithCs,
+        EndsWith => EndsWithCs,
+        NotEndsWith => NotEndsWithCs,
+        other => other,
     }
 }
 

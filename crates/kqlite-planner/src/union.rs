@@ -11,7 +11,7 @@ use crate::join::option_word;
 use crate::literals::string;
 use crate::names::column_names;
 use crate::operators::{kusto_type_name, wildcard_match};
-use crate::planner::Planner;
+use crate::planner::{Binding, Planner};
 
 impl Planner<'_> {
     /// `union T1, T2` as a source, or `T | union T2` with the pipe input first.
@@ -43,6 +43,12 @@ impl Planner<'_> {
         }
         let legs = typed_apart(legs, span)?;
         let common = inner.then(|| common_columns(&legs));
+        if common.as_ref().is_some_and(Vec::is_empty) {
+            return Err(PlanError::user(
+                span,
+                "union kind=inner: the tables have no column in common",
+            ));
+        }
         let mut inputs = Vec::with_capacity(legs.len());
         for (name, plan) in legs {
             let source = source_column.as_deref();
@@ -75,8 +81,11 @@ impl Planner<'_> {
             return self.matching_tables(pattern, table.span);
         }
         match &table.node {
-            // Tables go by their name; anything else, `let` names included, by its position.
-            ExprKind::Name(name) if lets_by_name || self.binding(name).is_none() => {
+            // Tables and views go by their name; anything else, `let` names included, by its
+            // position.
+            ExprKind::Name(name)
+                if lets_by_name || self.binding(name).is_none() || self.is_view(name) =>
+            {
                 Ok(vec![(name.clone(), self.tabular(table)?)])
             }
             _ => {
@@ -96,6 +105,11 @@ impl Planner<'_> {
 }
 
 impl Planner<'_> {
+    /// Whether `name` is a `let` view (`let V = view () {...}`).
+    fn is_view(&self, name: &str) -> bool {
+        matches!(self.lets.get(name), Some(Binding::Function(f)) if f.view && f.params.is_empty())
+    }
+
     /// Every table whose name `pattern` matches (`*` is any text), in name order.
     fn matching_tables(
         &mut self,
@@ -106,8 +120,14 @@ impl Planner<'_> {
             .catalog
             .table_names()
             .into_iter()
-            .filter(|n| wildcard_match(pattern, n))
+            .filter(|n| wildcard_match(pattern, n) && !self.lets.contains_key(n))
             .collect();
+        // `let` views take part in wildcards (Kusto's docs: "union *" and "search *").
+        let views = self
+            .lets
+            .keys()
+            .filter(|n| self.is_view(n) && wildcard_match(pattern, n));
+        names.extend(views.cloned().collect::<Vec<_>>());
         names.sort();
         names
             .into_iter()

@@ -1,5 +1,5 @@
 //! The window functions of a serialized row set (`row_number`, `prev`, `next`,
-//! `row_cumsum`, `row_rank_dense`, `row_rank_min`), and the window plans that compute them
+//! `row_cumsum`, `row_rank_dense`, `row_rank_min`, `row_window_session`), and the window plans that compute them
 //! before a projection.
 
 use datafusion::arrow::datatypes::DataType;
@@ -54,6 +54,14 @@ impl Planner<'_> {
                 let term = self.scalar(&args[0], schema)?;
                 let restart = self.restart(args.get(1), schema)?;
                 rank(term, restart, name == "row_rank_min")
+            }
+            "row_window_session" => {
+                check_arity(name, args, 3, 4, span)?;
+                let values = args
+                    .iter()
+                    .map(|a| self.scalar(a, schema))
+                    .collect::<PlanResult<Vec<_>>>()?;
+                Ok(crate::kernels::session::call(values))
             }
             _ => self.prev_next(name, args, schema, span),
         }
@@ -176,7 +184,7 @@ pub(crate) fn with_windows(
     if !crate::serial::is_serialized(&plan) {
         return Err(PlanError::user(
             span,
-            "row_number(), prev(), next() and row_cumsum() need a serialized row set: \
+            "window functions (row_number(), prev(), next(), row_cumsum(), ...) need a serialized row set: \
              add | serialize or | sort by ... before them",
         ));
     }

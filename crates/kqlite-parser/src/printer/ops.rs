@@ -14,8 +14,9 @@ pub(crate) fn statement(s: &Statement) -> String {
         Statement::LetFunction { name, function } => {
             let body: Vec<String> = function.body.iter().map(|s| statement(&s.node)).collect();
             format!(
-                "let {} = ({}) {{ {} }}",
+                "let {} = {}({}) {{ {} }}",
                 ident(&name.node),
+                if function.view { "view " } else { "" },
                 params(&function.params),
                 body.join("; ")
             )

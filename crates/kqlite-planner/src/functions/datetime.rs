@@ -43,11 +43,10 @@ impl Planner<'_> {
                 .lower_args(c, 1, 1)
                 .map(|a| time::call(TimeOp::ToDatetime, a)),
             "totimespan" | "time" => self.lower_args(c, 1, 1).and_then(|a| {
+                // A number is ticks (the kernel's error where kqlite cannot hold them).
+                let mut a = a;
                 if self.type_of(&a[0], c.schema, c.span)?.is_numeric() {
-                    // A number is ticks, as tolong() of a timespan gives them.
-                    let ticks = cast(a[0].clone(), DataType::Int64);
-                    let nanos = binary_expr(ticks, Operator::Multiply, lit(100i64));
-                    return Ok(cast(nanos, DataType::Duration(TimeUnit::Nanosecond)));
+                    a[0] = cast(a[0].clone(), DataType::Int64);
                 }
                 Ok(time::call(TimeOp::ParseSpan, a))
             }),
@@ -95,7 +94,7 @@ impl Planner<'_> {
                 .lower_args(c, 1, 1)
                 .map(kernel(TimeOp::Part(Unit::Week))),
             "datetime_add" => self.unit_call(c, 3, TimeOp::Add),
-            "datetime_diff" => self.unit_call(c, 3, TimeOp::Diff),
+            "datetime_diff" => self.datetime_diff(c),
             "datetime_part" => self.part_call(c),
             "format_datetime" => self.format_call(c, TimeOp::Format),
             "format_timespan" => self.format_call(c, TimeOp::FormatSpan),
@@ -140,6 +139,15 @@ impl Planner<'_> {
         let a = self.lower_args(c, arity, arity)?;
         let unit = unit(c, 0)?;
         Ok(time::call(op(unit), a[1..].to_vec()))
+    }
+
+    /// `datetime_diff(part, a, b)`: a long, but a real for weeks (as Kusto types it).
+    fn datetime_diff(&mut self, c: &Call) -> PlanResult<Expr> {
+        let diff = self.unit_call(c, 3, TimeOp::Diff)?;
+        Ok(match unit(c, 0)? {
+            Unit::Week => cast(diff, DataType::Float64),
+            _ => diff,
+        })
     }
 
     fn part_call(&mut self, c: &Call) -> PlanResult<Expr> {
@@ -233,14 +241,17 @@ impl Planner<'_> {
             DataType::Duration(_) => {
                 let ns = |e: Expr| cast(e, DataType::Int64);
                 let origin = origin.map_or(lit(0i64), ns);
-                let binned = numeric_bin(ns(value), ns(size), origin, true);
+                let binned = integer_bin(ns(value), ns(size), origin);
                 Ok(cast(binned, DataType::Duration(TimeUnit::Nanosecond)))
             }
             t if t.is_integer() => {
                 let origin = origin.unwrap_or(lit(0i64));
-                Ok(numeric_bin(value, size, origin, true))
+                Ok(match self.type_of(&size, c.schema, c.span)?.is_integer() {
+                    true => integer_bin(value, size, origin),
+                    false => cast(numeric_bin(value, size, origin), DataType::Int64),
+                })
             }
-            t if t.is_numeric() => Ok(numeric_bin(value, size, origin.unwrap_or(lit(0.0)), false)),
+            t if t.is_numeric() => Ok(numeric_bin(value, size, origin.unwrap_or(lit(0.0)))),
             other => Err(PlanError::user(
                 c.span,
                 format!(
@@ -252,7 +263,6 @@ impl Planner<'_> {
     }
 }
 
-/// `floor((v - origin) / size) * size + origin`, in integers when `integral`.
 /// A constant bin size that is null, zero or negative.
 fn not_positive(size: &Expr) -> bool {
     let Expr::Literal(value, _) = size else {
@@ -263,20 +273,34 @@ fn not_positive(size: &Expr) -> bool {
         || zero.is_ok_and(|z| value.partial_cmp(&z) != Some(std::cmp::Ordering::Greater))
 }
 
-fn numeric_bin(value: Expr, size: Expr, origin: Expr, integral: bool) -> Expr {
+/// `floor((v - origin) / size) * size + origin`, in doubles.
+fn numeric_bin(value: Expr, size: Expr, origin: Expr) -> Expr {
     let real = |e: Expr| cast(e, DataType::Float64);
     let shifted = binary_expr(real(value), Operator::Minus, real(origin.clone()));
     let quotient = floor(binary_expr(shifted, Operator::Divide, real(size.clone())));
-    let binned = binary_expr(
+    binary_expr(
         binary_expr(quotient, Operator::Multiply, real(size)),
         Operator::Plus,
         real(origin),
+    )
+}
+
+/// `v - ((v - origin) mod size)` with a floored modulo, in exact integers: longs and tick
+/// counts above 2^53 lose digits as doubles, and the bin must not land above the value.
+fn integer_bin(value: Expr, size: Expr, origin: Expr) -> Expr {
+    let long = |e: Expr| cast(e, DataType::Int64);
+    let (value, size) = (long(value), long(size));
+    let remainder = binary_expr(
+        binary_expr(value.clone(), Operator::Minus, long(origin)),
+        Operator::Modulo,
+        size.clone(),
     );
-    if integral {
-        cast(binned, DataType::Int64)
-    } else {
-        binned
-    }
+    let floored = binary_expr(
+        binary_expr(remainder, Operator::Plus, size.clone()),
+        Operator::Modulo,
+        size,
+    );
+    binary_expr(value, Operator::Minus, floored)
 }
 
 fn unit(c: &Call, i: usize) -> PlanResult<Unit> {

@@ -1,5 +1,6 @@
 //! Dynamic values (carried as text, see `kqlite-functions/src/json.rs`): `parse_json`, property and element
-//! access, the array and bag functions, `pack` and `pack_array`, `split`, `extract_json`.
+//! access, the array and bag functions, `pack` and `pack_array`, `split`, `extract_json`,
+//! `parse_csv`, `replace_strings` and the code points of strings.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
@@ -12,6 +13,7 @@ use crate::kernels::arrays as a;
 use crate::kernels::dynamic as d;
 use crate::kernels::pack::{pack, PackKind};
 use crate::kernels::rowwise::{self, RowFn};
+use crate::kernels::string_lists as l;
 use crate::planner::Planner;
 
 impl Planner<'_> {
@@ -53,6 +55,15 @@ impl Planner<'_> {
             "range" => self.range_function(c),
             "repeat" => self.row_kernel(c, (2, 2), &[], Dynamic(a::repeat)),
             "bag_merge" => self.row_kernel(c, (2, 64), &[], Dynamic(a::bag_merge)),
+            "bag_zip" => self.row_kernel(c, (2, 2), &[], Dynamic(a::bag_zip)),
+            "parse_csv" => self.row_kernel(c, (1, 1), &[0], Dynamic(l::parse_csv)),
+            "replace_strings" => self.row_kernel(c, (3, 3), &[0], Text(l::replace_strings)),
+            "unicode_codepoints_from_string" => {
+                self.row_kernel(c, (1, 1), &[0], Dynamic(l::codepoints_from_string))
+            }
+            "unicode_codepoints_to_string" => {
+                self.row_kernel(c, (1, 64), &[], Text(l::codepoints_to_string))
+            }
             "bag_remove_keys" => self.row_kernel(c, (2, 2), &[], Dynamic(a::bag_remove_keys)),
             "bag_set_key" => self.row_kernel(c, (3, 3), &[1], Dynamic(a::bag_set_key)),
             "jaccard_index" => self.row_kernel(c, (2, 2), &[], Real(a::jaccard_index)),

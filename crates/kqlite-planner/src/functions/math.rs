@@ -205,10 +205,12 @@ impl Planner<'_> {
         {
             return Ok(values);
         }
-        let target = if types.iter().any(|t| t.is_floating()) {
-            DataType::Float64
-        } else {
-            DataType::Int64
+        let decimal = types.iter().find(|t| matches!(t, DataType::Decimal128(..)));
+        let target = match (types.iter().any(|t| t.is_floating()), decimal) {
+            (true, _) => DataType::Float64,
+            // A decimal and whole numbers stay decimal (`iff(c, decimal(1.5), 2)` is 1.5).
+            (false, Some(d)) => d.clone(),
+            (false, None) => DataType::Int64,
         };
         Ok(values
             .into_iter()

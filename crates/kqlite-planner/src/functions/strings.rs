@@ -10,7 +10,7 @@ use datafusion::logical_expr::{cast, Expr};
 use super::{is_empty, Call};
 use crate::error::PlanResult;
 use crate::kernels::rowwise::{self, Ctx, RowFn};
-use crate::kernels::{case_fold, parsers as p, text_fns as t};
+use crate::kernels::{case_fold, number_text as n, parsers as p, text_fns as t};
 use crate::planner::Planner;
 
 type Row<'a> = [Option<&'a str>];
@@ -54,6 +54,10 @@ impl Planner<'_> {
             }
             "substring" => self.row_kernel(c, (2, 3), &[0], Text(t::substring)),
             "indexof" => self.row_kernel(c, (2, 5), &[0, 1], Long(t::indexof)),
+            "indexof_regex" => self.row_kernel(c, (2, 5), &[0, 1], Long(t::indexof_regex)),
+            "tohex" => self.row_kernel(c, (1, 2), &[], Text(n::tohex)),
+            "format_bytes" => self.row_kernel(c, (1, 3), &[2], Text(n::format_bytes)),
+            "hash_sha1" => self.row_kernel(c, (1, 1), &[0], Text(n::hash_sha1)),
             "trim" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim)),
             "trim_start" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim_start)),
             "trim_end" => self.row_kernel(c, (2, 2), &[0, 1], Text(t::trim_end)),
@@ -81,7 +85,7 @@ impl Planner<'_> {
                 .texts(c, 1, 1)
                 .map(|a| rowwise::call("hash_sha256", Text(copy), vec![sha256(a[0].clone())])),
             "hash_md5" => self.texts(c, 1, 1).map(|a| md5(a[0].clone())),
-            "hash" | "hash_xxhash64" => self.row_kernel(c, (1, 2), &[0], Long(t::hash)),
+            "hash" | "hash_xxhash64" => self.hash(c),
             "parse_ipv4" => self.row_kernel(c, (1, 1), &[0], Long(p::parse_ipv4)),
             "ipv4_is_private" => self.row_kernel(c, (1, 1), &[0], Bool(p::ipv4_is_private)),
             "ipv4_is_in_range" => self.row_kernel(c, (2, 2), &[0, 1], Bool(p::ipv4_is_in_range)),
@@ -105,6 +109,28 @@ impl Planner<'_> {
         } else {
             Expr::Not(Box::new(empty))
         })
+    }
+
+    /// `hash(v [, mod])`: xxhash64 of a string's UTF-8 bytes, and of the eight little-endian
+    /// bytes of a long or of a datetime's or timespan's ticks (the docs' `hash(datetime(...))`).
+    fn hash(&mut self, c: &Call) -> PlanResult<Expr> {
+        let mut a = self.lower_args(c, 1, 2)?;
+        let ty = self.type_of(&a[0], c.schema, c.span)?;
+        if !matches!(
+            ty,
+            DataType::Int64 | DataType::Timestamp(..) | DataType::Duration(_)
+        ) {
+            return self.row_kernel(c, (1, 2), &[0], RowFn::Long(t::hash));
+        }
+        if ty != DataType::Int64 {
+            a[0] =
+                crate::kernels::convert::call(crate::kernels::convert::Target::Long, a[0].clone());
+        }
+        Ok(rowwise::call(
+            "hash_of_long",
+            RowFn::Long(t::hash_of_long),
+            a,
+        ))
     }
 
     /// `extract(regex, group, text [, typeof(T)])`.
