@@ -83,8 +83,13 @@ pub fn by_regex(ctx: &mut Ctx, row: &Row, out: &mut String) -> bool {
     true
 }
 
-/// `quote='"'` (the same mark both sides) or `quote='()'` (opening, closing), each a pair.
+/// `quote='"'` (the same mark both sides) or `quote='()'` (opening, closing), each a pair;
+/// repeated `quote=` options arrive apart by a unit separator.
 fn quote_pairs(quotes: &str) -> Vec<(char, char)> {
+    quotes.split('\u{1f}').flat_map(one_quote_option).collect()
+}
+
+fn one_quote_option(quotes: &str) -> Vec<(char, char)> {
     let chars: Vec<char> = quotes.chars().collect();
     match chars.as_slice() {
         [] => Vec::new(),
@@ -102,7 +107,7 @@ impl Marks {
     fn new(quotes: &str, escapes: &str) -> Self {
         Marks {
             quotes: quote_pairs(quotes),
-            escapes: escapes.chars().collect(),
+            escapes: escapes.chars().filter(|c| *c != '\u{1f}').collect(),
         }
     }
 

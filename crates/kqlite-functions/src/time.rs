@@ -533,7 +533,14 @@ fn tokens(format: &str, span: bool) -> Vec<String> {
             _ => tokens.push(c.to_string()),
         }
     }
+    // The year has `y`, `yy` and `yyyy`: `yyy` is `yy` then `y` (as `MMM` is `MM` then `M`).
     tokens
+        .into_iter()
+        .flat_map(|t| match t.as_str() {
+            "yyy" if !span => vec!["yy".to_string(), "y".to_string()],
+            _ => vec![t],
+        })
+        .collect()
 }
 
 fn longest_specifier(c: char, span: bool) -> usize {

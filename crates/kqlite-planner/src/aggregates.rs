@@ -408,6 +408,8 @@ enum Finish {
     /// A sum over a count, as a real: NaN over no values, as in Kusto (which also lets a
     /// `long` sum wrap before dividing).
     Mean,
+    /// The extreme of the numbers, or NaN where the values held one (the flag aggregate).
+    NanWins(Expr),
     /// The finished nanoseconds as a timespan or datetime (null for a mean of no values).
     As(Box<Finish>, DataType),
 }
@@ -544,6 +546,10 @@ impl Planner<'_> {
             }
             "sum" => one(arity(1, 1), sum(first()), Finish::Zero)?,
             "avg" => one(arity(1, 1), sum(first()), Finish::Mean)?,
+            "min" | "max" if self.type_of(&first(), schema, span)?.is_floating() => {
+                arity(1, 1)?;
+                nan_wins(first(), name == "max")
+            }
             "min" => one(arity(1, 1), min(first()), Finish::None)?,
             "max" => one(arity(1, 1), max(first()), Finish::None)?,
             "stdev" => one(arity(1, 1), stddev(first()), Finish::Zero)?,
@@ -693,6 +699,18 @@ impl Planner<'_> {
     }
 }
 
+/// `min`/`max` of reals: Kusto ranks NaN above and below every number (its `arg_max` and
+/// `arg_min` both pick it), so a NaN among the values is the answer; the engine's own order
+/// of NaN differs with and without `by`.
+fn nan_wins(value: Expr, max_wanted: bool) -> (Expr, Finish) {
+    let nan = datafusion::functions::expr_fn::isnan(value.clone());
+    let number = datafusion::logical_expr::when(nan.clone(), lit(ScalarValue::Float64(None)))
+        .otherwise(value)
+        .expect("a CASE with a branch builds");
+    let extreme = if max_wanted { max(number) } else { min(number) };
+    (extreme, Finish::NanWins(max(cast(nan, DataType::Int64))))
+}
+
 /// Sums of timespans and means of timespans and datetimes are of the argument's type,
 /// computed over its nanoseconds.
 fn in_own_type(name: &str, t: &DataType) -> bool {
@@ -722,11 +740,12 @@ fn one(arity: PlanResult<()>, aggregate: Expr, finish: Finish) -> PlanResult<(Ex
 /// same values (with the same filter).
 fn mean_parts(aggregate: Expr, finish: &Finish) -> Vec<Expr> {
     if let Finish::Percentile {
-        weights: Some(weights),
+        weights: Some(second),
         ..
-    } = finish
+    }
+    | Finish::NanWins(second) = finish
     {
-        return vec![aggregate, weights.clone()];
+        return vec![aggregate, second.clone()];
     }
     if !finish.is_mean() {
         return vec![aggregate];
@@ -747,6 +766,12 @@ fn finish_aggregate(mut references: Vec<Expr>, finish: Finish) -> Expr {
             total / real(references.remove(0))
         }
         Finish::None => reference,
+        Finish::NanWins(_) => {
+            let had_nan = references.remove(0).eq(lit(1i64));
+            datafusion::logical_expr::when(had_nan, lit(f64::NAN))
+                .otherwise(reference)
+                .expect("a CASE with a branch builds")
+        }
         Finish::Zero => coalesce(vec![reference, lit(0i64)]),
         Finish::Render(kind, limit) => {
             let mut args = vec![reference];

@@ -114,6 +114,23 @@ impl Planner<'_> {
                 let pack_columns = ast::Spanned::new(PACK_COLUMNS.to_string(), span);
                 self.call(&pack_columns, &pairs, schema, span)
             }
+            // A bag of the named columns, each under its own name.
+            "bag_pack_columns" if !args.is_empty() => {
+                let mut pairs = Vec::new();
+                for arg in args {
+                    let Some(name) = crate::names::expression_name(arg) else {
+                        return Err(PlanError::user(
+                            arg.span,
+                            "bag_pack_columns() takes columns",
+                        ));
+                    };
+                    let key = kqlite_parser::Literal::String(name);
+                    pairs.push(ast::Spanned::new(ExprKind::Literal(key), arg.span));
+                    pairs.push(arg.clone());
+                }
+                let pack_columns = ast::Spanned::new(PACK_COLUMNS.to_string(), span);
+                self.call(&pack_columns, &pairs, schema, span)
+            }
             "abs" if args.len() == 1 => {
                 let value = self.scalar(&args[0], schema)?;
                 let abs = datafusion::functions::expr_fn::abs;
@@ -299,7 +316,13 @@ impl Planner<'_> {
             ListOp::HasAny | ListOp::HasAll => {
                 let value = self.as_string(value, schema, span)?;
                 let mut args = vec![value];
-                args.extend(list);
+                // Terms are text: a number is its digits (`has_any (22, 3389)`), a null no
+                // term at all (it would be "", which every value has).
+                for item in list {
+                    if !matches!(&item, Expr::Literal(v, _) if v.is_null()) {
+                        args.push(self.as_text(item, schema, span)?);
+                    }
+                }
                 string_match(MatchOp::Has, false, op == ListOp::HasAll, args)
             }
         })

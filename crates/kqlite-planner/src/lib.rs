@@ -34,6 +34,7 @@ mod range;
 mod range_rows;
 mod read_dynamic;
 mod read_paths_together;
+mod sample;
 mod scan;
 mod search;
 mod selectivity;

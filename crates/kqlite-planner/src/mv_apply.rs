@@ -4,14 +4,16 @@
 //! source columns the subquery drops are joined back by row number. `partition by K` groups
 //! by the values of `K`.
 
+use std::sync::Arc;
+
 use datafusion::common::{Column, JoinType};
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::{
-    col, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, SortExpr,
+    col, lit, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, SortExpr, Union,
 };
 use kqlite_parser::{ast, ExprKind, MvApply, MvExpand, OperatorKind, SortKey, Span};
 
-use crate::error::{build, PlanError, PlanResult};
+use crate::error::{build, PlanError, PlanResult, WithSpan};
 use crate::mv_expand::expansion_name;
 use crate::names::column_names;
 use crate::planner::Planner;
@@ -38,10 +40,14 @@ impl Planner<'_> {
             columns: apply.columns.clone(),
             limit: apply.limit.clone(),
         };
-        let mut sub = self.mv_expand(numbered.clone(), &expand, span)?;
+        let expanded = self.mv_expand(numbered.clone(), &expand, span)?;
+        let mut sub = expanded.clone();
         let mut order: Vec<SortExpr> = Vec::new();
         for op in &apply.subquery {
             sub = self.per_group_operator(sub, op, &mut order, ROW)?;
+        }
+        if one_row_per_record(&apply.subquery) {
+            sub = self.with_empty_records(&numbered, expanded, sub, &apply.subquery, span)?;
         }
         let kept: Vec<String> = column_names(numbered.schema())
             .into_iter()
@@ -146,6 +152,77 @@ impl Planner<'_> {
         self.window_partition = outer;
         result
     }
+}
+
+impl Planner<'_> {
+    /// A subquery ending in a `summarize` without `by` (or `count`) gives every record one
+    /// row, also a record whose items it filtered all away: Kusto's summarize of nothing is
+    /// one row (`count()` 0, `make_list` `[]`). Those records get the subquery's answer over
+    /// no rows.
+    fn with_empty_records(
+        &mut self,
+        numbered: &LogicalPlan,
+        expanded: LogicalPlan,
+        sub: LogicalPlan,
+        subquery: &[ast::Operator],
+        span: Span,
+    ) -> PlanResult<LogicalPlan> {
+        let mut empty = build(LogicalPlanBuilder::from(expanded).filter(lit(false)), span)?;
+        for op in subquery {
+            empty = self.operator(empty, op)?;
+        }
+        let records = build(
+            LogicalPlanBuilder::from(numbered.clone()).project(vec![col(ROW)]),
+            span,
+        )?;
+        let missing = build(
+            LogicalPlanBuilder::from(records).join(
+                sub.clone(),
+                JoinType::LeftAnti,
+                (vec![Column::from_name(ROW)], vec![Column::from_name(ROW)]),
+                None,
+            ),
+            span,
+        )?;
+        let filled = build(LogicalPlanBuilder::from(missing).cross_join(empty), span)?;
+        let names = column_names(sub.schema());
+        let unqualified = |plan: LogicalPlan| {
+            let columns = names
+                .iter()
+                .map(|n| col(Column::from_name(n.clone())))
+                .collect();
+            crate::projection::project(plan, columns, span)
+        };
+        let legs = vec![Arc::new(unqualified(sub)?), Arc::new(unqualified(filled)?)];
+        Ok(LogicalPlan::Union(Union::try_new_by_name(legs).at(span)?))
+    }
+}
+
+/// Whether the subquery's last grouping is a `summarize` without `by` (or `count`), with only
+/// row-for-row operators after it.
+fn one_row_per_record(subquery: &[ast::Operator]) -> bool {
+    let Some(last) = subquery
+        .iter()
+        .rposition(|op| matches!(&op.node, OperatorKind::Summarize(_) | OperatorKind::Count))
+    else {
+        return false;
+    };
+    let ungrouped = match &subquery[last].node {
+        OperatorKind::Summarize(s) => s.by.is_empty(),
+        _ => true,
+    };
+    let row_for_row = subquery[last + 1..].iter().all(|op| {
+        matches!(
+            op.node,
+            OperatorKind::Extend(_)
+                | OperatorKind::Project(_)
+                | OperatorKind::ProjectAway(_)
+                | OperatorKind::ProjectKeep(_)
+                | OperatorKind::ProjectRename(_)
+                | OperatorKind::ProjectReorder(_)
+        )
+    });
+    ungrouped && row_for_row
 }
 
 fn is_star(items: &[ast::Expr]) -> bool {

@@ -6,7 +6,9 @@ use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{
     lit, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, SortExpr,
 };
-use kqlite_parser::{ast, ExprKind, NullsOrder, OperatorKind, SortKey, SortOrder, Span, Summarize};
+use kqlite_parser::{
+    ast, ExprKind, Literal, NullsOrder, OperatorKind, SortKey, SortOrder, Span, Summarize,
+};
 
 use crate::error::{build, PlanError, PlanResult, WithSpan};
 use crate::names::{column_names, expression_name, fresh_column_name, resolve_column, unique_name};
@@ -94,6 +96,10 @@ impl Planner<'_> {
                 self.top_hitters(plan, count, column, by.as_ref(), span)
             }
             OperatorKind::MakeSeries(series) => self.make_series(plan, series, span),
+            OperatorKind::Sample(count) => self.sample(plan, count, span),
+            OperatorKind::SampleDistinct { count, column } => {
+                self.sample_distinct(plan, count, column, span)
+            }
             OperatorKind::Find(find) => self.find(plan, find, span),
             OperatorKind::Evaluate { plugin, schema, .. } => {
                 self.evaluate(plan, plugin, schema.as_deref(), span)
@@ -162,7 +168,7 @@ impl Planner<'_> {
                 }
                 continue;
             }
-            let (name, value) = split_name(item);
+            let (name, value) = split_name(item, &schema);
             let lowered = self.scalar(value, &schema)?;
             let declared = matches!(item.node, ExprKind::Assign { .. } | ExprKind::Name(_));
             let name = match name {
@@ -253,7 +259,7 @@ impl Planner<'_> {
                 "(a, b) = f(...) with this function",
             ));
         }
-        let (name, value) = split_name(item);
+        let (name, value) = split_name(item, schema);
         let lowered = self.scalar(value, schema)?;
         Ok((name.unwrap_or_else(|| fresh_column_name(names)), lowered))
     }
@@ -367,7 +373,7 @@ impl Planner<'_> {
         let mut names: Vec<String> = Vec::new();
         let mut groups = Vec::new();
         for key in &summarize.by {
-            let (name, value) = split_name(key);
+            let (name, value) = split_name(key, &schema);
             let name = match name {
                 Some(name) => unique_name(name, &names),
                 None => fresh_column_name(&names),
@@ -403,7 +409,7 @@ impl Planner<'_> {
     ) -> PlanResult<Vec<Expr>> {
         let mut outputs = Vec::with_capacity(items.len());
         for item in items {
-            let (name, value) = split_name(item);
+            let (name, value) = split_name(item, schema);
             let lowered = self.scalar(value, schema)?;
             let name = name
                 .or_else(|| crate::aggregates::default_name(value))
@@ -540,7 +546,7 @@ impl Planner<'_> {
         )
     }
 
-    fn distinct(
+    pub(crate) fn distinct(
         &mut self,
         plan: LogicalPlan,
         items: &[ast::Expr],
@@ -639,10 +645,33 @@ fn system_type(kusto: &str) -> &'static str {
 }
 
 /// `Name = expr` gives its name; otherwise Kusto derives one (`expression_name`).
-fn split_name(item: &ast::Expr) -> (Option<String>, &ast::Expr) {
+fn split_name<'e>(item: &'e ast::Expr, schema: &DFSchema) -> (Option<String>, &'e ast::Expr) {
     match &item.node {
         ExprKind::Assign { name, value } => (Some(name.node.clone()), value),
-        _ => (expression_name(item), item),
+        _ => (
+            column_ifexists_name(item, schema).or_else(|| expression_name(item)),
+            item,
+        ),
+    }
+}
+
+/// `column_ifexists("C", default)` is named as what it reads: `C` where the column is there,
+/// else the default's name (Kusto's documented example).
+fn column_ifexists_name(item: &ast::Expr, schema: &DFSchema) -> Option<String> {
+    let ExprKind::Call { name, args } = &item.node else {
+        return None;
+    };
+    let [column, default] = args.as_slice() else {
+        return None;
+    };
+    if name.node != "column_ifexists" {
+        return None;
+    }
+    match &column.node {
+        ExprKind::Literal(Literal::String(c)) if schema.has_column_with_unqualified_name(c) => {
+            Some(c.clone())
+        }
+        _ => expression_name(default),
     }
 }
 

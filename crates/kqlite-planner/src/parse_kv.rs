@@ -109,12 +109,15 @@ fn bag_by_key_names(
     ))
 }
 
+const QUOTE_SEPARATOR: char = '\u{1f}';
+
 /// Whether an option is `quote=` or `escape=`, the only ones the mode without delimiters takes.
 fn is_quoting(option: &kqlite_parser::ast::Expr) -> bool {
     matches!(&option.node, ExprKind::Assign { name, .. } if name.node == "quote" || name.node == "escape")
 }
 
-/// The text of option `name` (`quote` and `escape` may repeat: their texts join).
+/// The text of option `name` (`quote` and `escape` may repeat: their texts join, each after a
+/// unit separator, so that `quote='"', quote="'"` stays two pairs and not the pair `"'`).
 fn option_text(options: &[kqlite_parser::ast::Expr], name: &str) -> Option<String> {
     let mut found: Option<String> = None;
     for option in options {
@@ -129,7 +132,11 @@ fn option_text(options: &[kqlite_parser::ast::Expr], name: &str) -> Option<Strin
             ExprKind::Literal(Literal::Bool(b)) => b.to_string(),
             _ => continue,
         };
-        found.get_or_insert_with(String::new).push_str(&text);
+        let joined = found.get_or_insert_with(String::new);
+        if !joined.is_empty() {
+            joined.push(QUOTE_SEPARATOR);
+        }
+        joined.push_str(&text);
     }
     found
 }

@@ -39,10 +39,10 @@ impl Planner<'_> {
             "datetime_local_to_utc" => self
                 .lower_args(c, 2, 2)
                 .map(|a| time::call(TimeOp::Zone(false), a)),
-            "datetime" | "todatetime" => self
+            "datetime" | "todatetime" | "todate" => self
                 .lower_args(c, 1, 1)
                 .map(|a| time::call(TimeOp::ToDatetime, a)),
-            "totimespan" | "time" => self.lower_args(c, 1, 1).and_then(|a| {
+            "totimespan" | "time" | "totime" => self.lower_args(c, 1, 1).and_then(|a| {
                 // A number is ticks (the kernel's error where kqlite cannot hold them).
                 let mut a = a;
                 if self.type_of(&a[0], c.schema, c.span)?.is_numeric() {
