@@ -61,6 +61,11 @@ impl Planner<'_> {
         }
         let lt = self.type_of(&l, schema, span)?;
         let rt = self.type_of(&r, schema, span)?;
+        // Kusto's arithmetic takes no string (`"1" + 1` is an error, not 2).
+        let text = |t: &DataType| matches!(t, DataType::Utf8 | DataType::Utf8View);
+        if !is_comparison(sql_op) && (text(&lt) || text(&rt)) {
+            return Err(mismatched_operands(op, &lt, &rt, span));
+        }
         let (l, r, lt, rt) = operands(sql_op, l, r, lt, rt);
         let expr = if is_comparison(sql_op) {
             compare(l, sql_op, r, &lt, &rt)
